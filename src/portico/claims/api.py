@@ -1,0 +1,390 @@
+"""The claims router (django-ninja): the same selectors and services as the HTML portal.
+
+The API root mounts it at ``/api/v1/claims/`` with its token authentication; operations read
+``request.user`` (or ``request.auth``). Claims outside the caller's grant TINs answer 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+
+from portico.claims import selectors, services
+from portico.claims.models import Appeal, Claim
+from portico.claims.schemas import (
+    AppealIn,
+    AppealOut,
+    AttachmentOut,
+    ClaimIn,
+    ClaimOut,
+    ClaimPageOut,
+    ClaimStatusOut,
+)
+from portico.claims.services import ClaimData, DiagnosisData, LineData
+from portico.claims.services.inquiry import NOT_FOUND, STATUS_CODES
+from portico.claims.transitions import TransitionNotAllowed
+from portico.core.api_errors import ErrorOut
+from portico.core.audit import audit_record
+
+router = Router(tags=["claims"])
+
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+def _user(request: HttpRequest) -> Any:
+    user = getattr(request, "auth", None) or request.user
+    if not getattr(user, "is_authenticated", False):
+        raise HttpError(401, "Authentication required.")
+    if not selectors.user_has_claims_access(user=user):
+        raise HttpError(403, "No access to the Claims Online Portal.")
+    return user
+
+
+def _summary(c: Claim) -> dict[str, Any]:
+    return {
+        "number": c.number,
+        "status": c.status,
+        "status_label": c.get_status_display(),
+        "kind": c.kind,
+        "frequency": c.frequency,
+        "billing_tin": c.billing_tin,
+        "patient_account_number": c.patient_account_number,
+        "member_id": c.member_number,
+        "patient_name": c.patient_name,
+        "service_date_from": c.service_date_from,
+        "service_date_to": c.service_date_to,
+        "total_charge": c.total_charge,
+        "paid_total": c.paid_total,
+        "submitted_at": c.submitted_at,
+    }
+
+
+def _appeal(a: Appeal) -> dict[str, Any]:
+    return {
+        "number": a.number,
+        "claim_number": a.claim.number,
+        "line_number": a.line.line_number if a.line else None,
+        "reason": a.reason,
+        "explanation": a.explanation,
+        "status": a.status,
+        "status_label": a.get_status_display(),
+        "filed_at": a.filed_at,
+        "decided_at": a.decided_at,
+        "decision_notes": a.decision_notes,
+        "attachments": [f.filename for f in a.attachments.all()],
+    }
+
+
+def _detail(c: Claim) -> dict[str, Any]:
+    return {
+        **_summary(c),
+        "payer_id": c.payer_id,
+        "original_claim_number": c.original_claim_ref,
+        "billing_npi": c.billing_npi,
+        "billing_name": c.billing_name,
+        "rendering_npi": c.rendering_npi,
+        "referring_npi": c.referring_npi,
+        "attending_npi": c.attending_npi,
+        "facility_npi": c.facility_npi,
+        "patient_dob": c.patient_dob,
+        "place_of_service": c.place_of_service,
+        "type_of_bill": c.type_of_bill,
+        "prior_auth_number": c.prior_auth_number,
+        "referral_number": c.referral_number,
+        "allowed_total": c.allowed_total,
+        "patient_responsibility_total": c.patient_responsibility_total,
+        "diagnoses": [d.code for d in c.diagnoses.all()],
+        "lines": [
+            {
+                "line_number": ln.line_number,
+                "procedure_code": ln.procedure_code,
+                "modifiers": ln.modifiers,
+                "revenue_code": ln.revenue_code,
+                "diagnosis_pointers": ln.diagnosis_pointers,
+                "units": ln.units,
+                "charge": ln.charge,
+                "service_date": ln.service_date,
+                "service_date_to": ln.service_date_to,
+                "status": ln.status,
+                "allowed": ln.allowed,
+                "paid": ln.paid,
+                "patient_responsibility": ln.patient_responsibility,
+                "adjustments": [
+                    {"group_code": a.group_code, "reason_code": a.reason_code, "amount": a.amount}
+                    for a in ln.adjustments.all()
+                ],
+                "remark_codes": ln.remark_codes,
+            }
+            for ln in c.lines.all()
+        ],
+        "history": [
+            {
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "at": e.at,
+                "note": e.note,
+                "category_code": e.category_code,
+                "status_code": e.status_code,
+            }
+            for e in c.status_events.all()
+        ],
+        "attachments": [_attachment(a) for a in c.attachments.all()],
+        "appeals": [_appeal(a) for a in c.appeals.all()],
+    }
+
+
+def _attachment(a: Any) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "report_type": a.report_type,
+        "transmission_code": a.transmission_code,
+        "control_number": a.control_number,
+        "filename": a.filename,
+        "size": a.size,
+        "received": bool(a.file_key),
+    }
+
+
+def _claim_data(payload: ClaimIn) -> ClaimData:
+    raw = payload.dict(exclude={"diagnoses", "lines", "idempotency_key"})
+    data = ClaimData(**raw)
+    data.diagnoses = [DiagnosisData(d.code, d.qualifier) for d in payload.diagnoses]
+    data.lines = [LineData(**ln.dict()) for ln in payload.lines]
+    return data
+
+
+def _claim_error(exc: services.ClaimError) -> HttpError:
+    if isinstance(exc, services.ClaimInvalid):
+        err = HttpError(400, "The claim has errors.")
+        err.errors = exc.errors  # type: ignore[attr-defined]
+        return err
+    status = 403 if exc.code == "forbidden" else 404 if exc.code == "not_found" else 400
+    err = HttpError(status, exc.message)
+    err.errors = {exc.field: [exc.message]} if exc.field else {}  # type: ignore[attr-defined]
+    return err
+
+
+class SearchIn(Schema):
+    number: str = ""
+    patient_account_number: str = ""
+    member_id: str = ""
+    patient_name: str = ""
+    dos_from: Any = None
+    dos_to: Any = None
+    status: str = ""
+    billed_min: Any = None
+    billed_max: Any = None
+    tin: str = ""
+    sort: str = selectors.DEFAULT_SORT
+    cursor: str = ""
+    limit: int = 25
+
+
+@router.post("/claims", response={201: ClaimOut, 200: ClaimOut, **ERRORS}, summary="Submit a claim")
+def submit_claim(request: HttpRequest, payload: ClaimIn) -> Any:
+    user = _user(request)
+    try:
+        claim, created = services.claim_create(
+            user=user, data=_claim_data(payload), idempotency_key=payload.idempotency_key
+        )
+    except services.ClaimError as exc:
+        raise _claim_error(exc) from exc
+    claim = selectors.claim_detail_for_user(user=user, number=claim.number)
+    return Status(201 if created else 200, _detail(claim))
+
+
+def _bad_request(message: str, field: str = "") -> HttpError:
+    err = HttpError(400, message)
+    err.errors = {field: [message]} if field else {}  # type: ignore[attr-defined]
+    return err
+
+
+@router.get("/claims", response={200: ClaimPageOut, **ERRORS}, summary="Search claims")
+def search_claims(request: HttpRequest, filters: Query[SearchIn]) -> Any:
+    user = _user(request)
+    search = selectors.ClaimSearch(
+        number=filters.number,
+        patient_account_number=filters.patient_account_number,
+        member_id=filters.member_id,
+        patient_name=filters.patient_name,
+        dos_from=filters.dos_from,
+        dos_to=filters.dos_to,
+        status=filters.status,
+        billed_min=filters.billed_min,
+        billed_max=filters.billed_max,
+        tin=filters.tin,
+        sort=filters.sort,
+    )
+    page = selectors.claims_search(
+        user=user, search=search, cursor=filters.cursor, limit=max(1, min(filters.limit, 100))
+    )
+    audit_record(
+        action="portico.claim.searched",
+        actor=user,
+        object_type="claims.claim",
+        object_repr="API claim search",
+        changes={"claims": [c.number for c in page.items]},
+    )
+    return {
+        "results": [_summary(c) for c in page.items],
+        "next_cursor": page.next_cursor,
+        "prev_cursor": page.prev_cursor,
+    }
+
+
+@router.get("/claims/{number}", response={200: ClaimOut, **ERRORS}, summary="Claim detail")
+def claim_detail(request: HttpRequest, number: str) -> Any:
+    user = _user(request)
+    claim = selectors.claim_detail_for_user(user=user, number=number)
+    audit_record(
+        action="portico.claim.viewed",
+        actor=user,
+        obj=claim,
+        organization_id=claim.organization_id,
+        member_ref=claim.member_number,
+    )
+    return _detail(claim)
+
+
+@router.get("/claims/{number}/status", response={200: ClaimStatusOut, **ERRORS})
+def claim_status(request: HttpRequest, number: str) -> Any:
+    user = _user(request)
+    claim = selectors.claim_get_for_user(user=user, number=number)
+    category, code = STATUS_CODES.get(claim.status, NOT_FOUND)
+    return {
+        "number": claim.number,
+        "status": claim.status,
+        "status_label": claim.get_status_display(),
+        "status_changed_at": claim.status_changed_at,
+        "category_code": category,
+        "status_code": code,
+        "paid_total": claim.paid_total,
+    }
+
+
+@router.get("/claims/{number}/attachments", response={200: list[AttachmentOut], **ERRORS})
+def claim_attachments(request: HttpRequest, number: str) -> Any:
+    claim = selectors.claim_get_for_user(user=_user(request), number=number)
+    return [_attachment(a) for a in claim.attachments.all()]
+
+
+@router.post("/claims/{number}/attachments", response={201: AttachmentOut, **ERRORS})
+def claim_attachment_add(
+    request: HttpRequest,
+    number: str,
+    file: File[UploadedFile],
+    report_type: Form[str],
+    control_number: Form[str] = "",
+    description: Form[str] = "",
+) -> Any:
+    user = _user(request)
+    claim = selectors.claim_get_for_user(user=user, number=number)
+    try:
+        att = services.claim_attachment_add(
+            user=user,
+            claim=claim,
+            file=file,
+            report_type=report_type,
+            control_number=control_number,
+            description=description,
+        )
+    except services.ClaimError as exc:
+        raise _claim_error(exc) from exc
+    return Status(201, _attachment(att))
+
+
+@router.post("/attachments", response={201: AttachmentOut, **ERRORS}, summary="Unsolicited")
+def unsolicited_attachment(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    report_type: Form[str],
+    control_number: Form[str],
+    description: Form[str] = "",
+) -> Any:
+    user = _user(request)
+    try:
+        att = services.attachment_unsolicited_add(
+            user=user,
+            file=file,
+            report_type=report_type,
+            control_number=control_number,
+            description=description,
+        )
+    except services.ClaimError as exc:
+        raise _claim_error(exc) from exc
+    return Status(201, _attachment(att))
+
+
+@router.get("/appeals", response={200: list[AppealOut], **ERRORS}, summary="List appeals")
+def appeals(request: HttpRequest, status: str = "", claim_number: str = "") -> Any:
+    user = _user(request)
+    qs = selectors.appeals_search(user=user, status=status, claim_number=claim_number)
+    return [_appeal(a) for a in qs.prefetch_related("attachments")[:200]]
+
+
+@router.get("/appeals/{number}", response={200: AppealOut, **ERRORS})
+def appeal_detail(request: HttpRequest, number: str) -> Any:
+    user = _user(request)
+    appeal = selectors.appeal_get_for_user(user=user, number=number)
+    audit_record(
+        action="portico.appeal.viewed",
+        actor=user,
+        obj=appeal,
+        organization_id=appeal.organization_id,
+    )
+    return _appeal(appeal)
+
+
+@router.post("/claims/{number}/appeals", response={201: AppealOut, 200: AppealOut, **ERRORS})
+def appeal_file(request: HttpRequest, number: str, payload: AppealIn) -> Any:
+    user = _user(request)
+    claim = selectors.claim_detail_for_user(user=user, number=number)
+    line = None
+    if payload.line_number is not None:
+        line = next((ln for ln in claim.lines.all() if ln.line_number == payload.line_number), None)
+        if line is None:
+            raise _bad_request("No such line.", "line_number")
+    try:
+        appeal = services.appeal_file(
+            user=user,
+            claim=claim,
+            line=line,
+            reason=payload.reason,
+            explanation=payload.explanation,
+            amount_disputed=payload.amount_disputed,
+            idempotency_key=payload.idempotency_key,
+        )
+    except services.ClaimError as exc:
+        raise _claim_error(exc) from exc
+    return Status(201, _appeal(appeal))
+
+
+@router.post("/appeals/{number}/withdraw", response={200: AppealOut, **ERRORS})
+def appeal_withdraw(request: HttpRequest, number: str) -> Any:
+    user = _user(request)
+    appeal = selectors.appeal_get_for_user(user=user, number=number)
+    if not selectors.user_may_submit(user=user):
+        raise HttpError(403, "You are not allowed to change appeals.")
+    try:
+        services.appeal_withdraw(user=user, appeal=appeal)
+    except TransitionNotAllowed as exc:
+        raise _bad_request(exc.message) from exc
+    return _appeal(selectors.appeal_get_for_user(user=user, number=number))
+
+
+@router.post("/status-inquiry", summary="X12 276 claim status inquiry → 277")
+def status_inquiry(request: HttpRequest) -> HttpResponse:
+    """Send a 276 (005010X212) as the request body; the answer is a 277. A 276 with envelope
+    errors is answered 400 with a 999 naming them."""
+    user = _user(request)
+    try:
+        body = services.claim_status_inquiry_x12(user=user, payload=request.body)
+    except services.InquiryError as exc:
+        if exc.ack_999:
+            return HttpResponse(exc.ack_999, status=400, content_type="application/edi-x12")
+        return HttpResponse(exc.message, status=400, content_type="text/plain")
+    return HttpResponse(body, content_type="application/edi-x12")

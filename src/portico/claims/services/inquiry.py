@@ -1,0 +1,142 @@
+"""X12 276 claim status inquiry → 277 response, answered from the user's claims only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from portico.claims.models import Claim, ClaimStatus
+from portico.claims.selectors import claims_access
+from portico.claims.services.common import numbers_allocate
+from portico.core.audit import audit_record
+from portico.x12.ack277ca import ClaimStatus as StcCode
+from portico.x12.ack999 import build_999
+from portico.x12.errors import X12Error
+from portico.x12.status276 import (
+    ClaimStatusRequest,
+    ClaimStatusResponse,
+    StatusInquiry,
+    StatusResult,
+    build_277,
+    read_claim_status,
+)
+from portico.x12.validation import validate_envelope
+from portico.x12.writer import Envelope
+
+#: Claim status -> 277 STC01 (category 508, status 507).
+STATUS_CODES: dict[str, tuple[str, str]] = {
+    ClaimStatus.RECEIVED: ("A1", "19"),
+    ClaimStatus.ACCEPTED: ("A2", "20"),
+    ClaimStatus.REJECTED: ("A3", "21"),
+    ClaimStatus.IN_PROCESS: ("P1", "20"),
+    ClaimStatus.PENDED: ("P3", "21"),
+    ClaimStatus.FINALIZED_PAID: ("F1", "65"),
+    ClaimStatus.FINALIZED_PARTIAL: ("F1", "65"),
+    ClaimStatus.FINALIZED_DENIED: ("F2", "1"),
+    ClaimStatus.ADJUSTED: ("F3", "1"),
+    ClaimStatus.VOIDED: ("F2", "1"),
+}
+NOT_FOUND = ("A4", "35")
+
+
+class InquiryError(Exception):
+    """The payload is not a readable 276; ``ack_999`` holds a 999 naming the problem."""
+
+    def __init__(self, message: str, ack_999: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.ack_999 = ack_999
+
+
+def _find(user: Any, inquiry: StatusInquiry) -> Claim | None:
+    access = claims_access(user=user)
+    if not access.has_access:
+        return None
+    qs = Claim.objects.filter(access.q()).exclude(status=ClaimStatus.DRAFT)
+    if inquiry.payer_claim_control_number:
+        return qs.filter(number=inquiry.payer_claim_control_number.upper()).first()
+    q = Q(member_number=inquiry.member_id.upper())
+    if inquiry.patient_account_number:
+        q &= Q(patient_account_number=inquiry.patient_account_number)
+    if inquiry.service_date and inquiry.service_date != dt.date.min:
+        end = inquiry.service_date_end or inquiry.service_date
+        q &= Q(service_date_from__lte=end, service_date_to__gte=inquiry.service_date)
+    if inquiry.provider_npi:
+        q &= Q(billing_npi=inquiry.provider_npi)
+    return qs.filter(q).order_by("-submitted_at", "-id").first()
+
+
+def claim_status_results(*, user: Any, request: ClaimStatusRequest) -> list[StatusResult]:
+    results = []
+    today = timezone.localdate()
+    for inquiry in request.inquiries:
+        claim = _find(user, inquiry)
+        if claim is None:
+            results.append(StatusResult(inquiry, [StcCode(*NOT_FOUND)], today))
+            continue
+        inquiry.payer_claim_control_number = claim.number
+        inquiry.patient_account_number = (
+            inquiry.patient_account_number or claim.patient_account_number
+        )
+        category, code = STATUS_CODES.get(claim.status, NOT_FOUND)
+        results.append(
+            StatusResult(
+                inquiry,
+                [StcCode(category, code)],
+                timezone.localdate(claim.status_changed_at),
+                total_charge=claim.total_charge,
+                paid_amount=claim.paid_total if claim.is_finalized else None,
+                adjudication_date=(
+                    timezone.localdate(claim.adjudicated_at) if claim.adjudicated_at else None
+                ),
+            )
+        )
+    return results
+
+
+def claim_status_inquiry_x12(*, user: Any, payload: bytes) -> bytes:
+    """Answer a 276 with a 277. Raises ``InquiryError`` (with a 999) for unreadable input."""
+    validation = validate_envelope(payload)
+    if not validation.accepted:
+        ix = validation.interchanges[0] if validation.interchanges else None
+        env = _envelope(ix.receiver_id if ix else "", ix.sender_id if ix else "")
+        raise InquiryError("The 276 has envelope or syntax errors.", build_999(validation, env))
+    try:
+        request = read_claim_status(payload)
+    except X12Error as exc:
+        raise InquiryError(f"The 276 could not be read: {exc}") from exc
+    if not isinstance(request, ClaimStatusRequest):
+        raise InquiryError("Send a 276 claim status request.")
+    results = claim_status_results(user=user, request=request)
+    response = ClaimStatusResponse(
+        payer_name=request.payer_name or "PORTICO",
+        payer_id=request.payer_id or "PORTICO",
+        receiver_name=request.receiver_name or "UNKNOWN",
+        receiver_id=request.receiver_id or "UNKNOWN",
+        results=results,
+        reference=request.reference or "1",
+    )
+    ix = validation.interchanges[0]
+    text = build_277(response, _envelope(ix.receiver_id, ix.sender_id))
+    audit_record(
+        action="portico.claim.status_inquiry",
+        actor=user,
+        object_type="claims.claim",
+        object_repr=f"276 with {len(results)} inquiries",
+        changes={"claims": [r.inquiry.payer_claim_control_number for r in results]},
+    )
+    return text.encode()
+
+
+def _envelope(sender: str, receiver: str) -> Envelope:
+    control = int(numbers_allocate(prefix="IC", count=1)[0][2:]) % 999_999_999 or 1
+    return Envelope(
+        sender_id=(sender.strip() or "PORTICO")[:15],
+        receiver_id=(receiver.strip() or "UNKNOWN")[:15],
+        interchange_control_number=control,
+        group_control_number=control,
+        created=timezone.localtime(),
+    )

@@ -1,0 +1,730 @@
+"""X12 837P/837I intake: upload, background processing, 999 and 277CA.
+
+One streaming pass (``Claim837Reader``): claims are checked and written in batches of
+``BATCH`` rows inside one database transaction, so memory holds one batch plus the 277CA's
+small per-claim entries. After the pass, the claims of transaction sets that the 999 rejects
+are deleted again before commit — an envelope-level error never leaves a partial batch.
+
+The same file twice creates no claims twice: each claim's idempotency key is the file's
+SHA-256 plus ST02, CLM01 and its position, unique per practice; a re-sent claim is answered
+with the claim number it got the first time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import IO, Any
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from portico.claims.models import (
+    Claim,
+    ClaimAttachment,
+    ClaimDiagnosis,
+    ClaimFrequency,
+    ClaimKind,
+    ClaimLine,
+    ClaimSource,
+    ClaimStatus,
+    ClaimStatusEvent,
+    ClaimSubmissionFile,
+    DiagnosisQualifier,
+    SubmissionStatus,
+)
+from portico.claims.selectors import claims_access
+from portico.claims.services.attachments import claim_for_control_number
+from portico.claims.services.common import CLAIM_PREFIX, numbers_allocate
+from portico.claims.services.submission import apply_frequency
+from portico.claims.services.validation import check_icd10
+from portico.claims.transitions import REPLACEABLE_CLAIM_STATUSES
+from portico.core.audit import audit_record
+from portico.members.models import HealthPlan, Member
+from portico.x12.ack277ca import (
+    ClaimAcknowledgment,
+    ClaimsAcknowledgment,
+    ProviderAcknowledgment,
+    build_277ca,
+    claim_acknowledgment,
+)
+from portico.x12.ack999 import build_999
+from portico.x12.errors import X12Error
+from portico.x12.models837 import Claim as X12Claim
+from portico.x12.models837 import ClaimIssue
+from portico.x12.reader837 import Claim837Reader
+from portico.x12.validation import ValidationResult
+from portico.x12.writer import Envelope
+
+log = logging.getLogger(__name__)
+
+BATCH = 1000
+MAX_REJECTIONS_LISTED = 500
+_DX_QUALIFIER = {
+    "ABK": DiagnosisQualifier.PRINCIPAL,
+    "BK": DiagnosisQualifier.PRINCIPAL,
+    "ABJ": DiagnosisQualifier.ADMITTING,
+    "BJ": DiagnosisQualifier.ADMITTING,
+    "APR": DiagnosisQualifier.REASON_FOR_VISIT,
+    "PR": DiagnosisQualifier.REASON_FOR_VISIT,
+}
+
+
+# ---------------------------------------------------------------------------
+# Processing
+# ---------------------------------------------------------------------------
+@dataclass
+class _Ack:
+    provider_key: str
+    provider: ProviderAcknowledgment
+    claim: ClaimAcknowledgment
+    set_key: tuple[str, str, str]
+
+
+@dataclass
+class IntakeResult:
+    claims: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    acks: list[_Ack] = field(default_factory=list)
+    rejections: list[str] = field(default_factory=list)
+    follow_ups: list[tuple[int, int, tuple[str, str, str]]] = field(default_factory=list)
+    receiver: tuple[str, str, str] = ("", "", "")  # name, id, batch reference
+    kind: str = ""
+    payer: HealthPlan | None = None
+
+
+class _Context:
+    """Caches shared by the claims of one file (plans, ICD-10 answers, allowed TINs)."""
+
+    def __init__(self, *, item: ClaimSubmissionFile, submit_tins: frozenset[str]) -> None:
+        self.item = item
+        self.org_id = item.organization_id
+        self.submit_tins = submit_tins
+        self.plans: dict[str, HealthPlan | None] = {}
+        self.icd: dict[str, str | None] = {}
+        self.today = timezone.localdate()
+
+    def plan(self, payer_id: str) -> HealthPlan | None:
+        if payer_id not in self.plans:
+            self.plans[payer_id] = HealthPlan.objects.filter(payer_id=payer_id).first()
+        return self.plans[payer_id]
+
+    def icd_problem(self, code: str) -> str | None:
+        if code not in self.icd:
+            self.icd[code] = check_icd10(code)
+        return self.icd[code]
+
+
+def _issue(
+    claim: X12Claim, message: str, status: str, entity: str = "", category: str = "A7"
+) -> None:
+    claim.issues.append(
+        ClaimIssue(
+            message=message,
+            segment_id="CLM",
+            position=claim.position,
+            status_code=status,
+            category=category,
+            entity_code=entity,
+            loop_id="2300",
+        )
+    )
+
+
+def _business_checks(claim: X12Claim, ctx: _Context) -> None:
+    """The payer's front-end edits on top of the reader's syntax checks."""
+    bp = claim.billing_provider
+    tin = (bp.tax_id or bp.ssn) if bp else ""
+    if tin not in ctx.submit_tins:
+        _issue(
+            claim,
+            f"Billing provider Tax ID {tin or '(none)'} is not one of the practice's "
+            "Tax IDs allowed to submit.",
+            "128",
+            "85",
+        )
+    sub = claim.subscriber
+    if sub is None or ctx.plan(sub.payer.payer_id) is None:
+        _issue(claim, "Unknown payer ID.", "116", category="A3")
+    for dx in claim.diagnoses:
+        if dx.qualifier in _DX_QUALIFIER or dx.qualifier in ("ABF", "BF"):
+            problem = ctx.icd_problem(dx.code)
+            if problem:
+                _issue(claim, problem, "255")
+    start = (claim.service_period or (None, None))[0]
+    if start is not None and start > ctx.today:
+        _issue(claim, "Date of service is in the future.", "187")
+
+
+def _pick_member(
+    claim: X12Claim, members: dict[tuple[int, str], Member], ctx: _Context
+) -> tuple[Member | None, Any]:
+    sub = claim.subscriber
+    if sub is None:
+        return None, None
+    plan = ctx.plan(sub.payer.payer_id)
+    if plan is None:
+        return None, None
+    member = members.get((plan.pk, sub.member_id.upper()))
+    if member is None:
+        _issue(claim, f"Member {sub.member_id} is not enrolled with this payer.", "33", "IL")
+        return None, None
+    start = (claim.service_period or (None, None))[0]
+    coverage = None
+    if start is not None:
+        coverage = next((c for c in member.coverages.all() if c.covers(start)), None)
+        if coverage is None:
+            _issue(claim, f"The member had no coverage on {start:%m/%d/%Y}.", "109", "IL")
+    return member, coverage
+
+
+def _original(claim: X12Claim, ctx: _Context) -> Claim | None:
+    if claim.frequency_code not in (ClaimFrequency.REPLACEMENT, ClaimFrequency.VOID):
+        return None
+    ref = claim.original_claim_number.strip().upper()
+    original = Claim.objects.filter(organization_id=ctx.org_id, number=ref).first() if ref else None
+    if original is None:
+        _issue(claim, f"Original claim {ref or '(missing)'} was not found.", "464")
+    elif original.status not in REPLACEABLE_CLAIM_STATUSES:
+        _issue(claim, f"Original claim {ref} is {original.get_status_display()}.", "464")
+        return None
+    return original
+
+
+def _set_key(claim: X12Claim) -> tuple[str, str, str]:
+    t = claim.transaction
+    if t is None:
+        return ("", "", "")
+    return (t.interchange_control_number, t.group_control_number, t.transaction_control_number)
+
+
+def _claim_row(
+    claim: X12Claim,
+    *,
+    number: str,
+    key: str,
+    member: Member | None,
+    coverage: Any,
+    original: Claim | None,
+    ctx: _Context,
+    now: datetime,
+) -> Claim:
+    sub = claim.subscriber
+    pat = claim.patient
+    bp = claim.billing_provider
+    period = claim.service_period or (None, None)
+    institutional = claim.kind is ClaimKind.INSTITUTIONAL or claim.kind == "institutional"
+    plan = ctx.plan(sub.payer.payer_id) if sub else None
+    admission = claim.dates.get("435")
+    discharge = claim.dates.get("096")
+
+    def prov(p: Any) -> tuple[str, str]:
+        return (p.npi[:10], p.display_name[:200]) if p else ("", "")
+
+    rendering, referring = prov(claim.rendering_provider), prov(claim.referring_provider)
+    attending, facility = prov(claim.attending_provider), prov(claim.service_facility)
+    txn = claim.transaction
+    return Claim(
+        number=number,
+        organization_id=ctx.org_id,
+        billing_tin=((bp.tax_id or bp.ssn) if bp else "")[:9],
+        kind=ClaimKind.INSTITUTIONAL if institutional else ClaimKind.PROFESSIONAL,
+        frequency=claim.frequency_code if claim.frequency_code in ("1", "7", "8") else "1",
+        original=original,
+        original_claim_ref=claim.original_claim_number[:50],
+        status=ClaimStatus.ACCEPTED,
+        status_changed_at=now,
+        billing_npi=(bp.npi if bp else "")[:10],
+        billing_name=(bp.display_name if bp else "")[:200],
+        billing_taxonomy=(bp.taxonomy if bp else "")[:10],
+        billing_address=(
+            f"{bp.address.line1}, {bp.address.city} {bp.address.state} {bp.address.postal_code}"
+            if bp and bp.address
+            else ""
+        )[:300],
+        rendering_npi=rendering[0],
+        rendering_name=rendering[1],
+        referring_npi=referring[0],
+        referring_name=referring[1],
+        attending_npi=attending[0],
+        attending_name=attending[1],
+        facility_npi=facility[0],
+        facility_name=facility[1],
+        health_plan=plan,
+        payer_id=(sub.payer.payer_id if sub else "")[:20],
+        member=member,
+        coverage=coverage,
+        member_number=(sub.member_id.upper() if sub else "")[:30],
+        patient_first_name=(pat.first_name if pat else sub.first_name if sub else "")[:100],
+        patient_last_name=(pat.last_name if pat else sub.last_name if sub else "")[:100],
+        patient_dob=pat.birth_date if pat else sub.birth_date if sub else None,
+        patient_sex=(pat.sex if pat else sub.sex if sub else "")[:1],
+        relationship=(pat.relationship if pat else "18")[:2],
+        patient_account_number=claim.patient_account_number[:38],
+        place_of_service="" if institutional else claim.facility_code[:2],
+        type_of_bill=claim.type_of_bill[:4] if institutional else "",
+        admission_date=admission[0] if admission else None,
+        admission_type=claim.admission_type[:1],
+        admission_source=claim.admission_source[:1],
+        patient_status=claim.patient_status[:2],
+        discharge_date=discharge[0] if discharge else None,
+        service_date_from=period[0],
+        service_date_to=max(period[1], period[0]) if period[0] and period[1] else period[0],
+        total_charge=claim.total_charge,
+        prior_auth_number=claim.prior_authorization[:50],
+        referral_number=claim.referral_number[:50],
+        medical_record_number=claim.medical_record_number[:50],
+        note=claim.note[:80],
+        source=ClaimSource.X12,
+        submitted_by=ctx.item.uploaded_by,
+        submitted_at=now,
+        submission_file=ctx.item,
+        idempotency_key=key,
+        x12_control=(
+            f"{txn.interchange_control_number}/{txn.transaction_control_number}/"
+            f"{claim.patient_account_number}"
+            if txn
+            else ""
+        )[:80],
+    )
+
+
+def _children(claim: X12Claim, row: Claim) -> tuple[list[Any], list[Any]]:
+    dx = [
+        ClaimDiagnosis(
+            claim=row,
+            sequence=i,
+            code=d.code[:8],
+            qualifier=_DX_QUALIFIER.get(d.qualifier, DiagnosisQualifier.OTHER),
+            present_on_admission=d.present_on_admission[:1],
+        )
+        for i, d in enumerate(claim.diagnoses[:25], start=1)
+    ]
+    lines = []
+    for ln in claim.lines:
+        mods = [*ln.modifiers[:4], "", "", "", ""]
+        lines.append(
+            ClaimLine(
+                claim=row,
+                line_number=ln.number,
+                procedure_code=ln.procedure_code[:5],
+                modifier1=mods[0][:2],
+                modifier2=mods[1][:2],
+                modifier3=mods[2][:2],
+                modifier4=mods[3][:2],
+                revenue_code=ln.revenue_code[:4],
+                diagnosis_pointers=",".join(str(p) for p in ln.diagnosis_pointers[:4]),
+                units=ln.units,
+                unit_type=ln.unit_basis if ln.unit_basis in ("UN", "MJ", "DA") else "UN",
+                charge=ln.charge if ln.charge >= 0 else Decimal(0),
+                service_date=ln.service_date or row.service_date_from,
+                service_date_to=ln.service_date_end or ln.service_date or row.service_date_to,
+                place_of_service=ln.place_of_service[:2],
+                rendering_npi=(ln.rendering_provider.npi if ln.rendering_provider else "")[:10],
+                description=ln.description[:80],
+                control_number=ln.line_item_control_number[:50],
+            )
+        )
+    return dx, lines
+
+
+def _flush(pending: list[X12Claim], ctx: _Context, result: IntakeResult) -> None:
+    if not pending:
+        return
+    now = timezone.now()
+    # Members of the batch in one query.
+    wanted: dict[int, set[str]] = {}
+    for c in pending:
+        if c.subscriber is not None:
+            plan = ctx.plan(c.subscriber.payer.payer_id)
+            if plan is not None:
+                wanted.setdefault(plan.pk, set()).add(c.subscriber.member_id.upper())
+    members: dict[tuple[int, str], Member] = {}
+    for plan_id, ids in wanted.items():
+        for m in Member.objects.filter(plan_id=plan_id, member_id__in=ids).prefetch_related(
+            "coverages"
+        ):
+            members[(plan_id, m.member_id)] = m
+    keys = {
+        id(c): f"x12:{ctx.item.sha256[:24]}:{_set_key(c)[2]}:{c.position}:"
+        f"{c.patient_account_number}"[:150]
+        for c in pending
+    }
+    existing = dict(
+        Claim.objects.filter(
+            # "isnull=False" lets SQLite use the partial unique index (org, idempotency_key).
+            organization_id=ctx.org_id,
+            idempotency_key__isnull=False,
+            idempotency_key__in=list(keys.values()),
+        ).values_list("idempotency_key", "number")
+    )
+    accepted: list[tuple[X12Claim, Member | None, Any, Claim | None]] = []
+    for c in pending:
+        if keys[id(c)] in existing:
+            continue
+        _business_checks(c, ctx)
+        member, coverage = _pick_member(c, members, ctx)
+        original = _original(c, ctx)
+        if not c.issues:
+            accepted.append((c, member, coverage, original))
+    numbers = (
+        iter(numbers_allocate(prefix=CLAIM_PREFIX, count=len(accepted))) if accepted else iter(())
+    )
+    rows: list[Claim] = []
+    by_claim: dict[int, str] = {}
+    for c, member, coverage, original in accepted:
+        number = next(numbers)
+        by_claim[id(c)] = number
+        rows.append(
+            _claim_row(
+                c,
+                number=number,
+                key=keys[id(c)],
+                member=member,
+                coverage=coverage,
+                original=original,
+                ctx=ctx,
+                now=now,
+            )
+        )
+    Claim.objects.bulk_create(rows, batch_size=BATCH)
+    dx_rows: list[Any] = []
+    line_rows: list[Any] = []
+    events: list[ClaimStatusEvent] = []
+    att_rows: list[ClaimAttachment] = []
+    for (c, _m, _cov, original), row in zip(accepted, rows, strict=True):
+        dx, lines = _children(c, row)
+        dx_rows += dx
+        line_rows += lines
+        events.append(
+            ClaimStatusEvent(
+                claim=row,
+                from_status=ClaimStatus.DRAFT,
+                to_status=ClaimStatus.RECEIVED,
+                at=now,
+                note=f"Received in file {ctx.item.filename}.",
+                category_code="A1",
+                status_code="19",
+            )
+        )
+        events.append(
+            ClaimStatusEvent(
+                claim=row,
+                from_status=ClaimStatus.RECEIVED,
+                to_status=ClaimStatus.ACCEPTED,
+                at=now,
+                note="Accepted for processing (277CA).",
+                category_code="A2",
+                status_code="20",
+            )
+        )
+        if original is not None:
+            result.follow_ups.append((row.pk, original.pk, _set_key(c)))
+        for att in [*c.attachments, *(a for ln in c.lines for a in ln.attachments)]:
+            att_rows.append(
+                ClaimAttachment(
+                    claim=row,
+                    organization_id=ctx.org_id,
+                    report_type=att.report_type[:2],
+                    transmission_code=att.transmission_code[:2],
+                    control_number=att.control_number[:50],
+                    uploaded_by=ctx.item.uploaded_by,
+                    description="Declared in the 837 (PWK).",
+                )
+            )
+    ClaimDiagnosis.objects.bulk_create(dx_rows, batch_size=BATCH * 4)
+    ClaimLine.objects.bulk_create(line_rows, batch_size=BATCH * 4)
+    ClaimStatusEvent.objects.bulk_create(events, batch_size=BATCH * 4)
+    if att_rows:
+        ClaimAttachment.objects.bulk_create(att_rows, batch_size=BATCH)
+    for c in pending:
+        result.claims += 1
+        dup = existing.get(keys[id(c)])
+        number = dup or by_claim.get(id(c), "")
+        if dup:
+            result.duplicates += 1
+        elif c.issues:
+            result.rejected += 1
+            if len(result.rejections) < MAX_REJECTIONS_LISTED:
+                first = c.issues[0]
+                result.rejections.append(
+                    f"Claim {c.patient_account_number or '(no CLM01)'} (line {c.line}): "
+                    f"{first.message} [{first.category}:{first.status_code}"
+                    f"{':' + first.entity_code if first.entity_code else ''}]"
+                )
+        else:
+            result.accepted += 1
+        _remember_ack(c, number, ctx, result)
+
+
+def _remember_ack(c: X12Claim, number: str, ctx: _Context, result: IntakeResult) -> None:
+    txn = c.transaction
+    if not result.receiver[1] and txn is not None and txn.submitter is not None:
+        result.receiver = (txn.submitter.name, txn.submitter.identifier, txn.reference)
+    if result.payer is None and c.subscriber is not None:
+        result.payer = ctx.plan(c.subscriber.payer.payer_id)
+    if not result.kind:
+        result.kind = str(c.kind.value if hasattr(c.kind, "value") else c.kind)
+    bp = c.billing_provider
+    npi = bp.npi if bp and bp.npi else "UNKNOWN"
+    provider = ProviderAcknowledgment(
+        name=(bp.last_or_org_name if bp else "") or "UNKNOWN",
+        npi=npi,
+        claims=[],
+        tax_id=bp.tax_id if bp else "",
+        entity_type=(bp.entity_type if bp else "2") or "2",
+        first_name=bp.first_name if bp else "",
+    )
+    ack = claim_acknowledgment(c, number if not c.issues else "", ctx.today)
+    result.acks.append(_Ack(npi, provider, ack, _set_key(c)))
+
+
+def ingest(stream: IO[bytes], *, ctx: _Context) -> tuple[ValidationResult, IntakeResult]:
+    """Read, check and store every claim; the caller's transaction makes it all-or-nothing."""
+    reader = Claim837Reader(stream)
+    result = IntakeResult()
+    pending: list[X12Claim] = []
+    for claim in reader:
+        pending.append(claim)
+        if len(pending) >= BATCH:
+            _flush(pending, ctx, result)
+            pending = []
+    _flush(pending, ctx, result)
+    validation = reader.validation
+    accepted_sets = validation.accepted_sets()
+    dropped = {a.set_key for a in result.acks if a.set_key not in accepted_sets}
+    if dropped:
+        # Claims of rejected transaction sets (or of a rejected interchange) are undone.
+        for icn, _gcn, stn in dropped:
+            Claim.objects.filter(
+                submission_file=ctx.item, x12_control__startswith=f"{icn}/{stn}/"
+            ).delete()
+        kept = [a for a in result.acks if a.set_key in accepted_sets]
+        removed = len(result.acks) - len(kept)
+        result.acks = kept
+        result.accepted = sum(1 for a in kept if a.claim.accepted)
+        result.rejected = sum(1 for a in kept if not a.claim.accepted)
+        result.claims = len(kept)
+        result.rejections.insert(
+            0, f"{removed} claim(s) in rejected transaction sets were not processed (see the 999)."
+        )
+    for claim_pk, original_pk, set_key in result.follow_ups:
+        if set_key not in accepted_sets:
+            continue
+        claim_obj = Claim.objects.filter(pk=claim_pk).first()
+        if claim_obj is None:
+            continue
+        original = Claim.objects.get(pk=original_pk)
+        apply_frequency(claim=claim_obj, original=original, user=ctx.item.uploaded_by)
+    _match_unsolicited(ctx.org_id)
+    return validation, result
+
+
+def _match_unsolicited(org_id: int) -> int:
+    """Attach waiting unsolicited attachments whose control number a claim now names."""
+    waiting = list(
+        ClaimAttachment.objects.filter(organization_id=org_id, claim__isnull=True)
+        .exclude(control_number="")
+        .values_list("pk", "control_number")
+    )
+    matched = 0
+    for pk, control in waiting:
+        claim = _claim_naming_control(org_id, control)
+        if claim is not None:
+            ClaimAttachment.objects.filter(pk=pk).update(claim=claim, matched_at=timezone.now())
+            matched += 1
+    return matched
+
+
+def _claim_naming_control(org_id: int, control: str) -> Claim | None:
+    return claim_for_control_number(organization_id=org_id, control_number=control)
+
+
+def _envelope(validation: ValidationResult, control: int) -> Envelope:
+    ix = validation.interchanges[0] if validation.interchanges else None
+    sender = (ix.receiver_id if ix else "").strip() or "PORTICO"
+    receiver = (ix.sender_id if ix else "").strip() or "UNKNOWN"
+    return Envelope(
+        sender_id=sender[:15],
+        receiver_id=receiver[:15],
+        sender_qualifier=(ix.receiver_qualifier if ix and ix.receiver_qualifier else "ZZ"),
+        receiver_qualifier=(ix.sender_qualifier if ix and ix.sender_qualifier else "ZZ"),
+        interchange_control_number=control,
+        group_control_number=control,
+        created=timezone.localtime(),
+        usage_indicator=(ix.usage_indicator if ix and ix.usage_indicator in ("P", "T") else "P"),
+        application_sender_code=sender[:15],
+        application_receiver_code=receiver[:15],
+    )
+
+
+def _control_number() -> int:
+    number = numbers_allocate(prefix="IC", count=1)[0]
+    return int(number[2:]) % 999_999_999 or 1
+
+
+def build_277ca_text(
+    acks: Iterable[_Ack],
+    *,
+    validation: ValidationResult,
+    receiver: tuple[str, str, str],
+    payer: HealthPlan | None,
+    received: date,
+) -> str:
+    providers: dict[str, ProviderAcknowledgment] = {}
+    for a in acks:
+        prov = providers.setdefault(a.provider_key, a.provider)
+        prov.claims.append(a.claim)
+    if not providers:
+        return ""
+    ack = ClaimsAcknowledgment(
+        payer_name=(payer.name if payer else "PORTICO")[:60],
+        payer_id=(payer.payer_id if payer else "PORTICO"),
+        receiver_name=receiver[0] or "UNKNOWN",
+        receiver_id=receiver[1] or "UNKNOWN",
+        batch_reference=receiver[2] or "0",
+        received=received,
+        processed=timezone.localdate(),
+        providers=list(providers.values()),
+    )
+    return build_277ca(ack, _envelope(validation, _control_number()))
+
+
+def claim_file_process(*, file_id: int) -> ClaimSubmissionFile:
+    """Process one queued file (the Celery task's body). Never raises for bad input."""
+    item = ClaimSubmissionFile.objects.select_related("uploaded_by").get(pk=file_id)
+    if item.status != SubmissionStatus.QUEUED:
+        return item
+    ClaimSubmissionFile.objects.filter(pk=item.pk).update(
+        status=SubmissionStatus.PROCESSING, started_at=timezone.now()
+    )
+    access = claims_access(user=item.uploaded_by)
+    ctx = _Context(item=item, submit_tins=access.submit.get(item.organization_id, frozenset()))
+    validation: ValidationResult | None = None
+    result = IntakeResult()
+    try:
+        with transaction.atomic():
+            with default_storage.open(item.file_key, "rb") as stream:
+                validation, result = ingest(stream, ctx=ctx)
+            if validation.fatal is not None or not validation.accepted_sets():
+                transaction.set_rollback(True)
+    except (X12Error, OSError, UnicodeError, ValueError) as exc:  # unreadable beyond the 999
+        log.warning("claim file %s could not be processed: %s", item.pk, exc)
+        result = IntakeResult(rejections=[f"The file could not be processed: {exc}"])
+    return _finish(item, validation, result)
+
+
+def _finish(
+    item: ClaimSubmissionFile, validation: ValidationResult | None, result: IntakeResult
+) -> ClaimSubmissionFile:
+    ack_999 = ack_277 = ""
+    payer = result.payer
+    if validation is not None:
+        try:
+            ack_999 = build_999(validation, _envelope(validation, _control_number()))
+        except X12Error as exc:
+            result.rejections.append(f"No 999 could be written: {exc}")
+        accepted_sets = validation.accepted_sets()
+        if accepted_sets and result.acks:
+            try:
+                ack_277 = build_277ca_text(
+                    result.acks,
+                    validation=validation,
+                    receiver=result.receiver,
+                    payer=payer,
+                    received=timezone.localdate(item.created_at),
+                )
+            except X12Error as exc:
+                result.rejections.append(f"No 277CA could be written: {exc}")
+    set_ok = bool(validation and validation.accepted_sets())
+    if not set_ok:
+        status = SubmissionStatus.REJECTED
+        result.accepted = result.rejected = result.duplicates = 0
+        result.claims = 0
+    elif validation is not None and validation.accepted and result.rejected == 0:
+        status = SubmissionStatus.ACCEPTED
+    else:
+        status = SubmissionStatus.ACCEPTED_WITH_ERRORS
+    summary = "\n".join(result.rejections)
+    if validation is not None and not validation.accepted:
+        summary = "\n".join([*describe_999_problems(validation), summary]).strip()
+    with transaction.atomic():
+        ClaimSubmissionFile.objects.filter(pk=item.pk).update(
+            status=status,
+            kind=result.kind if result.kind in ClaimKind.values else "",
+            transaction_count=sum(len(g.transaction_sets) for g in validation.groups())
+            if validation
+            else 0,
+            claim_count=result.claims,
+            accepted_count=result.accepted,
+            rejected_count=result.rejected,
+            duplicate_count=result.duplicates,
+            ack_999=ack_999,
+            ack_277ca=ack_277,
+            error_summary=summary[:20000],
+            finished_at=timezone.now(),
+        )
+        audit_record(
+            action="portico.claim_file.processed",
+            actor=item.uploaded_by,
+            obj=item,
+            organization_id=item.organization_id,
+            changes={
+                "status": status,
+                "accepted": result.accepted,
+                "rejected": result.rejected,
+                "duplicates": result.duplicates,
+            },
+        )
+    item.refresh_from_db()
+    return item
+
+
+def describe_999_problems(validation: ValidationResult) -> list[str]:
+    """The 999's findings in words: interchange notes, group and set errors, segment and
+    element positions."""
+    out: list[str] = []
+    if validation.fatal is not None:
+        out.append(f"The file could not be read as X12: {validation.fatal}")
+    for ix in validation.interchanges:
+        for msg in ix.messages:
+            out.append(f"Interchange {ix.control_number}: {msg}")
+        for g in ix.groups:
+            for gerr in g.errors:
+                out.append(
+                    f"Functional group {g.control_number}: error {gerr.value} "
+                    f"({gerr.name.replace('_', ' ').lower()})."
+                )
+            for ts in g.transaction_sets:
+                for terr in ts.errors:
+                    out.append(
+                        f"Transaction set {ts.control_number}: error {terr.value} "
+                        f"({terr.name.replace('_', ' ').lower()})."
+                    )
+                for se in ts.segment_errors:
+                    where = f"segment {se.segment_id} at position {se.position}"
+                    if se.line:
+                        where += f" (line {se.line})"
+                    detail = se.message or se.effective_code.name.replace("_", " ").lower()
+                    elems = "; ".join(
+                        f"element {e.position}{'-' + str(e.component) if e.component else ''}: "
+                        f"{e.message or e.code.name.replace('_', ' ').lower()}"
+                        for e in se.elements
+                    )
+                    out.append(
+                        f"Transaction set {ts.control_number}, {where}: {detail}"
+                        + (f" — {elems}" if elems else "")
+                    )
+    if not validation.interchanges and validation.fatal is None:
+        out.append("No interchange (ISA) was found in the file.")
+    return out
+
+
+def claim_file_ack_text(*, item: ClaimSubmissionFile, which: str) -> str:
+    return item.ack_999 if which == "999" else item.ack_277ca

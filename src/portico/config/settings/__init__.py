@@ -1,0 +1,4 @@
+"""Settings split by runtime profile: ``local`` (embedded default), ``test``, ``production``.
+
+Every value that varies between deployments is read from the environment in ``base.env``.
+"""

@@ -1,0 +1,112 @@
+"""Landing-page texts: configuration, in one place, so a plan can re-word them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+PORTAL_CARDS = [
+    {"key": "claims", "title": "Claims Online Portal", "tagline": "File appeals • View EOBs"},
+    {"key": "patientinfo", "title": "Physician Info Portal", "tagline": "Find patient data"},
+    {"key": "referrals", "title": "Referrals Portal", "tagline": "Search • View • Submit"},
+]
+
+APPLICATION_LINES = [
+    {
+        "title": "Claims submissions",
+        "text": "Claims and attachment submissions, status, and 835 retrieval.",
+    },
+    {
+        "title": "Claims Online Portal",
+        "text": "Search, view and submit claims and appeals, and view EOBs.",
+    },
+    {
+        "title": "Physician Info Portal",
+        "text": "Patient referral history, diagnoses and filled prescriptions.",
+    },
+    {"title": "Referrals Portal", "text": "Search, view and submit referrals."},
+    {
+        "title": "Prior Authorization Portal",
+        "text": "Spine, pain and joint prior-authorization requests, status and letters.",
+    },
+]
+
+# ---------------------------------------------------------------------------
+# Access forms. A deployment can replace the region list with settings.PORTICO_PIP_REGIONS
+# (a list of (code, label) pairs); the codes are the ones members' regions use.
+# ---------------------------------------------------------------------------
+DEFAULT_PIP_REGIONS: list[tuple[str, str]] = [
+    ("R1", "R1: Pasadena SGV/PA"),
+    ("R2", "R2: Los Angeles"),
+    ("R3", "R3: South Bay"),
+    ("R4", "R4: Long Beach"),
+    ("R5", "R5: SFV/Santa Clarita"),
+    ("R6", "R6: Talbert ARTA"),
+    ("R7", "R7: Riverside"),
+    ("SJ", "San Jose"),
+    ("MG", "Magan"),
+    ("CN", "Portico Care Network"),
+]
+
+
+def pip_regions() -> list[tuple[str, str]]:
+    return list(getattr(settings, "PORTICO_PIP_REGIONS", DEFAULT_PIP_REGIONS))
+
+
+# Words any of which make a title a management position (the form says so, and enforces it).
+MANAGEMENT_TITLE_WORDS = (
+    "administrator",
+    "supervisor",
+    "manager",
+    "director",
+    "doctor",
+    "physician",
+    "md",
+    "do",
+)
+MANAGEMENT_TITLE_RULE = (
+    "The Authorizing Officer must be someone in a management position, such as an "
+    "Administrator, Supervisor, Manager, Director or the Doctor."
+)
+COP_INTRO = (
+    "Complete the form and select Submit. You will then print the access form, sign it, and "
+    "return it to the Service Desk by fax — or, faster, upload the signed form or sign it in "
+    "your browser."
+)
+COP_USER_NOTE = "The “User” is the person who needs access to the Claims Online Portal."
+PIP_REFERRALS_NOTE = (
+    "This form does not give access to submitting electronic referrals (the Referrals Portal "
+    "is granted separately)."
+)
+PRINT_NOTE = (
+    "Please do not print from the browser: after you submit, select “Print Portal Access "
+    "Form” and print the PDF."
+)
+HIPAA_TEXT = (
+    "Clinicians or designees understand that the use of Health Insurance Portability and "
+    "Accountability Act (HIPAA) standards is intended to provide enhanced protections for "
+    "individually identifiable health information. Clinicians or designees also understand "
+    "they will be expected to comply with these standards and to use, protect, and disclose "
+    "information (PHI) only in accordance with the scope of their duties. Unauthorized release "
+    "or use of PHI will result in performance improvement action, up to and including "
+    "termination of contract."
+)
+BROWSER_SIGNATURE_ATTESTATION = (
+    "I am the person named above. I have reviewed this access form, its information is "
+    "correct, and I agree that typing my name here is my electronic signature on it."
+)
+
+# The portals a new user can register for from "Sign Me Up" (the document's two).
+REGISTRABLE_PORTALS = [
+    {
+        "key": "claims",
+        "title": "Claims Online Portal",
+        "url_name": "connect:access-claims",
+        "text": "Submit and track claims and appeals, and view EOBs.",
+    },
+    {
+        "key": "patientinfo",
+        "title": "Physician Info Portal",
+        "url_name": "connect:access-patientinfo",
+        "text": "Find patient referral history, diagnoses and filled prescriptions.",
+    },
+]

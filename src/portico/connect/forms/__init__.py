@@ -1,0 +1,1 @@
+"""Connect's HTML forms (input validation only; services do the writing)."""

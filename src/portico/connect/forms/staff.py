@@ -1,0 +1,62 @@
+"""Back-office forms of the access administrators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from portico.connect.forms.access import validate_signed_form
+from portico.core.uploads import UploadField
+from portico.organizations.models import AccessRequest, Application
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        help_text="Reference, practice, requester, email or a TIN.",
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "Any status"), *AccessRequest.Status.choices],
+    )
+    application = forms.ChoiceField(
+        label="Portal",
+        required=False,
+        choices=[
+            ("", "Any portal"),
+            (Application.CLAIMS.value, Application.CLAIMS.label),
+            (Application.PATIENT_INFO.value, Application.PATIENT_INFO.label),
+        ],
+    )
+
+
+class DenyForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for the denial",
+        max_length=2000,
+        help_text="The requester is emailed this reason.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class MoreInfoForm(forms.Form):
+    message = forms.CharField(
+        label="What information is needed?",
+        max_length=2000,
+        help_text="The requester is emailed this question and answers it on the request's page.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class FaxAttachForm(forms.Form):
+    file = UploadField(label="Faxed, signed form", validators=[validate_signed_form])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = "The fax as a PDF or TIFF (PNG and JPEG also accepted)."
+        self.fields["file"].widget.attrs["accept"] = ".pdf,.tif,.tiff,.png,.jpg,.jpeg"

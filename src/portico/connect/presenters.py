@@ -1,0 +1,143 @@
+"""How an access request's values read on screen and on paper (one source for both)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+from portico.connect import content
+from portico.connect.forms.access import COP_REQUEST_TYPES, PIP_ACTIONS, PIP_ROLES
+from portico.organizations.models import AccessRequest, Application
+
+
+@dataclass
+class Section:
+    title: str
+    rows: list[tuple[str, str]]
+    table_header: list[str] = field(default_factory=list)
+    table_rows: list[list[str]] = field(default_factory=list)
+
+
+def _yes_no(value: Any) -> str:
+    return "Yes" if value else "No"
+
+
+def access_request_sections(access_request: AccessRequest) -> list[Section]:
+    data = access_request.data
+    idp = settings.PORTICO_BRAND["idp_name"]
+    if access_request.application == Application.CLAIMS:
+        return [
+            Section(
+                "Request",
+                [
+                    (idp, data.get("portico_id", "")),
+                    ("Request type", dict(COP_REQUEST_TYPES).get(data.get("request_type", ""), "")),
+                    ("Contact name", data.get("contact_name", "")),
+                    ("Contact phone", data.get("contact_phone", "")),
+                ],
+            ),
+            Section(
+                "Practice / group",
+                [
+                    ("Practice / Group name", data.get("practice_name", "")),
+                    (
+                        "Billing Provider TINs",
+                        ", ".join(t["display"] for t in data.get("tins", [])),
+                    ),
+                    ("Address", data.get("address", "")),
+                    ("Suite", data.get("suite", "")),
+                    ("City", data.get("city", "")),
+                    ("State", data.get("state", "")),
+                    ("Zip", data.get("zip", "")),
+                    ("Telephone number", data.get("telephone", "")),
+                    ("Front office email address", data.get("front_office_email", "")),
+                    ("Fax number", data.get("fax", "")),
+                ],
+            ),
+            Section(
+                "Authorizing Officer",
+                [
+                    (
+                        "Name",
+                        f"{data.get('officer_first_name', '')} {data.get('officer_last_name', '')}",
+                    ),
+                    ("Email address", data.get("officer_email", "")),
+                    ("Title", data.get("officer_title", "")),
+                ],
+            ),
+            Section(
+                "User",
+                [
+                    ("Name", f"{data.get('user_first_name', '')} {data.get('user_last_name', '')}"),
+                    ("Email address", data.get("user_email", "")),
+                    ("Allow submit claims online?", _yes_no(data.get("submit_claims"))),
+                    ("Title", data.get("user_title", "")),
+                    ("Login user ID", data.get("login_user_id", "")),
+                ],
+            ),
+        ]
+    regions = dict(content.pip_regions())
+    return [
+        Section(
+            "Physician and practice",
+            [
+                (idp, data.get("portico_id", "")),
+                ("Physician name", data.get("physician_name", "")),
+                ("Address", data.get("address", "")),
+                ("City", data.get("city", "")),
+                ("Zip", data.get("zip", "")),
+                ("Physician telephone number", data.get("telephone", "")),
+                ("Fax number", data.get("fax", "")),
+                ("Practice / Group name", data.get("practice_name", "")),
+            ],
+        ),
+        Section(
+            "Request",
+            [
+                ("Region/Area", "; ".join(regions.get(r, r) for r in data.get("regions", []))),
+                ("Staff / PCP / Specialist", dict(PIP_ROLES).get(data.get("role", ""), "")),
+                (
+                    "Request type",
+                    "; ".join(dict(PIP_ACTIONS).get(a, a) for a in data.get("actions", [])),
+                ),
+                ("HIPAA statement", "Agreed" if data.get("hipaa_acknowledged") else "Not agreed"),
+            ],
+        ),
+        Section(
+            "Physicians and staff",
+            [],
+            table_header=[
+                "Physician / Staff name",
+                "Email address",
+                "Physician NPI",
+                "Existing username",
+                "Cap Report",
+                "Add/Terms (AC only)",
+            ],
+            table_rows=[
+                [
+                    row.get("name", ""),
+                    row.get("email", ""),
+                    row.get("npi", ""),
+                    row.get("existing_username", ""),
+                    _yes_no(row.get("cap_report")),
+                    _yes_no(row.get("add_terms")),
+                ]
+                for row in data.get("rows", [])
+            ],
+        ),
+    ]
+
+
+def signature_summary(access_request: AccessRequest) -> str:
+    if not access_request.is_signed:
+        return "Not signed yet"
+    when = (
+        access_request.signed_at.strftime("%m/%d/%Y %I:%M %p") if access_request.signed_at else ""
+    )
+    method = access_request.get_signature_method_display()
+    if access_request.signature_method == AccessRequest.SignatureMethod.BROWSER:
+        return f"{method} by {access_request.signed_name} on {when} from {access_request.signed_ip}"
+    return f"{method} on {when}"

@@ -1,0 +1,320 @@
+"""The signed-in hub: access forms, a request's page (print, sign, answer), and routing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from portico.connect import content
+from portico.connect.forms.access import (
+    BrowserSignatureForm,
+    ClaimsAccessForm,
+    PhysicianInfoAccessForm,
+    PipRowFormSet,
+    ReplyForm,
+    SignedFormUploadForm,
+)
+from portico.connect.pdfs import access_form_pdf
+from portico.connect.presenters import access_request_sections, signature_summary
+from portico.connect.views._common import application_label, application_url
+from portico.core.audit import audit_record
+from portico.core.middleware import client_ip
+from portico.core.uploads import delete_stored, file_download_response, store_upload
+from portico.identity.roles import StaffRole, has_staff_role
+from portico.organizations.models import AccessRequest, Application
+from portico.organizations.selectors import (
+    access_request_get_for_staff,
+    access_request_get_for_user,
+    access_requests_for_user,
+    grants_for_user,
+)
+from portico.organizations.services.access import (
+    AccessRequestError,
+    access_request_reply,
+    access_request_sign_browser,
+    access_request_sign_upload,
+    access_request_submit,
+)
+from portico.organizations.transitions import Actor, TransitionNotAllowed, allowed_actions
+
+
+def _idp() -> str:
+    return str(settings.PORTICO_BRAND["idp_name"])
+
+
+# ---------------------------------------------------------------------------
+# Access forms
+# ---------------------------------------------------------------------------
+def _submitted(request: HttpRequest, access_request: AccessRequest, created: bool) -> HttpResponse:
+    if created:
+        messages.success(
+            request,
+            f"Your request {access_request.reference} was submitted. Now print, sign and return "
+            "the access form (below) to finish.",
+        )
+    else:
+        messages.info(request, f"This form was already submitted as {access_request.reference}.")
+    return redirect("connect:request-detail", pk=access_request.pk)
+
+
+@login_required
+@never_cache
+def access_claims(request: HttpRequest) -> HttpResponse:
+    form = ClaimsAccessForm(request.POST or None, user=request.user, idp_name=_idp())
+    if request.method == "POST" and form.is_valid():
+        data = form.to_data()
+        try:
+            access_request, created = access_request_submit(
+                requester=request.user,
+                application=Application.CLAIMS,
+                request_type=data["request_type"],
+                practice_name=data["practice_name"],
+                contact_email=data["user_email"],
+                tins=[t["digits"] for t in data["tins"]],
+                data=data,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except AccessRequestError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return _submitted(request, access_request, created)
+    return render(
+        request,
+        "connect/access_claims.html",
+        {"form": form, "content": content, "groups": form.field_groups},
+    )
+
+
+@login_required
+@never_cache
+def access_patientinfo(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form = PhysicianInfoAccessForm(request.POST or None, user=user, idp_name=_idp())
+    rows = PipRowFormSet(
+        request.POST or None,
+        prefix="rows",
+        initial=None if request.POST else [{"email": user.email}],
+    )
+    if request.method == "POST" and form.is_valid() and rows.is_valid():
+        row_data = [r.cleaned_data for r in rows.forms if r.cleaned_data]
+        data = form.to_data(row_data)
+        try:
+            access_request, created = access_request_submit(
+                requester=request.user,
+                application=Application.PATIENT_INFO,
+                request_type=AccessRequest.RequestType.PIP,
+                practice_name=data["practice_name"],
+                contact_email=user.email,
+                data=data,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except AccessRequestError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return _submitted(request, access_request, created)
+    return render(
+        request,
+        "connect/access_patientinfo.html",
+        {"form": form, "rows": rows, "content": content},
+    )
+
+
+# ---------------------------------------------------------------------------
+# A request's page: print, sign (upload or in the browser), answer staff
+# ---------------------------------------------------------------------------
+def _detail_context(access_request: AccessRequest, user: Any, **forms: Any) -> dict[str, Any]:
+    actions = allowed_actions(access_request, Actor.REQUESTER)
+    return {
+        "access_request": access_request,
+        "sections": access_request_sections(access_request),
+        "signature": signature_summary(access_request),
+        "can_sign": "sign" in actions,
+        "can_reply": "reply" in actions,
+        "upload_form": forms.get("upload_form") or SignedFormUploadForm(),
+        "sign_form": forms.get("sign_form")
+        or BrowserSignatureForm(user=user, initial={"typed_name": user.get_full_name()}),
+        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "content": content,
+    }
+
+
+@login_required
+@require_GET
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access_request = access_request_get_for_user(user=request.user, pk=pk)
+    return render(
+        request, "connect/request_detail.html", _detail_context(access_request, request.user)
+    )
+
+
+@login_required
+@require_GET
+def request_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Print Portal Access Form": the PDF with every value (staff may print it too)."""
+    access_request = _request_for_viewer(request, pk)
+    response = HttpResponse(access_form_pdf(access_request), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="access-form-{access_request.reference}.pdf"'
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def request_signed_form(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The uploaded or faxed signed form, for its requester and access administrators."""
+    access_request = _request_for_viewer(request, pk)
+    if not access_request.signed_form_key:
+        raise Http404
+    with transaction.atomic():
+        audit_record(
+            action="portico.access_request.form_downloaded",
+            actor=request.user,
+            obj=access_request,
+        )
+    return file_download_response(
+        key=access_request.signed_form_key,
+        filename=access_request.signed_form_name or f"{access_request.reference}-signed",
+        content_type=access_request.signed_form_content_type,
+    )
+
+
+def _request_for_viewer(request: HttpRequest, pk: int) -> AccessRequest:
+    if has_staff_role(request.user, StaffRole.ACCESS_ADMIN):
+        return access_request_get_for_staff(pk=pk)
+    return access_request_get_for_user(user=request.user, pk=pk)
+
+
+@login_required
+@require_POST
+def request_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    access_request = access_request_get_for_user(user=request.user, pk=pk)
+    form = SignedFormUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        stored = store_upload(file=form.cleaned_data["file"], prefix="access-forms")
+        try:
+            access_request_sign_upload(
+                access_request=access_request, actor=request.user, stored=stored
+            )
+        except (AccessRequestError, TransitionNotAllowed) as exc:
+            delete_stored(stored.key)
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Thank you. Your signed form was received.")
+            return redirect("connect:request-detail", pk=pk)
+    context = _detail_context(access_request, request.user, upload_form=form)
+    return render(request, "connect/request_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def request_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    access_request = access_request_get_for_user(user=request.user, pk=pk)
+    form = BrowserSignatureForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            access_request_sign_browser(
+                access_request=access_request,
+                actor=request.user,
+                typed_name=form.cleaned_data["typed_name"],
+                ip_address=client_ip(request),
+            )
+        except (AccessRequestError, TransitionNotAllowed) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Thank you. You signed the access form.")
+        return redirect("connect:request-detail", pk=pk)
+    context = _detail_context(access_request, request.user, sign_form=form)
+    return render(request, "connect/request_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def request_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    access_request = access_request_get_for_user(user=request.user, pk=pk)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            access_request_reply(
+                access_request=access_request, actor=request.user, reply=form.cleaned_data["reply"]
+            )
+        except (AccessRequestError, TransitionNotAllowed) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Thank you. Your answer was sent to the Service Desk.")
+        return redirect("connect:request-detail", pk=pk)
+    context = _detail_context(access_request, request.user, reply_form=form)
+    return render(request, "connect/request_detail.html", context, status=400)
+
+
+@login_required
+@require_GET
+def request_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "connect/request_list.html",
+        {"access_requests": access_requests_for_user(user=request.user)},
+    )
+
+
+# ---------------------------------------------------------------------------
+# After sign-in: route to the application(s) the user has
+# ---------------------------------------------------------------------------
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """One application → straight there; several → a chooser; none → how to get access."""
+    applications = list(dict.fromkeys(g.application for g in grants_for_user(user=request.user)))
+    applications = [a for a in Application.values if a in applications]
+    if len(applications) == 1:
+        return redirect(application_url(applications[0]))
+    pending = access_requests_for_user(user=request.user).exclude(
+        status__in=[AccessRequest.Status.APPROVED, AccessRequest.Status.DENIED]
+    )
+    return render(
+        request,
+        "connect/home.html",
+        {
+            "applications": [
+                {"key": a, "label": application_label(a), "url": application_url(a)}
+                for a in applications
+            ],
+            "pending_requests": pending,
+            "portal_text": {card["key"]: card["tagline"] for card in content.PORTAL_CARDS},
+        },
+    )
+
+
+@login_required
+@require_GET
+def application(request: HttpRequest, application: str) -> HttpResponse:
+    """Connect's page for an application that has no home of its own yet: the grant scope."""
+    if application not in Application.values:
+        raise Http404
+    grants = list(grants_for_user(user=request.user, application=application))
+    if not grants:
+        raise Http404
+    if application_url(application) != request.path:
+        return redirect(application_url(application))
+    return render(
+        request,
+        "connect/application.html",
+        {
+            "application": application,
+            "label": application_label(application),
+            "grants": grants,
+            "region_labels": dict(content.pip_regions()),
+            "home_url": reverse("connect:home"),
+        },
+    )

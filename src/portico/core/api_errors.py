@@ -1,0 +1,47 @@
+"""The REST API's one error shape, for every app's router (docs/api.md, "Errors").
+
+``{"error": {"code": "...", "message": "...", "fields": [{"field": "...", "message": "..."}]},
+"detail": "..."}``. Routers declare ``ErrorOut`` as their error responses and raise
+``refused(...)``; the API's exception handler (``portico.api.errors``) writes the body, so an
+app never builds an error dictionary by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from ninja import Schema
+from ninja.errors import HttpError
+
+
+class FieldErrorOut(Schema):
+    field: str
+    message: str
+
+
+class ErrorBodyOut(Schema):
+    code: str
+    message: str
+    fields: list[FieldErrorOut] = []
+
+
+class ErrorOut(Schema):
+    """The error answer of every API operation."""
+
+    error: ErrorBodyOut
+    detail: str
+
+
+def refused(
+    status: int,
+    message: str,
+    *,
+    errors: Mapping[str, str | Sequence[str]] | None = None,
+    code: str = "",
+) -> HttpError:
+    """An ``HttpError`` carrying field errors (``{"field": ["message", ...]}``) and a code."""
+    exc = HttpError(status, message)
+    exc.errors = dict(errors or {})  # type: ignore[attr-defined]
+    if code:
+        exc.code = code  # type: ignore[attr-defined]
+    return exc

@@ -1,0 +1,23 @@
+"""Letters and generated documents."""
+
+from django.apps import AppConfig
+
+
+class DocumentsConfig(AppConfig):
+    name = "portico.documents"
+    label = "documents"
+    verbose_name = "Letters and generated documents"
+
+    def ready(self) -> None:
+        from portico.core import audit
+
+        audit.register_actions(
+            {
+                "portico.document.created": "created a letter or document",
+                "portico.document.downloaded": "downloaded a letter",
+                "portico.document.downloaded_by_staff": "downloaded a letter (staff)",
+                "portico.document.printed": "printed a letter for mailing",
+                "portico.document.mailed": "mailed a letter",
+                "portico.document.expired": "ended a letter's availability (retention)",
+            }
+        )

@@ -1,0 +1,96 @@
+"""Phone numbers: a country-code selector plus a national number, stored as E.164.
+
+Built on the ``phonenumbers`` library (Google's libphonenumber metadata).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import phonenumbers
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from phonenumbers import geocoder
+
+
+@lru_cache(maxsize=1)
+def country_choices() -> list[tuple[str, str]]:
+    """("US", "United States (+1)") for every region libphonenumber knows, US first."""
+    rows = []
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        code = phonenumbers.country_code_for_region(region)
+        example = phonenumbers.example_number(region)
+        name = geocoder.country_name_for_number(example, "en") if example else ""
+        rows.append((region, f"{name or region} (+{code})"))
+    rows.sort(key=lambda r: r[1])
+    default = settings.PORTICO_PHONE_DEFAULT_REGION
+    rows.sort(key=lambda r: r[0] != default)
+    return rows
+
+
+def to_e164(region: str, number: str) -> str:
+    """Parse a national (or +international) number; raise ValidationError with a clear reason."""
+    raw = (number or "").strip()
+    if not raw:
+        raise ValidationError("Enter your phone number.", code="phone_required")
+    try:
+        parsed = phonenumbers.parse(raw, region or settings.PORTICO_PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError(
+            "Enter a phone number using digits, for example 212 555 0123.", code="phone_format"
+        ) from exc
+    if not phonenumbers.is_possible_number(parsed):
+        raise ValidationError(
+            "That phone number has the wrong number of digits for the country selected.",
+            code="phone_length",
+        )
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValidationError(
+            "That is not a valid phone number for the country selected.", code="phone_invalid"
+        )
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display(e164: str) -> str:
+    if not e164:
+        return ""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def masked(e164: str) -> str:
+    """+1 •••-•••-0123 style: enough for the user to recognise, not to harvest."""
+    return f"ending in {e164[-4:]}" if len(e164) >= 4 else e164
+
+
+def region_of(e164: str) -> str:
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(e164, None)) or ""
+    except phonenumbers.NumberParseException:
+        return ""
+
+
+class PhoneFieldsMixin(forms.Form):
+    """Adds ``phone_country`` and ``phone_number``; ``cleaned_data["phone"]`` is E.164."""
+
+    phone_country = forms.ChoiceField(label="Country code", choices=())
+    phone_number = forms.CharField(
+        label="Phone number",
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "tel-national", "inputmode": "tel"}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["phone_country"].choices = country_choices()  # type: ignore[attr-defined]
+        self.fields["phone_country"].initial = settings.PORTICO_PHONE_DEFAULT_REGION
+        self.fields["phone_country"].widget.attrs["autocomplete"] = "tel-country-code"
+
+    def clean_phone_number(self) -> str:
+        region = self.cleaned_data.get("phone_country") or settings.PORTICO_PHONE_DEFAULT_REGION
+        self.cleaned_data["phone"] = to_e164(region, self.cleaned_data.get("phone_number", ""))
+        return self.cleaned_data["phone_number"]

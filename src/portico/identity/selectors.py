@@ -1,0 +1,153 @@
+"""Reads of the identity module: what views and other modules may ask about users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from portico.core.models import AuditEvent
+from portico.identity.models import (
+    LegalDocument,
+    LoginThrottle,
+    PasswordHistory,
+    PhoneAuthenticator,
+    PhoneVerification,
+    User,
+)
+
+# Authentication events a user sees about their own account (and staff about anyone's).
+IDENTITY_ACTION_PREFIX = "portico.identity."
+
+
+def legal_document_current(*, kind: str) -> LegalDocument | None:
+    return LegalDocument.objects.filter(kind=kind).order_by("-published_at", "-id").first()
+
+
+def password_history_hashes(*, user: Any, limit: int) -> list[str]:
+    return list(
+        PasswordHistory.objects.filter(user_id=user.pk).values_list("password", flat=True)[:limit]
+    )
+
+
+def user_for_login(*, login: str) -> User | None:
+    """The account a sign-in identifier (username or email, any case) names, if any."""
+    login = (login or "").strip()
+    if not login:
+        return None
+    users = User.objects.select_related("login_throttle")  # is_locked() needs no query then
+    user = users.filter(username__iexact=login).first()
+    if user is None and "@" in login:
+        user = users.filter(email__iexact=login).first()
+        if user is None:
+            address = EmailAddress.objects.filter(email__iexact=login).select_related("user")
+            first = address.first()
+            user = first.user if first else None  # type: ignore[assignment]
+    return user
+
+
+def usernames_for_email(*, email: str) -> list[str]:
+    """Usernames tied to a verified address (for "Forgot username")."""
+    ids = EmailAddress.objects.filter(email__iexact=email.strip(), verified=True).values("user_id")
+    return list(
+        User.objects.filter(pk__in=ids, is_active=True)
+        .order_by("username")
+        .values_list("username", flat=True)
+    )
+
+
+def throttle_for(*, user: Any) -> LoginThrottle | None:
+    """The user's sign-in throttle row (None: never failed). Uses the row loaded with the
+    user (``user_for_login``) when there is one."""
+    if "login_throttle" in user._state.fields_cache:
+        return getattr(user, "login_throttle", None)
+    return LoginThrottle.objects.filter(user_id=user.pk).first()
+
+
+def is_locked(*, user: Any) -> bool:
+    throttle = throttle_for(user=user)
+    return bool(throttle and throttle.is_locked)
+
+
+def has_phone_factor(*, user: Any) -> bool:
+    """The phone factor counts only while the phone it sends to is verified."""
+    return bool(
+        user.phone
+        and user.phone_verified
+        and PhoneAuthenticator.objects.filter(user_id=user.pk).exists()
+    )
+
+
+def mfa_factor_types(*, user: Any) -> list[str]:
+    """The second factors a user can sign in with: "webauthn", "totp", "phone"."""
+    types = list(
+        Authenticator.objects.filter(
+            user_id=user.pk, type__in=[Authenticator.Type.WEBAUTHN, Authenticator.Type.TOTP]
+        )
+        .values_list("type", flat=True)
+        .distinct()
+    )
+    if has_phone_factor(user=user):
+        types.append("phone")
+    return sorted(set(types))
+
+
+def has_mfa_factor(*, user: Any) -> bool:
+    return bool(mfa_factor_types(user=user))
+
+
+def authenticators_for(*, user: Any) -> QuerySet[Authenticator]:
+    return Authenticator.objects.filter(user_id=user.pk).order_by("type", "created_at")
+
+
+def phone_verification_pending(
+    *, user: Any, purpose: str = PhoneVerification.Purpose.VERIFY
+) -> PhoneVerification | None:
+    return (
+        PhoneVerification.objects.filter(
+            user_id=user.pk, purpose=purpose, status=PhoneVerification.Status.PENDING
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def phone_verification_latest(*, user: Any, purpose: str) -> PhoneVerification | None:
+    return (
+        PhoneVerification.objects.filter(user_id=user.pk, purpose=purpose)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def activity_for_user(*, user: Any, limit: int = 20) -> list[AuditEvent]:
+    """Recent authentication events of (or about) ``user``, newest first."""
+    return list(
+        AuditEvent.objects.filter(action__startswith=IDENTITY_ACTION_PREFIX)
+        .filter(Q(actor_id=user.pk) | Q(object_type="identity.user", object_id=str(user.pk)))
+        .order_by("-id")[:limit]
+    )
+
+
+def staff_user_search(*, query: str, limit: int = 50) -> QuerySet[User]:
+    qs = User.objects.all().order_by("username")
+    query = (query or "").strip()
+    if query:
+        qs = qs.filter(
+            Q(username__icontains=query)
+            | Q(email__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+            | Q(phone__contains=query)
+        )
+    return qs.select_related("login_throttle")[:limit]  # type: ignore[return-value]
+
+
+def staff_user_get(*, pk: int) -> User:
+    user = User.objects.filter(pk=pk).select_related("login_throttle").first()
+    if user is None:
+        raise Http404
+    return user

@@ -1,0 +1,132 @@
+"""Audit events for authentication, hooked to Django's and allauth's signals.
+
+Connected in IdentityConfig.ready. Each receiver calls a service (which writes the audit row
+in its own transaction); receivers hold no rules of their own.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from allauth.account import signals as account_signals
+from allauth.account.internal.flows.login import record_authentication
+from allauth.mfa import signals as mfa_signals
+from django.conf import settings
+from django.contrib.auth import signals as auth_signals
+from django.http import HttpRequest
+
+from portico.identity import services
+from portico.identity.middleware import LAST_ACTIVITY_KEY, SIGNED_IN_AT_KEY
+from portico.identity.models import User
+
+
+def on_logged_in(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    now = time.time()
+    if hasattr(request, "session"):
+        request.session[SIGNED_IN_AT_KEY] = now
+        request.session[LAST_ACTIVITY_KEY] = now
+    if not getattr(request, "portico_throttle_clean", False):
+        services.login_success_reset(user=user)
+    records = (
+        request.session.get("account_authentication_methods", [])
+        if hasattr(request, "session")
+        else []
+    )
+    methods = sorted({str(r.get("type") or r.get("method")) for r in records})
+    services.auth_event_record(action="signed_in", user=user, methods=methods)
+
+
+def on_allauth_logged_in(
+    sender: Any, request: HttpRequest, response: Any, user: User, **kwargs: Any
+) -> None:
+    """Apply the language chosen in My Profile from the first page after sign-in."""
+    if response is not None and user.preferred_language:
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.preferred_language, samesite="Lax")
+
+
+def on_logged_out(sender: Any, request: HttpRequest, user: User | None, **kwargs: Any) -> None:
+    if user is not None:
+        services.auth_event_record(action="signed_out", user=user)
+
+
+def on_password_reset(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    services.auth_event_record(action="password_reset", user=user, actor=services.ANONYMOUS)
+
+
+def on_email_confirmed(
+    sender: Any, request: HttpRequest, email_address: Any, **kwargs: Any
+) -> None:
+    services.auth_event_record(
+        action="email_verified", user=email_address.user, actor=email_address.user
+    )
+
+
+def on_email_changed(
+    sender: Any,
+    request: HttpRequest,
+    user: User,
+    from_email_address: Any,
+    to_email_address: Any,
+    **kwargs: Any,
+) -> None:
+    services.auth_event_record(
+        action="email_changed",
+        user=user,
+        email={
+            "from": getattr(from_email_address, "email", None),
+            "to": getattr(to_email_address, "email", None),
+        },
+    )
+
+
+def on_authenticator_added(
+    sender: Any, request: HttpRequest, user: User, authenticator: Any, **kwargs: Any
+) -> None:
+    services.mfa_enrolled(user=user, type=authenticator.type)
+    # Activating a factor proves possession of it: the session counts as MFA-verified.
+    record_authentication(request, user, method="mfa", type=authenticator.type, enrolled=True)
+
+
+def on_authenticator_removed(
+    sender: Any, request: HttpRequest, user: User, authenticator: Any, **kwargs: Any
+) -> None:
+    services.auth_event_record(action="mfa_removed", user=user, type=authenticator.type)
+
+
+def on_authenticator_reset(
+    sender: Any, request: HttpRequest, user: User, authenticator: Any, **kwargs: Any
+) -> None:
+    services.auth_event_record(action="mfa_reset_codes", user=user, type=authenticator.type)
+
+
+def on_mfa_failed(
+    sender: Any, request: HttpRequest, user: User, authenticator: Any = None, **kwargs: Any
+) -> None:
+    services.auth_event_record(
+        action="mfa_failed",
+        user=user,
+        actor=services.ANONYMOUS,
+        type=getattr(authenticator, "type", ""),
+    )
+
+
+def connect() -> None:
+    auth_signals.user_logged_in.connect(on_logged_in, dispatch_uid="portico.identity.in")
+    account_signals.user_logged_in.connect(
+        on_allauth_logged_in, dispatch_uid="portico.identity.lang"
+    )
+    auth_signals.user_logged_out.connect(on_logged_out, dispatch_uid="portico.identity.out")
+    account_signals.password_reset.connect(on_password_reset, dispatch_uid="portico.identity.pr")
+    account_signals.email_confirmed.connect(on_email_confirmed, dispatch_uid="portico.identity.ec")
+    account_signals.email_changed.connect(on_email_changed, dispatch_uid="portico.identity.ech")
+    mfa_signals.authenticator_added.connect(
+        on_authenticator_added, dispatch_uid="portico.identity.ma"
+    )
+    mfa_signals.authenticator_removed.connect(
+        on_authenticator_removed, dispatch_uid="portico.identity.mr"
+    )
+    mfa_signals.authenticator_reset.connect(
+        on_authenticator_reset, dispatch_uid="portico.identity.mx"
+    )
+    mfa_signals.authentication_failed.connect(on_mfa_failed, dispatch_uid="portico.identity.mf")

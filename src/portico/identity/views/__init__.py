@@ -1,0 +1,1 @@
+"""Views of Portico ID, by audience: verification (sign-up), mfa, profile, staff, webhooks."""

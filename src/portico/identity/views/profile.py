@@ -1,0 +1,123 @@
+"""My Profile, and the endpoints of the idle-timeout warning."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from portico.identity import phones, selectors, services
+from portico.identity.forms import PreferencesForm, UsernameForm
+from portico.identity.middleware import LAST_ACTIVITY_KEY
+from portico.identity.passwords import active_policy, password_expires_at
+
+
+def _profile_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    user: Any = request.user
+    return {
+        "profile_user": user,
+        "emails": EmailAddress.objects.filter(user_id=user.pk).order_by("-primary", "email"),
+        "phone_display": phones.display(user.phone),
+        "factor_types": selectors.mfa_factor_types(user=user),
+        "authenticators": selectors.authenticators_for(user=user),
+        "policy": active_policy(),
+        "password_expires_at": password_expires_at(user),
+        "session_count": UserSession.objects.filter(user_id=user.pk).count(),
+        "activity": selectors.activity_for_user(user=user, limit=15),
+        "username_form": extra.pop("username_form", None) or UsernameForm(),
+        "preferences_form": extra.pop("preferences_form", None) or PreferencesForm(instance=user),
+        **extra,
+    }
+
+
+@never_cache
+@login_required
+@require_GET
+def profile(request: HttpRequest) -> HttpResponse:
+    return render(request, "identity/profile.html", _profile_context(request))
+
+
+@never_cache
+@login_required
+@require_POST
+def profile_username(request: HttpRequest) -> HttpResponse:
+    form = UsernameForm(request.POST)
+    if form.is_valid():
+        try:
+            services.username_change(user=request.user, username=form.cleaned_data["username"])  # type: ignore[arg-type]
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("username", message)
+        else:
+            messages.success(request, "Your username has been changed.")
+            return redirect("identity:profile")
+    return render(
+        request, "identity/profile.html", _profile_context(request, username_form=form), status=400
+    )
+
+
+@never_cache
+@login_required
+@require_POST
+def profile_preferences(request: HttpRequest) -> HttpResponse:
+    form = PreferencesForm(request.POST)
+    if form.is_valid():
+        services.preferences_update(
+            user=request.user,  # type: ignore[arg-type]
+            preferred_language=form.cleaned_data["preferred_language"],
+            notify_security_email=form.cleaned_data["notify_security_email"],
+            notify_password_expiry_email=form.cleaned_data["notify_password_expiry_email"],
+        )
+        messages.success(request, "Your preferences have been saved.")
+        response = redirect("identity:profile")
+        language = form.cleaned_data["preferred_language"]
+        if language:
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
+        else:
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+        return response
+    return render(
+        request,
+        "identity/profile.html",
+        _profile_context(request, preferences_form=form),
+        status=400,
+    )
+
+
+def _remaining(request: HttpRequest) -> int:
+    last = float(request.session.get(LAST_ACTIVITY_KEY) or time.time())
+    return max(int(settings.PORTICO_SESSION_IDLE_SECONDS - (time.time() - last)), 0)
+
+
+@never_cache
+@require_GET
+def session_status(request: HttpRequest) -> JsonResponse:
+    """Seconds of inactivity left; does not count as activity itself."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"authenticated": False}, status=401)
+    return JsonResponse(
+        {
+            "authenticated": True,
+            "remaining": _remaining(request),
+            "warning": settings.PORTICO_SESSION_WARNING_SECONDS,
+        }
+    )
+
+
+@never_cache
+@require_POST
+def session_extend(request: HttpRequest) -> JsonResponse:
+    """ "Stay signed in": any request counts as activity; this one only says so."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"authenticated": False}, status=401)
+    return JsonResponse({"authenticated": True, "remaining": _remaining(request)})

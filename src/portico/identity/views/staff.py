@@ -1,0 +1,147 @@
+"""Staff back office for Portico ID accounts: find, lock/unlock, reset MFA, deactivate.
+
+Open to access administrators and support agents (and superusers). Anyone else signed in
+gets 404 when not staff at all, 403 when staff without the role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from portico.core.models import AuditEvent
+from portico.identity import phones, selectors, services
+from portico.identity.forms import LockForm, ReasonForm, StaffSearchForm
+from portico.identity.roles import StaffRole, has_staff_role
+
+STAFF_ROLES = (StaffRole.ACCESS_ADMIN, StaffRole.SUPPORT_AGENT)
+
+
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user: Any = request.user
+        if not user.is_staff:
+            raise Http404
+        if not any(has_staff_role(user, role) for role in STAFF_ROLES):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@never_cache
+@staff_required
+@require_GET
+def user_list(request: HttpRequest) -> HttpResponse:
+    form = StaffSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    return render(
+        request,
+        "identity/staff/user_list.html",
+        {"form": form, "users": selectors.staff_user_search(query=query), "query": query},
+    )
+
+
+def _detail(request: HttpRequest, pk: int, status: int = 200, **forms: Any) -> HttpResponse:
+    subject = selectors.staff_user_get(pk=pk)
+    events = AuditEvent.objects.filter(
+        object_type="identity.user", object_id=str(subject.pk)
+    ).order_by("-id")[:50]
+    return render(
+        request,
+        "identity/staff/user_detail.html",
+        {
+            "subject": subject,
+            "throttle": selectors.throttle_for(user=subject),
+            "factor_types": selectors.mfa_factor_types(user=subject),
+            "phone_display": phones.display(subject.phone),
+            "events": events,
+            "reset_form": forms.get("reset_form") or ReasonForm(prefix="reset"),
+            "deactivate_form": forms.get("deactivate_form") or ReasonForm(prefix="deactivate"),
+            "lock_form": forms.get("lock_form") or LockForm(prefix="lock", initial={"minutes": 30}),
+        },
+        status=status,
+    )
+
+
+@never_cache
+@staff_required
+@require_GET
+def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, pk)
+
+
+@staff_required
+@require_POST
+def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    services.user_unlock(user=selectors.staff_user_get(pk=pk), actor=request.user)
+    messages.success(request, "The account is unlocked.")
+    return redirect("identity:staff_user", pk=pk)
+
+
+@staff_required
+@require_POST
+def user_lock(request: HttpRequest, pk: int) -> HttpResponse:
+    form = LockForm(request.POST, prefix="lock")
+    if not form.is_valid():
+        return _detail(request, pk, status=400, lock_form=form)
+    services.user_lock(
+        user=selectors.staff_user_get(pk=pk),
+        actor=request.user,
+        minutes=form.cleaned_data["minutes"],
+    )
+    messages.success(request, "The account is locked.")
+    return redirect("identity:staff_user", pk=pk)
+
+
+@staff_required
+@require_POST
+def user_mfa_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    form = ReasonForm(request.POST, prefix="reset")
+    if not form.is_valid():
+        return _detail(request, pk, status=400, reset_form=form)
+    services.user_mfa_reset(
+        user=selectors.staff_user_get(pk=pk), actor=request.user, reason=form.cleaned_data["reason"]
+    )
+    messages.success(request, "Sign-in methods were reset. The user sets them up at next sign-in.")
+    return redirect("identity:staff_user", pk=pk)
+
+
+@staff_required
+@require_POST
+def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    form = ReasonForm(request.POST, prefix="deactivate")
+    if not form.is_valid():
+        return _detail(request, pk, status=400, deactivate_form=form)
+    try:
+        services.user_deactivate(
+            user=selectors.staff_user_get(pk=pk),
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:
+        form.add_error("reason", exc.messages[0])
+        return _detail(request, pk, status=400, deactivate_form=form)
+    messages.success(request, "The account is deactivated and its sessions were ended.")
+    return redirect("identity:staff_user", pk=pk)
+
+
+@staff_required
+@require_POST
+def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    services.user_reactivate(
+        user=selectors.staff_user_get(pk=pk), actor=request.user, reason="reactivated by staff"
+    )
+    messages.success(request, "The account is active again.")
+    return redirect("identity:staff_user", pk=pk)

@@ -1,0 +1,253 @@
+"""Legal pages, the email activation link, "Forgot username" and phone verification.
+
+allauth renders sign-up, the activation-code page and the password pages; these views are
+what it lacks (see the module docstrings of emails.py and stages.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import get_adapter
+from allauth.account.internal.flows.email_verification_by_code import (
+    EMAIL_VERIFICATION_CODE_SESSION_KEY,
+)
+from allauth.account.stages import EmailVerificationStage, LoginStageController
+from allauth.core import ratelimit
+from django.conf import settings
+from django.contrib import messages
+from django.core.mail import send_mail
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from portico.core.notifications import GatewayError
+from portico.identity import emails, phones, selectors, services
+from portico.identity.forms import CodeForm, ForgotUsernameForm, PhoneForm
+from portico.identity.models import LegalDocument, PhoneVerification
+from portico.identity.stages import VERIFY_PHONE_KEY
+
+VOICE_SESSION_KEY = "portico_voice_code"  # {"purpose": ..., "pk": ..., "code": ...}
+# The phone number a code proved in this session (lets "use my phone" count as MFA).
+PHONE_PROVEN_KEY = "portico_phone_proven"
+
+
+# --- legal documents ----------------------------------------------------------------
+def _legal(request: HttpRequest, kind: str) -> HttpResponse:
+    document = selectors.legal_document_current(kind=kind)
+    if document is None:
+        raise Http404
+    return render(request, "identity/legal.html", {"document": document})
+
+
+@require_GET
+def terms(request: HttpRequest) -> HttpResponse:
+    return _legal(request, LegalDocument.Kind.TERMS)
+
+
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    return _legal(request, LegalDocument.Kind.PRIVACY)
+
+
+# --- email activation link ----------------------------------------------------------
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify_email_link(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a confirm button (mail scanners follow links); POST verifies."""
+    try:
+        address = emails.address_for_token(token)
+    except emails.LinkInvalid as exc:
+        return render(request, "identity/email_link.html", {"problem": exc.reason}, status=400)
+    if address.verified:
+        return render(request, "identity/email_link.html", {"problem": "used"}, status=400)
+    if request.method == "GET":
+        return render(request, "identity/email_link.html", {"address": address})
+    get_adapter(request).confirm_email(request, address)
+    stage = LoginStageController.enter(request, EmailVerificationStage.key)
+    if stage is not None and stage.login.user and stage.login.user.pk == address.user_id:
+        # Same browser as the sign-up: carry on with the flow (phone, then MFA set-up).
+        request.session.pop(EMAIL_VERIFICATION_CODE_SESSION_KEY, None)
+        return stage.exit()
+    return render(request, "identity/email_link.html", {"address": address, "done": True})
+
+
+# --- forgot username ----------------------------------------------------------------
+@never_cache
+@require_http_methods(["GET", "POST"])
+def forgot_username(request: HttpRequest) -> HttpResponse:
+    """Emails the usernames tied to an address; the page never says whether it exists."""
+    form = ForgotUsernameForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        # Per IP and per address, whether or not the address exists (no enumeration).
+        if not ratelimit.consume(request, action="forgot_username", key=email.lower()):
+            form.add_error(
+                None, "Too many requests for this address. Wait an hour, then try again."
+            )
+            return render(request, "identity/forgot_username.html", {"form": form}, status=429)
+        usernames = selectors.usernames_for_email(email=email)
+        context = {
+            "usernames": usernames,
+            "login_url": request.build_absolute_uri(reverse("account_login")),
+            "signup_url": request.build_absolute_uri(reverse("account_signup")),
+            "idp_name": settings.PORTICO_BRAND["idp_name"],
+        }
+        send_mail(
+            render_to_string("identity/email/forgot_username_subject.txt", context).strip(),
+            render_to_string("identity/email/forgot_username_message.txt", context),
+            None,
+            [email],
+        )
+        return render(request, "identity/forgot_username.html", {"sent_to": email, "form": None})
+    return render(request, "identity/forgot_username.html", {"form": form})
+
+
+# --- phone verification ---------------------------------------------------------------
+def _phone_subject(request: HttpRequest) -> tuple[Any, Any]:
+    """(user, stage): the signing-up user of a pending login stage, or the signed-in user."""
+    stage = LoginStageController.enter(request, VERIFY_PHONE_KEY)
+    if stage is not None and stage.login.user is not None:
+        return stage.login.user, stage
+    if request.user.is_authenticated:
+        return request.user, None
+    return None, None
+
+
+def send_code(request: HttpRequest, *, user: Any, channel: str, purpose: str) -> bool:
+    """Send a code and tell the user; the voice code is kept in the session to show."""
+    try:
+        sent = services.phone_code_send(user=user, channel=channel, purpose=purpose)
+    except services.PhoneRateLimited as exc:
+        messages.error(
+            request, f"A code was sent recently. Wait {exc.retry_after} seconds, then try again."
+        )
+        return False
+    except GatewayError:
+        messages.error(
+            request, "We could not reach the phone service. Wait a moment, then try again."
+        )
+        return False
+    if channel == PhoneVerification.Channel.VOICE:
+        request.session[VOICE_SESSION_KEY] = {
+            "purpose": purpose,
+            "pk": sent.verification.pk,
+            "code": sent.code,
+        }
+        messages.info(request, f"We are calling {phones.display(user.phone)} now.")
+    else:
+        request.session.pop(VOICE_SESSION_KEY, None)
+        messages.success(
+            request, f"We sent a text message with a code to {phones.display(user.phone)}."
+        )
+    return True
+
+
+def voice_state(request: HttpRequest, *, purpose: str) -> dict[str, Any] | None:
+    data = request.session.get(VOICE_SESSION_KEY)
+    if not data or data.get("purpose") != purpose:
+        return None
+    verification = PhoneVerification.objects.filter(pk=data["pk"]).first()
+    if verification is None:
+        return None
+    return {"code": data["code"], "verification": verification}
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify_phone(request: HttpRequest) -> HttpResponse:
+    user, stage = _phone_subject(request)
+    if user is None:
+        return redirect("account_login")
+    purpose = PhoneVerification.Purpose.VERIFY
+    form = CodeForm()
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action in ("sms", "voice"):
+            if not user.phone_verified:
+                send_code(request, user=user, channel=action, purpose=purpose)
+            return redirect(f"{reverse('identity:verify_phone')}?channel={action}")
+        if action == "skip":
+            services.phone_verification_skip(user=user)
+            request.session.pop(VOICE_SESSION_KEY, None)
+            if stage is not None:
+                stage.state["skipped"] = True
+                messages.info(request, "You can verify your phone number later from My Profile.")
+                return stage.exit()
+            return redirect("identity:profile")
+        if action == "continue" and user.phone_verified:
+            request.session.pop(VOICE_SESSION_KEY, None)
+            if stage is not None:
+                return stage.exit()
+            return redirect("identity:profile")
+        if action == "check":
+            form = CodeForm(request.POST)
+            if form.is_valid():
+                result = services.phone_code_check(
+                    user=user, code=form.cleaned_data["code"], purpose=purpose
+                )
+                if result is services.PhoneCheck.OK:
+                    request.session[PHONE_PROVEN_KEY] = user.phone
+                    return redirect("identity:verify_phone")
+                form.add_error("code", services.PHONE_CHECK_MESSAGES[result])
+    user.refresh_from_db(fields=["phone", "phone_verified"])
+    if user.phone_verified and request.session.get(VOICE_SESSION_KEY):
+        request.session[PHONE_PROVEN_KEY] = user.phone
+    latest = selectors.phone_verification_latest(user=user, purpose=purpose)
+    channel = request.GET.get("channel", "") or (latest.channel if form.is_bound and latest else "")
+    return render(
+        request,
+        "identity/verify_phone.html",
+        {
+            "subject": user,
+            "in_signup": stage is not None,
+            "phone_display": phones.display(user.phone),
+            "verified": user.phone_verified,
+            "channel": channel if latest else "",
+            "form": form,
+            "voice": voice_state(request, purpose=purpose) if channel == "voice" else None,
+        },
+    )
+
+
+@never_cache
+@require_GET
+def verify_phone_status(request: HttpRequest) -> HttpResponse:
+    """Polled by htmx while the verification call rings; redirects once keyed correctly."""
+    user, _ = _phone_subject(request)
+    if user is None:
+        return HttpResponse(status=204)
+    state = voice_state(request, purpose=PhoneVerification.Purpose.VERIFY)
+    if state is None:
+        return HttpResponse(status=204)
+    verification = state["verification"]
+    if verification.status == PhoneVerification.Status.VERIFIED:
+        response = HttpResponse(status=200)
+        response["HX-Redirect"] = reverse("identity:verify_phone")
+        return response
+    return render(request, "identity/_voice_status.html", {"verification": verification})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def update_phone(request: HttpRequest) -> HttpResponse:
+    user, stage = _phone_subject(request)
+    if user is None:
+        return redirect("account_login")
+    initial = {
+        "phone_country": phones.region_of(user.phone) or settings.PORTICO_PHONE_DEFAULT_REGION
+    }
+    form = PhoneForm(request.POST or None, user=user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.phone_update(user=user, phone=form.cleaned_data["phone"])
+        request.session.pop(VOICE_SESSION_KEY, None)
+        messages.success(request, "Phone number updated. Verify it to finish.")
+        return HttpResponseRedirect(reverse("identity:verify_phone"))
+    return render(
+        request,
+        "identity/update_phone.html",
+        {"form": form, "in_signup": stage is not None, "current": phones.display(user.phone)},
+    )

@@ -1,0 +1,181 @@
+"""Reads of practices, providers and grants, always scoped to the acting user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from portico.core.models import AuditEvent
+from portico.organizations.models import (
+    AccessRequest,
+    Application,
+    ApplicationGrant,
+    LegacyAccount,
+    Membership,
+    Organization,
+    OrganizationProvider,
+    PracticeInvitation,
+    Provider,
+)
+
+
+def organizations_for_user(*, user: Any) -> QuerySet[Organization]:
+    """Practices the user belongs to (active memberships only)."""
+    if not getattr(user, "is_authenticated", False):
+        return Organization.objects.none()
+    return Organization.objects.filter(
+        memberships__user=user, memberships__is_active=True, is_active=True
+    ).distinct()
+
+
+def organization_ids_for_user(*, user: Any) -> list[int]:
+    return list(organizations_for_user(user=user).values_list("id", flat=True))
+
+
+def admin_organizations_for_user(*, user: Any) -> QuerySet[Organization]:
+    return organizations_for_user(user=user).filter(
+        memberships__user=user, memberships__role=Membership.Role.ADMIN
+    )
+
+
+def grants_for_user(*, user: Any, application: str | None = None) -> QuerySet[ApplicationGrant]:
+    if not getattr(user, "is_authenticated", False):
+        return ApplicationGrant.objects.none()
+    qs = ApplicationGrant.objects.filter(user=user, is_active=True).select_related("organization")
+    if application:
+        qs = qs.filter(application=application)
+    return qs
+
+
+def applications_for_user(*, user: Any) -> list[str]:
+    """The distinct applications the user may open, in the order Application lists them."""
+    granted = set(grants_for_user(user=user).values_list("application", flat=True))
+    return [app for app in Application.values if app in granted]
+
+
+def tins_for_user(*, user: Any, application: str = Application.CLAIMS) -> set[str]:
+    """Every TIN the user's grants for ``application`` cover (claims scope by TIN)."""
+    tins: set[str] = set()
+    for grant in grants_for_user(user=user, application=application):
+        tins.update(grant.scope.get("tins", []))
+    return tins
+
+
+def providers_for_user(*, user: Any) -> QuerySet[Provider]:
+    """Providers connected to any practice the user belongs to."""
+    return Provider.objects.filter(
+        practice_links__organization__in=organizations_for_user(user=user),
+        practice_links__status=OrganizationProvider.Status.ACTIVE,
+    ).distinct()
+
+
+# ---------------------------------------------------------------------------
+# Access requests, practices' users and providers, legacy accounts
+# ---------------------------------------------------------------------------
+def access_requests_for_user(*, user: Any) -> QuerySet[AccessRequest]:
+    """The user's own access requests (each person submits their own form)."""
+    if not getattr(user, "is_authenticated", False):
+        return AccessRequest.objects.none()
+    return AccessRequest.objects.filter(requester=user)
+
+
+def access_request_get_for_user(*, user: Any, pk: int) -> AccessRequest:
+    return get_object_or_404(access_requests_for_user(user=user), pk=pk)
+
+
+def access_requests_for_staff(
+    *, status: str = "", application: str = "", query: str = ""
+) -> QuerySet[AccessRequest]:
+    """The access administrators' queue; callers check the staff role first."""
+    qs = AccessRequest.objects.select_related("requester", "organization")
+    if status:
+        qs = qs.filter(status=status)
+    if application:
+        qs = qs.filter(application=application)
+    query = query.strip()
+    if query:
+        digits = "".join(c for c in query if c.isdigit())
+        condition = (
+            Q(reference__iexact=query)
+            | Q(practice_name__icontains=query)
+            | Q(contact_email__icontains=query)
+            | Q(requester__username__icontains=query)
+            | Q(requester__email__icontains=query)
+            | Q(requester__last_name__icontains=query)
+        )
+        if len(digits) == 9:
+            condition |= Q(tins__contains=digits)
+        qs = qs.filter(condition)
+    return qs
+
+
+def access_request_get_for_staff(*, pk: int) -> AccessRequest:
+    return get_object_or_404(
+        AccessRequest.objects.select_related("requester", "organization", "decided_by"), pk=pk
+    )
+
+
+def access_request_history(*, access_request: AccessRequest) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(
+        object_type=access_request._meta.label_lower, object_id=str(access_request.pk)
+    ).order_by("occurred_at", "id")
+
+
+def admin_organization_get_for_user(*, user: Any, pk: int) -> Organization:
+    """A practice the user administers; 404 for every other practice."""
+    return get_object_or_404(admin_organizations_for_user(user=user).distinct(), pk=pk)
+
+
+def practice_memberships(*, organization: Organization) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(organization=organization)
+        .select_related("user")
+        .order_by("-is_active", "user__last_name", "user__first_name")
+    )
+
+
+def practice_membership_get(*, organization: Organization, pk: int) -> Membership:
+    return get_object_or_404(practice_memberships(organization=organization), pk=pk)
+
+
+def practice_invitations_open(*, organization: Organization) -> QuerySet[PracticeInvitation]:
+    return PracticeInvitation.objects.filter(
+        organization=organization,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )
+
+
+def practice_invitation_get(*, organization: Organization, pk: int) -> PracticeInvitation:
+    return get_object_or_404(practice_invitations_open(organization=organization), pk=pk)
+
+
+def practice_provider_links(*, organization: Organization) -> QuerySet[OrganizationProvider]:
+    return (
+        OrganizationProvider.objects.filter(organization=organization)
+        .exclude(status=OrganizationProvider.Status.REMOVED)
+        .select_related("provider")
+        .order_by("provider__last_name", "provider__first_name")
+    )
+
+
+def practice_provider_link_get(*, organization: Organization, pk: int) -> OrganizationProvider:
+    return get_object_or_404(practice_provider_links(organization=organization), pk=pk)
+
+
+def provider_links_pending() -> QuerySet[OrganizationProvider]:
+    """Connection requests waiting for an access administrator (staff only)."""
+    return OrganizationProvider.objects.filter(
+        status=OrganizationProvider.Status.PENDING
+    ).select_related("organization", "provider", "connected_by")
+
+
+def legacy_accounts_matching(*, user: Any) -> QuerySet[LegacyAccount]:
+    """Unlinked legacy accounts whose email on file is the user's (offered pre-filled)."""
+    if not getattr(user, "is_authenticated", False) or not user.email:
+        return LegacyAccount.objects.none()
+    return LegacyAccount.objects.filter(email__iexact=user.email, linked_at__isnull=True)

@@ -1,0 +1,1 @@
+"""Physician Info Portal."""

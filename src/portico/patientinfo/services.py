@@ -1,0 +1,66 @@
+"""Writes of the Physician Info Portal: the access log (every look-up, view, print and report
+is an audit event naming who looked at which patient, when and from where)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+
+from portico.core.audit import audit_record
+from portico.members.models import Member
+
+
+@transaction.atomic
+def patient_search_record(
+    *, user: Any, organization_ids: Sequence[int], kind: str, results: Sequence[Member]
+) -> None:
+    """One event per patient found (so each shows in the access log), or one for none."""
+    org = organization_ids[0] if organization_ids else None
+    if not results:
+        audit_record(
+            action="portico.patientinfo.patient_searched",
+            actor=user,
+            organization_id=org,
+            object_type="members.member",
+            changes={"by": kind, "results": 0},
+        )
+    for member in results:
+        audit_record(
+            action="portico.patientinfo.patient_searched",
+            actor=user,
+            obj=member,
+            organization_id=org,
+            member_ref=member.member_id,
+            changes={"by": kind, "results": len(results)},
+        )
+
+
+@transaction.atomic
+def patient_view_record(
+    *, user: Any, member: Member, organization_id: int, view: str = "summary", **details: Any
+) -> None:
+    """``view``: summary, print, pdf (or api)."""
+    audit_record(
+        action=f"portico.patientinfo.patient_{view}_viewed",
+        actor=user,
+        obj=member,
+        organization_id=organization_id,
+        member_ref=member.member_id,
+        changes={key: str(value) for key, value in details.items() if value},
+    )
+
+
+@transaction.atomic
+def cap_report_record(
+    *, user: Any, organization_ids: Sequence[int], months: Sequence[Any], fmt: str
+) -> None:
+    for org in organization_ids:
+        audit_record(
+            action="portico.patientinfo.cap_report_viewed",
+            actor=user,
+            organization_id=org,
+            object_type="patientinfo.capreport",
+            changes={"format": fmt, "months": [f"{m:%Y-%m}" for m in months]},
+        )

@@ -1,0 +1,1 @@
+"""Prior authorization portal."""

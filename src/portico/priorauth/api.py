@@ -1,0 +1,199 @@
+"""The prior-authorization router (django-ninja), mounted at ``/api/v1/priorauth/`` by
+``portico.api``: submit, list, detail, letters, required-check and X12 278. The same
+selectors and services as the portal; field errors come back as ``{"detail", "errors"}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from ninja import Router, Status
+from ninja.errors import HttpError
+
+from portico.core.api_errors import ErrorOut, refused
+from portico.members.models import HealthPlan
+from portico.priorauth import selectors, services
+from portico.priorauth.models import PriorAuthRequest, ServiceCategory, Source
+from portico.priorauth.schemas import (
+    LetterOut,
+    RequestIn,
+    RequestOut,
+    RequestPageOut,
+    RequiredOut,
+)
+from portico.priorauth.services.interop import priorauth_submit_278
+from portico.x12.ack999 import ExpectedGroup, build_999
+from portico.x12.errors import X12Error
+from portico.x12.validation import validate_envelope
+from portico.x12.writer import Envelope
+
+router = Router(tags=["prior authorization"])
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
+def _user(request: HttpRequest) -> Any:
+    user = getattr(request, "auth", None) or request.user
+    if not getattr(user, "is_authenticated", False):
+        raise HttpError(401, "Authentication required.")
+    if not selectors.has_priorauth_access(user=user):
+        raise HttpError(403, "No Prior Authorization access.")
+    return user
+
+
+def _out(row: PriorAuthRequest) -> dict[str, Any]:
+    return {
+        "reference": row.reference,
+        "plan": row.plan.name,
+        "status": row.status,
+        "status_label": row.get_status_display(),
+        "status_meaning": row.meaning,
+        "urgency": row.urgency,
+        "submitted_at": row.submitted_at,
+        "due_at": row.due_at,
+        "member_id": row.member.member_id if row.member else row.member_id_entered,
+        "withdrawn": row.withdrawn_at is not None,
+        "lines": list(row.lines.all()),
+    }
+
+
+@router.post("/requests", response={201: RequestOut, **ERRORS}, summary="Submit a request")
+def submit(request: HttpRequest, payload: RequestIn) -> Any:
+    user = _user(request)
+    plan = HealthPlan.objects.filter(payer_id=payload.payer_id).first()
+    category = ServiceCategory.objects.filter(code=payload.service_category, is_active=True).first()
+    data = services.RequestInput(
+        plan=plan,
+        member_id=payload.member_id,
+        member_birth_date=payload.member_birth_date,
+        requesting_provider_npi=payload.requesting_provider_npi,
+        servicing_provider_npi=payload.servicing_provider_npi,
+        facility_name=payload.facility_name,
+        facility_npi=payload.facility_npi,
+        service_category=category,
+        service_date=payload.service_date,
+        diagnoses=payload.diagnoses,
+        urgency=payload.urgency,
+        expedited_attestation=payload.expedited_attestation,
+        expedited_reason=payload.expedited_reason,
+        clinical_answers=payload.clinical_answers,
+        clinical_notes=payload.clinical_notes,
+        lines=[services.LineInput(**line.dict()) for line in payload.lines],
+    )
+    try:
+        row = services.priorauth_submit(
+            user=user, data=data, source=Source.API, confirm_duplicate=payload.confirm_duplicate
+        )
+    except services.RequestInvalid as exc:
+        raise refused(400, exc.message, errors=exc.errors) from exc
+    except services.PossibleDuplicate as exc:
+        duplicates = {"confirm_duplicate": [d.reference for d in exc.duplicates]}
+        raise refused(409, exc.message, errors=duplicates, code="possible_duplicate") from exc
+    except services.PriorAuthError as exc:
+        raise refused(400, exc.message) from exc
+    return Status(201, _out(row))
+
+
+@router.get("/requests", response={200: RequestPageOut, **ERRORS}, summary="List requests")
+def list_requests(request: HttpRequest, status: str = "", q: str = "", page: int = 1) -> Any:
+    user = _user(request)
+    qs = selectors.request_search(user=user, status=status, query=q).prefetch_related("lines")
+    paginated = Paginator(qs, 50).get_page(page)
+    return {
+        "count": paginated.paginator.count,
+        "page": paginated.number,
+        "pages": paginated.paginator.num_pages,
+        "results": [_out(r) for r in paginated.object_list],
+    }
+
+
+@router.get("/requests/{reference}", response={200: RequestOut, **ERRORS}, summary="A request")
+def detail(request: HttpRequest, reference: str) -> Any:
+    user = _user(request)
+    row = selectors.request_get_for_user(user=user, reference=reference)
+    services.priorauth_record_view(request=row, user=user)
+    return _out(row)
+
+
+@router.get(
+    "/requests/{reference}/letters",
+    response={200: list[LetterOut], **ERRORS},
+    summary="A request's letters",
+)
+def letters(request: HttpRequest, reference: str) -> Any:
+    user = _user(request)
+    row = selectors.request_get_for_user(user=user, reference=reference)
+    now = timezone.now()
+    return [
+        {
+            "id": d.pk,
+            "title": d.title,
+            "kind": d.kind,
+            "kind_label": d.kind_label,
+            "created_at": d.created_at,
+            "available_until": d.available_until,
+            "available": d.is_available(now),
+            "read": getattr(d, "is_read", False),
+            "download_url": request.build_absolute_uri(
+                reverse("documents:download", kwargs={"pk": d.pk})
+            ),
+        }
+        for d in selectors.letters_for_request(request=row, user=user)
+    ]
+
+
+@router.get(
+    "/required", response={200: RequiredOut, **ERRORS}, summary="Is prior authorization required?"
+)
+def required(request: HttpRequest, payer_id: str, code: str) -> Any:
+    _user(request)
+    plan = selectors.plans_for_priorauth().filter(payer_id=payer_id).first()
+    if plan is None:
+        raise refused(404, f"No plan with payer ID {payer_id!r}.")
+    try:
+        answer = services.priorauth_required_check(plan=plan, code=code)
+    except services.RequestInvalid as exc:
+        raise refused(400, exc.message, errors=exc.errors) from exc
+    return {
+        "payer_id": payer_id,
+        "code": answer.code,
+        "required": answer.required,
+        "message": answer.message,
+    }
+
+
+@router.post(
+    "/x12/278",
+    summary="Submit an X12 278 request (005010X217); answers the 278 response",
+    response={400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+)
+def x12_278(request: HttpRequest) -> Any:
+    user = _user(request)
+    now = timezone.now()
+    envelope = Envelope(
+        sender_id="PORTICO",
+        receiver_id="SUBMITTER",
+        interchange_control_number=int(now.timestamp()) % 999999999,
+        group_control_number=int(now.timestamp()) % 999999999,
+        created=now,
+    )
+    try:
+        text = priorauth_submit_278(user=user, content=request.body, envelope=envelope)
+    except X12Error:
+        # Not a readable 278: the X12 answer to that is a 999 naming the envelope's errors.
+        return HttpResponse(
+            build_999(
+                validate_envelope(request.body),
+                envelope,
+                expected_group=ExpectedGroup("HI", "0", "005010X217"),
+            ),
+            status=400,
+            content_type="application/edi-x12",
+        )
+    except services.RequestInvalid as exc:
+        raise refused(400, exc.message, errors=exc.errors) from exc
+    except services.PriorAuthError as exc:
+        raise refused(400, exc.message) from exc
+    return HttpResponse(text, content_type="application/edi-x12")

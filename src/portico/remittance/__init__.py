@@ -1,0 +1,1 @@
+"""Payments and remittance (835, EOB, reconciliation)."""

@@ -1,0 +1,47 @@
+"""``portico payment-run``: pay every finalized or adjusted claim awaiting payment (one payment
+and one 835 per payer × payee TIN). Schedule it with Celery beat (task
+``portico.remittance.payment_run``) or cron."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from portico.claims.services.adjudication import claims_auto_adjudicate_pending
+from portico.remittance.services import payment_run_execute
+
+
+class Command(BaseCommand):
+    help = "Run payments: checks/EFTs, 835 files and EOBs for claims awaiting payment."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--date", help="Payment date (YYYY-MM-DD); default today.")
+        parser.add_argument(
+            "--auto-adjudicate",
+            action="store_true",
+            help="First adjudicate waiting clean claims from the fee schedules.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        day = None
+        if options.get("date"):
+            try:
+                day = dt.date.fromisoformat(options["date"])
+            except ValueError as exc:
+                raise CommandError(f"--date {options['date']!r} is not YYYY-MM-DD") from exc
+        if options.get("auto_adjudicate"):
+            counts = claims_auto_adjudicate_pending()
+            self.stdout.write(
+                f"Adjudicated automatically: {counts['finalized']} finalized, "
+                f"{counts['pended']} pended."
+            )
+        result = payment_run_execute(payment_date=day)
+        run = result.run
+        self.stdout.write(
+            f"Payment run {run.number}: {run.payment_count} payment(s), {run.claim_count} "
+            f"claim(s), ${run.total_amount:,.2f}."
+        )
+        for note in result.skipped:
+            self.stderr.write(note)

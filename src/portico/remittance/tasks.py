@@ -1,0 +1,31 @@
+"""Background work of payments and remittance (eager in the embedded profile).
+
+* ``portico.remittance.payment_run``: the scheduled payment run (Celery beat).
+* ``portico.claims.auto_adjudicate``: automatic adjudication of one claim after it is
+  accepted. It lives here until the claims app's ``tasks.py`` takes it over;
+  ``claims.services.adjudication.claim_auto_adjudicate_on_commit`` finds it by name.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from portico.claims.models import Claim
+from portico.claims.services.adjudication import (
+    AUTO_ADJUDICATE_TASK,
+    claim_auto_adjudicate,
+    claims_auto_adjudicate_pending,
+)
+from portico.remittance.services import payment_run_execute
+
+
+@shared_task(name="portico.remittance.payment_run")
+def payment_run(auto_adjudicate: bool = True) -> str:
+    if auto_adjudicate:
+        claims_auto_adjudicate_pending()
+    return payment_run_execute().run.number
+
+
+@shared_task(name=AUTO_ADJUDICATE_TASK)
+def auto_adjudicate(claim_id: int) -> str:
+    return str(claim_auto_adjudicate(claim=Claim(pk=claim_id)).status)

@@ -1,0 +1,19 @@
+"""URLs of payments and remittance (mounted at /claims/payments/, namespace ``remittance``)."""
+
+from django.urls import path
+
+from portico.remittance.views import portal, staff
+
+app_name = "remittance"
+urlpatterns = [
+    path("", portal.payment_list, name="payment_list"),
+    path("recent/", portal.recent_fragment, name="recent_fragment"),
+    path("p/<str:number>/", portal.payment_detail, name="payment_detail"),
+    path("p/<str:number>/eob.pdf", portal.eob_download, name="eob_pdf"),
+    path("p/<str:number>/835/", portal.download_835, name="download_835"),
+    path("p/<str:number>/reconciliation/", portal.reconciliation, name="reconciliation"),
+    path("p/<str:number>/reconciliation.csv", portal.reconciliation_csv, name="reconciliation_csv"),
+    path("staff/runs/", staff.runs, name="staff_runs"),
+    path("staff/runs/new/", staff.run_create, name="staff_run_create"),
+    path("staff/adjustments/new/", staff.plb_create, name="staff_plb_create"),
+]

@@ -1,0 +1,1 @@
+"""Views of the support portal: ``portal`` for direct customers, ``staff`` for agents."""

@@ -1,0 +1,58 @@
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_landing_page_is_accessible_and_offers_every_entry(page, axe_check):
+    page.goto("/")
+    assert page.get_by_role("heading", name="Welcome to Portico").is_visible()
+    for card in ["Claims Online Portal", "Physician Info Portal", "Referrals Portal"]:
+        assert page.get_by_role("heading", name=card).first.is_visible()
+    assert page.get_by_role("link", name="Sign Me Up").is_visible()
+    assert page.get_by_role("link", name="Log in with Portico ID").is_visible()
+    axe_check(page)
+    # The skip link is the first thing the keyboard reaches and moves focus to the content.
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert "Skip" in focused
+
+
+def test_error_and_outbox_pages_are_accessible(page, axe_check):
+    response = page.goto("/no-such-page/")
+    assert response.status == 404
+    assert page.get_by_role("heading", level=1).is_visible()
+    axe_check(page)
+    page.goto("/dev/outbox/")
+    assert page.get_by_role("heading", level=1).is_visible()
+    axe_check(page)
+
+
+def test_compliance_audit_trail_is_accessible_and_filters(page, axe_check, live_server):
+    from django.conf import settings
+    from django.contrib.auth.models import Group, Permission
+    from django.test import Client
+
+    from portico.core.audit import audit_record
+    from tests.conftest import mfa_login
+    from tests.factories.identity import UserFactory
+
+    officer = UserFactory(username="compliance.kay", is_staff=True)
+    # Transactional tests flush the data migration's grant; give it again as it made it.
+    group, _ = Group.objects.get_or_create(name="compliance")
+    group.permissions.add(
+        Permission.objects.get(content_type__app_label="core", codename="view_auditevent")
+    )
+    officer.groups.add(group)
+    audit_record(action="portico.trusttest.record_viewed", member_ref="AB12345")
+    cookie = mfa_login(Client(), officer).cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+    )
+    page.goto("/backoffice/audit/")
+    assert page.get_by_role("heading", level=1, name="Audit trail").is_visible()
+    axe_check(page)
+    page.get_by_label("Patient or member").fill("AB12345")
+    page.get_by_role("button", name="Search").click()
+    assert page.get_by_role("cell", name="AB12345").first.is_visible()
+    assert page.get_by_role("link", name="Export these events (CSV)").is_visible()
+    axe_check(page)

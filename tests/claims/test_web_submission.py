@@ -1,0 +1,137 @@
+"""Web claim entry: as-you-type checks, draft, submit → claim number and Received."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portico.claims.models import Claim, ClaimStatus
+from portico.core.models import AuditEvent
+from tests.claims.conftest import no_submit
+
+FORM = {
+    "kind": "professional",
+    "frequency": "1",
+    "billing_tin": "111111111",
+    "billing_npi": "1234567893",
+    "billing_name": "Practice A",
+    "rendering_npi": "1987654328",
+    "rendering_name": "Ben Kildare",
+    "payer_id": "PORTICO01",
+    "member_id": "HM100000001",
+    "patient_account_number": "PA-77",
+    "place_of_service": "11",
+    "service_date_from": "2025-03-10",
+    "service_date_to": "2025-03-10",
+    "total_charge": "150.00",
+    "dx_1": "M54.50",
+    "lines-TOTAL_FORMS": "3",
+    "lines-INITIAL_FORMS": "0",
+    "lines-MIN_NUM_FORMS": "0",
+    "lines-MAX_NUM_FORMS": "50",
+    "lines-0-service_date": "2025-03-10",
+    "lines-0-procedure_code": "99213",
+    "lines-0-diagnosis_pointers": "1",
+    "lines-0-units": "1",
+    "lines-0-unit_type": "UN",
+    "lines-0-charge": "100.00",
+    "lines-1-service_date": "2025-03-10",
+    "lines-1-procedure_code": "97110",
+    "lines-1-modifiers": "GP",
+    "lines-1-diagnosis_pointers": "1",
+    "lines-1-units": "1",
+    "lines-1-unit_type": "UN",
+    "lines-1-charge": "50.00",
+}
+
+
+def test_submit_professional_claim_gets_number_and_received(cw: Any, persona_client: Any):
+    client = persona_client("billing_clerk")
+    page = client.get("/claims/new/?kind=professional")
+    assert page.status_code == 200 and b"Professional claim" in page.content
+    response = client.post("/claims/new/?kind=professional", {**FORM, "action": "submit"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    claim = Claim.objects.get(patient_account_number="PA-77")
+    assert claim.status == ClaimStatus.RECEIVED and claim.number.startswith("C")
+    assert claim.member == cw.member and claim.coverage == cw.coverage
+    assert [ln.procedure_code for ln in claim.lines.all()] == ["99213", "97110"]
+    assert claim.lines.all()[1].modifier1 == "GP"
+    detail = client.get(response["Location"])
+    assert claim.number.encode() in detail.content and b"Received" in detail.content
+    assert AuditEvent.objects.filter(action="portico.claim.submitted").exists()
+    assert AuditEvent.objects.filter(action="portico.claim.viewed").exists()
+
+
+def test_check_reports_problems_as_the_user_types(cw: Any, persona_client: Any):
+    client = persona_client("billing_clerk")
+    bad = {
+        **FORM,
+        "dx_1": "M54",
+        "total_charge": "175.00",
+        "billing_npi": "1234567890",
+        "service_date_from": "2023-01-05",
+        "service_date_to": "2023-01-01",
+    }
+    html = client.post("/claims/new/check/", bad).content.decode()
+    assert "not a billable code" in html
+    assert "add up to $150.00, not $175.00" in html
+    assert "not a valid NPI" in html
+    assert "before the first" in html
+    assert "no coverage on 01/05/2023" in html
+    ok = client.post("/claims/new/check/", FORM).content.decode()
+    assert "No problems found so far" in ok
+
+
+def test_invalid_claim_is_not_submitted_and_errors_show(cw: Any, persona_client: Any):
+    client = persona_client("billing_clerk")
+    response = client.post(
+        "/claims/new/?kind=professional", {**FORM, "dx_1": "XYZ", "action": "submit"}
+    )
+    assert response.status_code == 200
+    assert b"ICD-10-CM" in response.content or b"not an ICD" in response.content
+    claim = Claim.objects.get(patient_account_number="PA-77")
+    assert claim.status == ClaimStatus.DRAFT  # saved as a draft, never half-submitted
+
+
+def test_save_draft_then_submit_from_edit(cw: Any, persona_client: Any):
+    client = persona_client("billing_clerk")
+    response = client.post("/claims/new/?kind=professional", {**FORM, "action": "draft"})
+    claim = Claim.objects.get(patient_account_number="PA-77")
+    assert response["Location"] == f"/claims/c/{claim.number}/edit/"
+    assert claim.status == ClaimStatus.DRAFT
+    edit = client.get(response["Location"])
+    assert b"draft " + claim.number.encode() in edit.content
+    post = {**FORM, "version": claim.version, "action": "submit"}
+    client.post(response["Location"], post)
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.RECEIVED and claim.submitted_at is not None
+
+
+def test_user_without_submit_permission_can_view_but_not_submit(cw: Any, persona_client: Any):
+    no_submit(cw.world.users["billing_clerk"])
+    client = persona_client("billing_clerk")
+    home = client.get("/claims/")
+    assert home.status_code == 200 and b"Submit a claim" not in home.content
+    page = client.get("/claims/new/?kind=professional")
+    assert b"not submit claims" in page.content
+    client.post("/claims/new/?kind=professional", {**FORM, "action": "submit"})
+    assert not Claim.objects.exists()
+
+
+def test_institutional_claim(cw: Any, persona_client: Any):
+    client = persona_client("billing_clerk")
+    form = {
+        **FORM,
+        "kind": "institutional",
+        "type_of_bill": "0131",
+        "place_of_service": "",
+        "attending_npi": "1987654328",
+        "attending_name": "Dr A",
+        "lines-0-revenue_code": "0450",
+        "lines-1-revenue_code": "0300",
+        "action": "submit",
+    }
+    response = client.post("/claims/new/?kind=institutional", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    claim = Claim.objects.get()
+    assert claim.kind == "institutional" and claim.type_of_bill == "0131"
+    assert [ln.revenue_code for ln in claim.lines.all()] == ["0450", "0300"]

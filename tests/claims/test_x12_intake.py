@@ -1,0 +1,225 @@
+"""837 upload → background processing → 999 + 277CA, duplicates, corrections, bad files."""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
+
+from portico.claims import services
+from portico.claims.models import (
+    Claim,
+    ClaimAttachment,
+    ClaimStatus,
+    ClaimSubmissionFile,
+    SubmissionStatus,
+)
+from portico.members.models import Coverage, HealthPlan, Member
+from portico.organizations.models import OrganizationTIN
+from portico.x12.models837 import Address, Party, Payer, Provider, ServiceLine, Subscriber
+from portico.x12.models837 import Claim as X12Claim
+from portico.x12.writer837 import build_837 as _build_837
+from tests.claims.conftest import FIXTURES
+from tests.codes.factories import Icd10CodeFactory
+from tests.factories.claims import BILLING_NPI, PAYER_ID
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "x12"))
+from x12_helpers import make_envelope, pyx12_errors
+
+
+def _fixture_world(cw: Any) -> None:
+    """Let practice A submit for the fixture's billing TIN and payer."""
+    OrganizationTIN.objects.create(organization=cw.world.practice_a, tin="587654321")
+    grant = cw.world.users["billing_clerk"].grants.get(application="claims")
+    grant.scope = {"tins": ["111111111", "587654321"], "submit_claims": True}
+    grant.save()
+    for code in ("J0390", "Z23"):
+        Icd10CodeFactory(code=code, billable=True, fiscal_year=2026)
+    plan = HealthPlan.objects.create(name="Key Insurance", payer_id="999996666")
+    for mid, first, last in (("JS00111223333", "Jane", "Smith"), ("JD998877", "John", "Doe")):
+        m = Member.objects.create(
+            plan=plan, member_id=mid, first_name=first, last_name=last, date_of_birth="1960-01-15"
+        )
+        Coverage.objects.create(member=m, plan=plan, start_date="2020-01-01")
+
+
+def build_837(claims: list[X12Claim], envelope: Any) -> str:
+    return _build_837(
+        claims,
+        envelope,
+        submitter=Party(
+            "PRACTICE A BILLING", "SUBM01", contact_name="Pat", contact_phone="5555550100"
+        ),
+        receiver=Party("HARBOR", "PORTICO"),
+    )
+
+
+def env(n: int = 905) -> Any:
+    return make_envelope(
+        interchange_control_number=n, group_control_number=n, created=datetime.datetime.now()
+    )
+
+
+def upload(client: Any, content: bytes, name: str = "claims.837") -> ClaimSubmissionFile:
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post("/claims/files/", {"file": SimpleUploadedFile(name, content)})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return ClaimSubmissionFile.objects.order_by("-id").first()
+
+
+def _claims(
+    n: int, *, bad: set[int] = frozenset(), freq: str = "1", ref: str = ""
+) -> list[X12Claim]:
+    out = []
+    billing = Provider(
+        last_or_org_name="PRACTICE A",
+        entity_type="2",
+        npi=BILLING_NPI,
+        tax_id="111111111",
+        address=Address("1 MAIN ST", "MIAMI", "FL", "331110000"),
+    )
+    sub = Subscriber(
+        member_id="HM100000001", last_name="DOE", first_name="PAT", payer=Payer("HARBOR", PAYER_ID)
+    )
+    import datetime as dt
+
+    from portico.x12.models837 import Diagnosis
+
+    for i in range(n):
+        out.append(
+            X12Claim(
+                patient_account_number=f"ACC{i:04d}",
+                total_charge=Decimal("80"),
+                facility_code="11",
+                frequency_code=freq,
+                original_claim_number=ref,
+                diagnoses=[Diagnosis("ABK", "M5450" if i not in bad else "M54")],
+                lines=[
+                    ServiceLine(
+                        number=1,
+                        charge=Decimal("80"),
+                        units=Decimal(1),
+                        procedure_code="99213",
+                        diagnosis_pointers=(1,),
+                        service_date=dt.date(2025, 3, 10),
+                    )
+                ],
+                billing_provider=billing,
+                subscriber=sub,
+            )
+        )
+    return out
+
+
+def test_fixture_837p_is_accepted_with_999_and_277ca_that_pyx12_accepts(cw, persona_client):
+    _fixture_world(cw)
+    client = persona_client("billing_clerk")
+    item = upload(client, (FIXTURES / "837p_commercial.txt").read_bytes())
+    assert item.status in (SubmissionStatus.ACCEPTED, SubmissionStatus.ACCEPTED_WITH_ERRORS)
+    assert "IK5*A" in item.ack_999 and "AK9*A*1*1*1" in item.ack_999
+    assert pyx12_errors(item.ack_999) == []
+    assert pyx12_errors(item.ack_277ca) == [], item.ack_277ca
+    # Claim 1 accepted; claim 2 is a replacement of an unknown claim → rejected in the 277CA.
+    assert item.accepted_count == 1 and item.rejected_count == 1, item.error_summary
+    claim = Claim.objects.get(patient_account_number="26463774")
+    assert claim.status == ClaimStatus.ACCEPTED and claim.member.member_id == "JS00111223333"
+    assert claim.patient_first_name == "TED" and claim.prior_auth_number == "PA13579"
+    assert claim.lines.count() == 4 and claim.diagnoses.count() == 2
+    assert ClaimAttachment.objects.get(claim=claim).control_number == "DMN0012"
+    assert f"REF*1K*{claim.number}" in item.ack_277ca
+    page = client.get(f"/claims/files/{item.pk}/")
+    # Claim 2 uses M54.5, retired from ICD-10-CM: rejected one by one in the 277CA.
+    assert "M54.5 is not an ICD-10-CM code" in item.error_summary
+    assert b"Claim 26463775" in page.content
+    download = client.get(f"/claims/files/{item.pk}/277ca/")
+    assert download.status_code == 200 and download.content.startswith(b"ISA")
+
+
+def test_837i_fixture_is_read(cw, persona_client):
+    text = (FIXTURES / "837i_inpatient.txt").read_bytes()
+    item = upload(persona_client("billing_clerk"), text)
+    # The billing TIN is not practice A's: every claim is rejected one by one, file accepted.
+    assert item.ack_999 and "IK5*A" in item.ack_999
+    assert item.rejected_count >= 1 and item.accepted_count == 0
+    assert "A7:128:85" in item.ack_277ca and pyx12_errors(item.ack_277ca) == []
+
+
+def test_good_and_bad_claims_in_one_file(cw, persona_client):
+    text = build_837(_claims(3, bad={1}), env())
+    item = upload(persona_client("billing_clerk"), text.encode())
+    assert item.status == SubmissionStatus.ACCEPTED_WITH_ERRORS
+    assert (item.accepted_count, item.rejected_count) == (2, 1)
+    assert Claim.objects.count() == 2
+    assert "not a billable code" in item.error_summary
+    assert pyx12_errors(item.ack_277ca) == []
+
+
+def test_same_file_twice_creates_no_duplicates(cw, persona_client):
+    client = persona_client("billing_clerk")
+    text = build_837(_claims(2), env()).encode()
+    first = upload(client, text)
+    second = upload(client, text)
+    assert Claim.objects.count() == 2
+    assert second.duplicate_of_id == first.pk and second.duplicate_count == 2
+    numbers = sorted(Claim.objects.values_list("number", flat=True))
+    assert all(f"REF*1K*{n}" in second.ack_277ca for n in numbers)
+
+
+def test_replacement_adjusts_original_and_void_voids(cw, persona_client):
+    client = persona_client("billing_clerk")
+    upload(client, build_837(_claims(1), env()).encode())
+    original = Claim.objects.get()
+    Claim.objects.filter(pk=original.pk).update(status=ClaimStatus.FINALIZED_PAID)
+    upload(client, build_837(_claims(1, freq="7", ref=original.number), env(906)).encode())
+    original.refresh_from_db()
+    replacement = Claim.objects.exclude(pk=original.pk).get()
+    assert original.status == ClaimStatus.ADJUSTED and replacement.original == original
+    upload(client, build_837(_claims(1, freq="8", ref=replacement.number), env(907)).encode())
+    replacement.refresh_from_db()
+    assert replacement.status == ClaimStatus.VOIDED
+
+
+@pytest.mark.parametrize(
+    ("content", "expect"),
+    [
+        (b"ISA*00*garbage", "could not be read"),
+        (None, "IK5*R"),
+    ],
+)
+def test_bad_files_get_a_999_and_no_claims(cw, persona_client, content, expect):
+    if content is None:  # a transaction set whose SE count is wrong
+        text = build_837(_claims(2), env())
+        content = text.replace("SE*", "SE*9", 1).encode()
+    item = upload(persona_client("billing_clerk"), content)
+    assert item.status == SubmissionStatus.REJECTED
+    assert Claim.objects.count() == 0
+    assert expect in item.ack_999 or expect in item.error_summary
+    if item.ack_999:
+        assert pyx12_errors(item.ack_999) == []
+
+
+def test_not_x12_is_refused_at_upload(cw, persona_client):
+    client = persona_client("billing_clerk")
+    response = client.post("/claims/files/", {"file": SimpleUploadedFile("a.837", b"%PDF-1.4")})
+    assert response.status_code == 200 and b"not an X12 file" in response.content
+    assert not ClaimSubmissionFile.objects.exists()
+
+
+def test_other_practice_cannot_see_the_file(cw, persona_client):
+    item = upload(persona_client("billing_clerk"), build_837(_claims(1), env()).encode())
+    assert persona_client("billing_clerk_b").get(f"/claims/files/{item.pk}/").status_code == 404
+
+
+def test_service_level_processing_is_idempotent(cw):
+    user = cw.world.users["billing_clerk"]
+    text = build_837(_claims(1), env()).encode()
+    item = services.claim_file_upload(user=user, file=SimpleUploadedFile("x.837", text))
+    services.claim_file_process(file_id=item.pk)
+    services.claim_file_process(file_id=item.pk)
+    assert Claim.objects.count() == 1

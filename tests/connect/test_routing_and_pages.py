@@ -1,0 +1,145 @@
+"""After sign-in routing, the landing page's request status, Help and Contact."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from portico.connect.models import FaqEntry, FaqTopic
+from portico.connect.views import portal
+from portico.connect.views._common import application_url
+from portico.members.models import HealthPlan
+from tests.connect.helpers import submit_cop
+
+pytestmark = pytest.mark.django_db
+
+
+def test_one_application_goes_straight_to_it(world, persona_client):
+    response = persona_client("billing_clerk").get(reverse("connect:home"))
+    assert response.status_code == 302
+    assert response["Location"] == application_url("claims")  # the portal's own home
+
+
+def test_connect_shows_the_grant_of_an_application_without_a_home(
+    world, persona_client, monkeypatch
+):
+    """Until an application has its own home page, Connect's page shows the grant."""
+    monkeypatch.setattr(
+        portal, "application_url", lambda app: reverse("connect:application", args=[app])
+    )
+    page = persona_client("billing_clerk").get(reverse("connect:application", args=["claims"]))
+    html = page.content.decode()
+    assert "Claims Online Portal" in html and "111111111" in html
+    assert "May submit claims online" in html
+
+
+def test_several_applications_show_a_chooser(world, persona_client):
+    page = persona_client("physician").get(reverse("connect:home")).content.decode()
+    assert "Choose an application" in page
+    for app in ("patientinfo", "referrals", "priorauth"):
+        assert application_url(app) in page
+    assert application_url("claims") not in page
+
+
+def test_no_application_offers_sign_me_up_and_pending_status(world, persona_client):
+    client = persona_client("new_user")
+    page = client.get(reverse("connect:home")).content.decode()
+    assert "You have no access yet" in page and "Sign Me Up" in page
+    request = submit_cop(client)
+    page = client.get(reverse("connect:home")).content.decode()
+    assert request.reference in page and "Awaiting signature" in page
+
+
+def test_an_application_without_a_grant_is_not_found(world, persona_client):
+    assert (
+        persona_client("billing_clerk")
+        .get(reverse("connect:application", args=["patientinfo"]))
+        .status_code
+        == 404
+    )
+    assert persona_client("billing_clerk").get("/connect/apps/nonsense/").status_code == 404
+
+
+def test_landing_shows_entries_and_pending_requests(world, persona_client, client):
+    page = client.get("/").content.decode()
+    for text in [
+        "Link your existing username to Portico ID and sign in",
+        "New user",
+        "Claims Online Portal",
+        "File appeals • View EOBs",
+        "Physician Info Portal",
+        "Find patient data",
+        "Referrals Portal",
+        "Search • View • Submit",
+        "Log in with Portico ID",
+        "Existing user — register to Portico ID",
+        "Sign Me Up",
+        "Validate with Portico ID",
+        "/id/login/?next=%2Fconnect%2Fsignup%2Fchoose%2F",
+    ]:
+        assert text in page, text
+    signed_in = persona_client("new_user")
+    request = submit_cop(signed_in)
+    page = signed_in.get("/").content.decode()
+    assert request.reference in page and "Which portal do you want to register for?" in page
+
+
+def test_sign_me_up_pages_work_without_javascript(world, client, persona_client):
+    page = client.get(reverse("connect:signup")).content.decode()
+    assert "Validate with Portico ID" in page and "next=%2Fconnect%2Fsignup%2Fchoose%2F" in page
+    choose = client.get(reverse("connect:signup-choose"))
+    assert choose.status_code == 302 and "/id/login/" in choose["Location"]
+    page = persona_client("new_user").get(reverse("connect:signup-choose")).content.decode()
+    assert "portico-no-js" in page
+    assert reverse("connect:access-claims") in page
+    assert reverse("connect:access-patientinfo") in page
+
+
+def test_help_center_groups_searches_and_fills_in_contacts(client, db, settings):
+    page = client.get(reverse("connect:help")).content.decode()
+    assert FaqEntry.objects.count() >= 15  # the defaults from the data migration
+    for text in [
+        "Signing in and your Portico ID",
+        "What if I have a shared account?",
+        "How do I connect a provider to my account?",
+        "What if my provider is not listed?",
+        "How often do I need to update my password?",
+        "(310) 555-0117",
+        "1-800-555-0199",
+    ]:
+        assert text in page, text
+    assert "{idp_name}" not in page and "{support_phone}" not in page
+    found = client.get(reverse("connect:help"), {"q": "Provider ID"}).content.decode()
+    assert "Where do I find them?" in found and "shared account" not in found
+    empty = client.get(reverse("connect:help"), {"q": "zzzz-nothing"}).content.decode()
+    assert "No answers match" in empty
+    settings.PORTICO_BRAND = {**settings.PORTICO_BRAND, "service_desk_fax": "(999) 555-0000"}
+    assert "(999) 555-0000" in client.get(reverse("connect:help")).content.decode()
+
+
+def test_unpublished_entries_are_hidden_and_staff_get_an_edit_link(world, persona_client):
+    topic = FaqTopic.objects.first()
+    FaqEntry.objects.create(topic=topic, question="Draft question?", answer="x", is_published=False)
+    assert "Draft question?" not in persona_client("anonymous").get("/help/").content.decode()
+    assert (
+        "Edit the questions and answers"
+        in persona_client("access_admin").get("/help/").content.decode()
+    )
+    assert (
+        "Edit the questions and answers"
+        not in persona_client("billing_clerk").get("/help/").content.decode()
+    )
+
+
+def test_contact_lists_brand_and_plan_numbers(client, db):
+    HealthPlan.objects.create(
+        name="Harbor Test Plan", payer_id="HTP01", provider_services_phone="1-800-555-0160"
+    )
+    page = client.get(reverse("connect:contact")).content.decode()
+    assert "1-800-555-0142" in page and "Harbor Test Plan" in page and "1-800-555-0160" in page
+
+
+def test_footer_links_reach_help_and_contact(client, db):
+    page = Client().get("/").content.decode()
+    assert 'href="/help/"' in page and 'href="/contact/"' in page

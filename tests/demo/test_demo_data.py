@@ -1,0 +1,41 @@
+import pytest
+from django.core.management import call_command
+
+from portico.members.models import Coverage, Member
+from portico.organizations.models import ApplicationGrant, Provider
+from portico.organizations.validators import is_valid_npi
+
+
+@pytest.mark.django_db
+def test_small_demo_data_is_complete_and_idempotent(capsys):
+    call_command("demo_data", "--scale", "small")
+    out = capsys.readouterr().out
+    for username in ["billing.clerk", "practice.admin", "um.reviewer", "direct.customer"]:
+        assert username in out
+    members = Member.objects.count()
+    assert members == 200 and Coverage.objects.count() == 200
+    assert all(is_valid_npi(npi) for npi in Provider.objects.values_list("npi", flat=True))
+    grants = ApplicationGrant.objects.count()
+    call_command("demo_data", "--scale", "small")
+    assert Member.objects.count() == members and ApplicationGrant.objects.count() == grants
+
+
+@pytest.mark.django_db
+def test_large_scale_is_deterministic_and_resumable():
+    from portico.demo.generators import generate_large
+
+    assert generate_large(seed=7, members=300) == 300
+    first = list(
+        Member.objects.filter(member_id__startswith="HL")
+        .order_by("member_id")
+        .values_list("member_id", "last_name", "date_of_birth")[:5]
+    )
+    assert generate_large(seed=7, members=300) == 0
+    Member.objects.filter(member_id__startswith="HL").delete()
+    generate_large(seed=7, members=300)
+    again = list(
+        Member.objects.filter(member_id__startswith="HL")
+        .order_by("member_id")
+        .values_list("member_id", "last_name", "date_of_birth")[:5]
+    )
+    assert first == again

@@ -1,0 +1,216 @@
+"""Idle and absolute timeouts, the sessions list, My Profile, the staff back office, and
+the voice provider's webhook."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import timedelta
+
+import pytest
+from allauth.usersessions.models import UserSession
+from django.test import Client
+from django.utils import timezone
+from freezegun import freeze_time
+
+from portico.core.models import AuditEvent
+from portico.identity import selectors, services
+from portico.identity.models import PhoneVerification, User
+from tests.conftest import mfa_login
+from tests.factories.identity import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_idle_timeout_signs_out_and_says_why(client):
+    user = UserFactory()
+    mfa_login(client, user)
+    start = timezone.now()
+    with freeze_time(start) as frozen:
+        assert client.get("/id/profile/").status_code == 200
+        frozen.tick(14 * 60)
+        assert client.get("/id/profile/").status_code == 200  # activity extends
+        frozen.tick(14 * 60)
+        assert client.get("/id/profile/").status_code == 200
+        frozen.tick(15 * 60 + 1)
+        response = client.get("/id/profile/", follow=True)
+    assert response.redirect_chain[0][0].startswith("/id/login/?next=")
+    assert "_auth_user_id" not in client.session
+    assert any("without activity" in str(m) for m in response.context["messages"])
+    event = AuditEvent.objects.get(action="portico.identity.session_timed_out")
+    assert event.changes["reason"] == "idle"
+
+
+def test_status_polling_does_not_extend_but_extend_does(client):
+    user = UserFactory()
+    mfa_login(client, user)
+    start = timezone.now()
+    with freeze_time(start) as frozen:
+        client.get("/id/profile/")
+        frozen.tick(10 * 60)
+        status = client.get("/id/session/status/").json()
+        assert 4 * 60 <= status["remaining"] <= 5 * 60 and status["warning"] == 120
+        frozen.tick(4 * 60)
+        assert client.post("/id/session/extend/").json()["remaining"] == 15 * 60
+        frozen.tick(14 * 60)
+        assert client.get("/id/profile/").status_code == 200
+
+
+def test_absolute_timeout(client, settings):
+    settings.SESSION_COOKIE_AGE = 3600
+    user = UserFactory()
+    mfa_login(client, user)
+    start = timezone.now()
+    with freeze_time(start) as frozen:
+        client.get("/id/profile/")
+        for _ in range(5):
+            frozen.tick(14 * 60)
+            client.get("/id/profile/")
+        response = client.get("/id/profile/")
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(
+        action="portico.identity.session_timed_out", changes__reason="absolute"
+    ).exists()
+
+
+def test_sign_out_other_sessions(client):
+    user = UserFactory(username="twosessions")
+    services.phone_factor_enable(user=user)
+    browsers = [Client(), Client()]
+    for browser in browsers:
+        mfa_login(browser, user)
+        browser.get("/id/profile/")
+    assert UserSession.objects.filter(user=user).count() == 2
+    page = browsers[0].get("/id/sessions/")
+    assert "Sign out other sessions" in page.content.decode()
+    browsers[0].post("/id/sessions/")
+    assert UserSession.objects.filter(user=user).count() == 1
+    assert browsers[1].get("/id/profile/").status_code == 302
+    assert browsers[0].get("/id/profile/").status_code == 200
+    assert AuditEvent.objects.filter(action="portico.identity.session_ended").count() == 1
+
+
+def test_profile_shows_the_portico_id_and_recent_activity(client):
+    user = UserFactory(username="profile01")
+    client.post("/id/login/", {"login": "profile01", "password": PASSWORD})
+    mfa_login(client, user)
+    page = client.get("/id/profile/").content.decode()
+    assert 'id="portico-id-username">profile01<' in page
+    assert "Signed in" in page
+
+
+def test_profile_username_change_applies_the_rules(client):
+    user = UserFactory(username="profile02")
+    UserFactory(username="TakenName1")
+    mfa_login(client, user)
+    response = client.post("/id/profile/username/", {"username": "bad name"})
+    assert response.status_code == 400
+    assert "Do not use spaces." in response.content.decode()
+    response = client.post("/id/profile/username/", {"username": "takenname1"})
+    assert "That username is taken" in response.content.decode()
+    response = client.post("/id/profile/username/", {"username": "new-name-01"})
+    assert response.status_code == 302
+    assert User.objects.get(pk=user.pk).username == "new-name-01"
+
+
+def test_profile_preferences(client):
+    user = UserFactory()
+    mfa_login(client, user)
+    response = client.post(
+        "/id/profile/preferences/",
+        {"preferred_language": "es", "notify_security_email": "on"},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (
+        user.preferred_language,
+        user.notify_security_email,
+        user.notify_password_expiry_email,
+    ) == (
+        "es",
+        True,
+        False,
+    )
+    assert response.cookies["django_language"].value == "es"
+
+
+def test_profile_phone_change_needs_verification_again(client):
+    user = UserFactory(phone="+12025550111", phone_verified=True)
+    mfa_login(client, user)
+    client.post("/id/phone/update/", {"phone_country": "US", "phone_number": "310-555-0117"})
+    user.refresh_from_db()
+    assert (user.phone, user.phone_verified) == ("+13105550117", False)
+    assert AuditEvent.objects.filter(action="portico.identity.phone_changed").exists()
+
+
+def test_staff_lock_deactivate_reactivate_and_audit_view(world):
+    subject = world.users["billing_clerk"]
+    staff = mfa_login(Client(), world.users["access_admin"])
+    staff.post(f"/id/staff/users/{subject.pk}/lock/", {"lock-minutes": "30"})
+    assert selectors.is_locked(user=subject)
+    victim = mfa_login(Client(), subject)
+    victim.get("/id/profile/")
+    response = staff.post(
+        f"/id/staff/users/{subject.pk}/deactivate/", {"deactivate-reason": "Left the practice"}
+    )
+    assert response.status_code == 302
+    subject.refresh_from_db()
+    assert not subject.is_active
+    assert victim.get("/id/profile/").status_code == 302  # its session was ended
+    staff.post(f"/id/staff/users/{subject.pk}/reactivate/")
+    subject.refresh_from_db()
+    assert subject.is_active
+    page = staff.get(f"/id/staff/users/{subject.pk}/").content.decode()
+    for text in [
+        "Account temporarily locked",
+        "Account deactivated by staff",
+        "Account reactivated by staff",
+    ]:
+        assert text in page
+    listing = staff.get("/id/staff/users/?q=clerk-a").content.decode()
+    assert "clerk-a01" in listing and "clerk-b01" not in listing
+
+
+def test_staff_cannot_deactivate_themselves(world):
+    me = world.users["access_admin"]
+    staff = mfa_login(Client(), me)
+    response = staff.post(f"/id/staff/users/{me.pk}/deactivate/", {"deactivate-reason": "oops"})
+    assert response.status_code == 400
+    me.refresh_from_db()
+    assert me.is_active
+
+
+def _sign(token: str, url: str, params: dict[str, str]) -> str:
+    payload = url + "".join(f"{k}{v}" for k, v in sorted(params.items()))
+    return base64.b64encode(
+        hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()
+    ).decode()
+
+
+def test_voice_webhook_requires_the_provider_signature(client, settings):
+    settings.PORTICO_SMS_GATEWAY_TOKEN = "provider-token"
+    user = UserFactory(phone="+12025550177", phone_verified=False)
+    sent = services.phone_code_send(user=user, channel=PhoneVerification.Channel.VOICE)
+    path = f"/id/phone/voice/{sent.verification.call_ref}/"
+    params = {"Digits": sent.code}
+    assert client.post(path, params).status_code == 403
+    forged = client.post(path, params, HTTP_X_TWILIO_SIGNATURE="bm9wZQ==")
+    assert forged.status_code == 403
+    signature = _sign("provider-token", settings.PORTICO_BASE_URL + path, params)
+    response = client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)
+    assert response.status_code == 200
+    assert "accepted" in response.content.decode()
+    user.refresh_from_db()
+    assert user.phone_verified
+
+
+def test_unverified_phone_reminder_and_later_verification_from_profile(client):
+    user = UserFactory(phone="+12025550166", phone_verified=False)
+    mfa_login(client, user)
+    page = client.get("/id/profile/").content.decode()
+    assert "Verify now" in page
+    client.post("/id/phone/verify/", {"action": "sms"})
+    code = PhoneVerification.objects.get(user=user)
+    assert code.purpose == "verify"
+    assert timedelta(minutes=9) < code.expires_at - code.created_at <= timedelta(minutes=10)

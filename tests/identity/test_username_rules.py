@@ -1,0 +1,101 @@
+"""Every username rule of the source document, each with its own message."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from portico.identity.models import User
+from portico.identity.validators import username_errors, validate_username
+from tests.factories.identity import UserFactory
+from tests.identity.conftest import SIGNUP, signup
+
+LENGTH = "Use between 6 and 50 characters."
+LETTER = "Include at least one letter."
+SPACES = "Do not use spaces."
+ACCENTS = "Do not use letters with accents."
+
+
+@pytest.mark.parametrize(
+    ("username", "expected"),
+    [
+        ("abc12", [LENGTH]),
+        ("a" * 51, [LENGTH]),
+        ("123456", [LETTER]),
+        ("john smith", [SPACES]),
+        ("josé.garcia", [ACCENTS]),
+        ("zoë-clerk", [ACCENTS]),
+        ("Ångström1", [ACCENTS]),
+        ("ab12", [LENGTH]),
+        ("1234 5", [LETTER, SPACES]),
+    ],
+)
+def test_each_broken_rule_has_its_own_message(username, expected):
+    assert username_errors(username) == expected
+
+
+@pytest.mark.parametrize("symbol", list("%+\"&[]^'{}<>#/,;():*~"))
+def test_every_forbidden_symbol_is_named(symbol):
+    errors = username_errors(f"clerk{symbol}01")
+    assert errors == [f"Do not use these symbols: {symbol}"]
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["abcdef", "a" * 50, "front.office-01", "dr_smith", "x12345", "Billing@Clinic", "a!b$c="],
+)
+def test_valid_usernames(username):
+    validate_username(username)
+    assert username_errors(username) == []
+
+
+def test_validation_error_carries_every_message():
+    with pytest.raises(ValidationError) as exc:
+        validate_username("é 1")
+    assert exc.value.messages == [LENGTH, SPACES, ACCENTS]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("username", "message"),
+    [
+        ("abc", LENGTH),
+        ("999999", LETTER),
+        ("has space", SPACES),
+        ("renée01", ACCENTS),
+        ("clerk#01", "Do not use these symbols: #"),
+    ],
+)
+def test_signup_form_shows_the_rule_next_to_the_field(client, username, message):
+    response = signup(client, username=username)
+    assert response.status_code == 200
+    assert message in response.context["form"].errors["username"]
+    assert message in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_username_is_unique_regardless_of_case(client):
+    UserFactory(username="DWhitfield")
+    response = signup(client, username="dwhitfield")
+    assert response.status_code == 200
+    assert "username" in response.context["form"].errors
+    assert "That username is taken. Choose another." in response.context["form"].errors["username"]
+
+
+@pytest.mark.django_db
+def test_signup_rejects_bad_phone_year_and_missing_terms(client):
+    response = signup(
+        client, phone_number="12", year_of_birth="20x4", accept_terms=None, accept_privacy=None
+    )
+    errors = response.context["form"].errors
+    assert errors["phone_number"] == [
+        "That phone number has the wrong number of digits for the country selected."
+    ]
+    assert errors["year_of_birth"] == [
+        "Enter the year you were born as four digits, for example 1980."
+    ]
+    assert errors["accept_terms"] == ["You must agree to the Terms of Use to create an account."]
+    assert errors["accept_privacy"] == [
+        "You must agree to the Website Privacy Policy to create an account."
+    ]
+    assert not User.objects.filter(email=SIGNUP["email"]).exists()  # nothing half-created

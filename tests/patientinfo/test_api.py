@@ -1,0 +1,50 @@
+"""The PIP router: POSTed look-ups, summaries, 404 outside the caller's view."""
+
+from __future__ import annotations
+
+import pytest
+from ninja.testing import TestClient
+
+from portico.core.models import AuditEvent
+from portico.patientinfo.api import router
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def api() -> TestClient:
+    return TestClient(router)
+
+
+def test_lookup_and_summary(api, pw, world):
+    user = world.users["physician"]
+    assert api.post("/patients/search", json={"member_id": "x"}).status_code == 401
+    refused = api.post(
+        "/patients/search", json={"member_id": "x"}, user=world.users["billing_clerk"]
+    )
+    assert refused.status_code == 403
+    found = api.post("/patients/search", json={"member_id": pw.attributed.member_id}, user=user)
+    assert [p["id"] for p in found.json()] == [pw.attributed.pk]
+    by_name = api.post(
+        "/patients/search",
+        json={"last_name": "Whitfield", "date_of_birth": "1961-03-04"},
+        user=user,
+    )
+    assert [p["first_name"] for p in by_name.json()] == ["Dana"]
+    no_dob = api.post("/patients/search", json={"last_name": "Whitfield"}, user=user)
+    assert no_dob.status_code == 400 and "date of birth" in no_dob.json()["detail"]
+    summary = api.get(f"/patients/{pw.attributed.pk}?rx_from=2026-01-01", user=user).json()
+    assert {d["code"] for d in summary["diagnoses"]} == {"E11.9", "I10"}
+    assert [rx["drug_name"] for rx in summary["prescriptions"]] == ["Metformin hydrochloride"]
+    assert AuditEvent.objects.filter(action="portico.patientinfo.patient_api_viewed").count() == 1
+
+
+def test_outside_view_is_404(api, pw, world):
+    user = world.users["physician"]
+    assert api.get(f"/patients/{pw.practice_b_member.pk}", user=user).status_code == 404
+    assert (
+        api.get(f"/patients/{pw.attributed.pk}", user=world.users["billing_clerk"]).status_code
+        == 404
+    )
+    hidden = api.post("/patients/search", json={"member_id": pw.other_region.member_id}, user=user)
+    assert hidden.json() == []

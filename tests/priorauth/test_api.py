@@ -1,0 +1,63 @@
+"""REST: submit, list, detail, letters, required-check (session-authenticated calls)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from portico.priorauth.api import router
+from tests.conftest import router_client
+
+pytestmark = pytest.mark.django_db
+
+
+def _payload(pa, **extra):
+    data = {
+        "payer_id": "HFX01",
+        "service_category": "spine-surgery",
+        "member_id": pa.member.member_id,
+        "member_birth_date": "1968-03-14",
+        "service_date": pa.service_date.isoformat(),
+        "requesting_provider_npi": pa.provider_a.npi,
+        "diagnoses": ["M54.50"],
+        "clinical_answers": {
+            "conservative_therapy": "yes",
+            "imaging": "MRI",
+            "neuro_deficit": "no",
+        },
+        "lines": [{"code": "63047", "units": 1}],
+    }
+    data.update(extra)
+    return data
+
+
+@pytest.fixture
+def api(world):
+    client = router_client(router)
+    return lambda: client
+
+
+def test_submit_list_detail_letters(pa, world):
+    client = router_client(router)
+    user = world.users["physician"]
+    created = client.post("/requests", json=_payload(pa), user=user)
+    assert created.status_code == 201, created.json()
+    reference = created.json()["reference"]
+    assert created.json()["status_label"] == "Received"
+    listed = client.get("/requests", user=user).json()
+    assert listed["count"] == 1
+    assert client.get(f"/requests/{reference}", user=user).json()["status"] == "received"
+    assert client.get(f"/requests/{reference}/letters", user=user).json() == []
+    other = client.get(f"/requests/{reference}", user=world.users["billing_clerk_b"])
+    assert other.status_code == 403
+
+
+def test_field_errors_and_required_check(pa, world):
+    client = router_client(router)
+    user = world.users["physician"]
+    bad = client.post("/requests", json=_payload(pa, lines=[{"code": "63047"}]), user=user)
+    assert bad.status_code == 400
+    assert "lines-0-units" in [f["field"] for f in bad.json()["error"]["fields"]]
+    answer = client.get("/required?payer_id=HFX01&code=97110", user=user).json()
+    assert answer["required"] is False
+    _ = Client

@@ -1,0 +1,217 @@
+"""Submitting, validating, reviewing and deciding prior authorizations (service layer)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from portico.core.models import OutboxMessage
+from portico.documents.models import Document
+from portico.priorauth import services
+from portico.priorauth.models import LineDecision, PriorAuthRequest, Status, Urgency
+from tests.factories.priorauth import request_input, submitted
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_submit_gives_reference_and_received(world, pa):
+    user = world.users["physician"]
+    row = services.priorauth_submit(
+        user=user,
+        data=request_input(pa),
+        files=[SimpleUploadedFile("notes.pdf", PDF, content_type="application/pdf")],
+    )
+    assert row.reference.startswith("PA") and row.status == Status.RECEIVED
+    assert row.organization == world.practice_a
+    assert row.due_at - row.submitted_at == dt.timedelta(days=14)
+    assert row.attachments.count() == 1
+    assert row.lines.get().code == "63047"
+
+
+def test_expedited_clock_is_72_hours(world, pa):
+    row = submitted(
+        pa,
+        world.users["physician"],
+        urgency=Urgency.EXPEDITED,
+        expedited_attestation=True,
+        expedited_reason="Progressive weakness",
+    )
+    assert row.due_at - row.submitted_at == dt.timedelta(hours=72)
+
+
+def test_not_required_code_answered_at_once(world, pa):
+    row = submitted(pa, world.users["physician"], codes=("97110",))
+    assert row.status == Status.NOT_REQUIRED
+    answer = services.priorauth_required_check(plan=pa.plan, code="97110")
+    assert not answer.required and "Submission not required" in answer.message
+    assert services.priorauth_required_check(plan=pa.plan, code="63047").required
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "text"),
+    [
+        (
+            {"urgency": Urgency.EXPEDITED, "expedited_reason": "x"},
+            "expedited_attestation",
+            "attestation",
+        ),
+        ({"units": None}, "lines-0-units", "number of units"),
+        ({"member_id": "HF999999999"}, "member_id", "No Harborview Health Plan member"),
+        (
+            {"requesting_provider_npi": "unconnected"},
+            "requesting_provider",
+            "not connected to your account",
+        ),
+        ({"service_date": dt.date(2025, 6, 1)}, "service_date", "not eligible"),
+        ({"diagnoses": ["ZZZ"]}, "diagnoses", "ICD-10-CM"),
+        ({"codes": ("ABC",)}, "lines-0-code", "CPT or HCPCS"),
+    ],
+)
+def test_each_bad_input_has_its_own_message(world, pa, overrides, field, text):
+    if overrides.get("requesting_provider_npi") == "unconnected":
+        overrides["requesting_provider_npi"] = pa.unconnected.npi
+    codes = overrides.pop("codes", ("63047",))
+    units = overrides.pop("units", 1)
+    data = request_input(pa, codes=codes, units=units, **overrides)
+    with pytest.raises(services.RequestInvalid) as exc:
+        services.priorauth_submit(user=world.users["physician"], data=data)
+    assert field in exc.value.errors
+    assert text in " ".join(exc.value.errors[field])
+    assert not PriorAuthRequest.objects.exists()
+
+
+def test_dates_outside_coverage(world, pa):
+    data = request_input(pa)
+    data.lines[0].end_date = dt.date(2028, 2, 1)
+    with pytest.raises(services.RequestInvalid) as exc:
+        services.priorauth_submit(user=world.users["physician"], data=data)
+    assert "outside the member's coverage period" in exc.value.errors["lines-0-end_date"][0]
+
+
+def test_duplicate_warning(world, pa):
+    user = world.users["physician"]
+    first = submitted(pa, user)
+    with pytest.raises(services.PossibleDuplicate) as exc:
+        services.priorauth_submit(user=user, data=request_input(pa))
+    assert exc.value.duplicates == [first]
+    second = services.priorauth_submit(user=user, data=request_input(pa), confirm_duplicate=True)
+    assert second.pk != first.pk
+
+
+def test_send_back_answer_and_partial_approval_with_letters(
+    world, pa, django_capture_on_commit_callbacks
+):
+    office, reviewer = world.users["physician"], world.users["um_reviewer"]
+    office.email = "doc@example.test"
+    office.save()
+    row = submitted(pa, office, codes=("63047", "22612"))
+    with django_capture_on_commit_callbacks(execute=True):
+        row = services.priorauth_start_review(request=row, actor=reviewer, version=row.version)
+        row = services.priorauth_send_back(
+            request=row, actor=reviewer, version=row.version, message="Send the MRI report."
+        )
+    assert row.status == Status.SEND_BACK
+    assert Document.objects.filter(kind="pa_lack_of_info").count() == 1
+    row = services.priorauth_respond(
+        request=row, user=office, answer="Attached.", files=[SimpleUploadedFile("mri.pdf", PDF)]
+    )
+    assert row.status == Status.IN_REVIEW
+    with django_capture_on_commit_callbacks(execute=True):
+        row = services.priorauth_decide(
+            request=row,
+            actor=reviewer,
+            version=row.version,
+            decisions=[
+                services.LineDecisionInput(1, LineDecision.APPROVED),
+                services.LineDecisionInput(
+                    2,
+                    LineDecision.DENIED,
+                    deny_reason="Not medically necessary",
+                    criteria="Spine criteria 4.2",
+                ),
+            ],
+        )
+    assert row.status == Status.PARTIALLY_APPROVED
+    letter = Document.objects.get(kind="pa_adverse_partial")
+    assert letter.delivery == "portal" and letter.organization == world.practice_a
+    assert Document.objects.get(kind="pa_member").delivery == "mail"
+    kinds = [e.kind for e in row.events.all()]
+    assert "sent_back" in kinds and "responded" in kinds and "decided" in kinds
+    mails = OutboxMessage.objects.filter(channel="email", to="doc@example.test")
+    assert mails.count() >= 3
+    for mail in mails:
+        assert "Whitfield" not in mail.body and "63047" not in mail.body
+
+
+def test_only_clinical_reviewers_deny(world, pa):
+    from django.contrib.auth.models import Group
+
+    from tests.factories.identity import UserFactory
+
+    plain = UserFactory(username="umonly01", is_staff=True)
+    plain.groups.add(Group.objects.get_or_create(name="um_reviewer")[0])
+    row = submitted(pa, world.users["physician"])
+    with pytest.raises(services.RequestInvalid):
+        services.priorauth_decide(
+            request=row,
+            actor=plain,
+            version=row.version,
+            decisions=[
+                services.LineDecisionInput(1, LineDecision.DENIED, deny_reason="x", criteria="y")
+            ],
+        )
+    row = services.priorauth_decide(
+        request=row,
+        actor=plain,
+        version=row.version,
+        decisions=[services.LineDecisionInput(1, LineDecision.APPROVED)],
+    )
+    assert row.status == Status.APPROVED
+    assert Document.objects.filter(kind="pa_approval").exists()
+
+
+def test_stale_version_is_refused(world, pa):
+    reviewer = world.users["um_reviewer"]
+    row = submitted(pa, world.users["physician"])
+    stale_version = row.version
+    services.priorauth_start_review(request=row, actor=reviewer, version=stale_version)
+    with pytest.raises(services.StaleRequest) as exc:
+        services.priorauth_send_back(
+            request=row, actor=reviewer, version=stale_version, message="x"
+        )
+    assert "changed by someone else" in exc.value.message
+
+
+def test_withdraw_and_pend_letters(world, pa):
+    reviewer = world.users["um_reviewer"]
+    row = submitted(pa, world.users["physician"])
+    row = services.priorauth_pend(
+        request=row, actor=reviewer, version=row.version, reason="Peer-to-peer scheduled"
+    )
+    assert row.status == Status.RECEIVED and row.pended_at
+    row = services.priorauth_withdraw(
+        request=row, actor=reviewer, version=row.version, reason="Duplicate of PA1"
+    )
+    assert row.is_final
+    assert set(Document.objects.values_list("kind", flat=True)) == {"pa_pend", "pa_withdrawal"}
+
+
+def test_expedited_approval_letter_type(world, pa):
+    row = submitted(
+        pa,
+        world.users["physician"],
+        urgency=Urgency.EXPEDITED,
+        expedited_attestation=True,
+        expedited_reason="Cauda equina signs",
+    )
+    services.priorauth_decide(
+        request=row,
+        actor=world.users["um_reviewer"],
+        version=row.version,
+        decisions=[services.LineDecisionInput(1, LineDecision.APPROVED)],
+    )
+    assert Document.objects.filter(kind="pa_expedited").exists()

@@ -1,0 +1,208 @@
+"""The office portal and the review pages through the HTTP layer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from portico.core.models import AuditEvent
+from portico.documents.models import Document
+from portico.priorauth.models import PriorAuthRequest, Status
+from tests.factories.priorauth import submitted
+
+pytestmark = pytest.mark.django_db
+
+
+def _post_data(pa, **extra):
+    data = {
+        "plan": str(pa.plan.pk),
+        "service_category": pa.category.code,
+        "member_id": pa.member.member_id,
+        "member_birth_date": "1968-03-14",
+        "service_date": pa.service_date.isoformat(),
+        "requesting_provider": pa.provider_a.npi,
+        "diagnoses": "M54.50",
+        "urgency": "standard",
+        "q_conservative_therapy": "yes",
+        "q_conservative_weeks": "8",
+        "q_imaging": "MRI",
+        "q_neuro_deficit": "no",
+        "lines-TOTAL_FORMS": "3",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "3",
+        "lines-MAX_NUM_FORMS": "20",
+        "lines-0-code": "63047",
+        "lines-0-units": "1",
+        "lines-0-start_date": pa.service_date.isoformat(),
+        "lines-0-end_date": pa.service_date.isoformat(),
+    }
+    data.update(extra)
+    return data
+
+
+def test_form_pages_render(pa, persona_client):
+    client = persona_client("physician")
+    start = client.get(reverse("priorauth:request_new"))
+    assert start.status_code == 200
+    page = client.get(
+        reverse("priorauth:request_new"), {"plan": pa.plan.pk, "category": pa.category.code}
+    )
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Has conservative therapy" in text and pa.provider_a.npi in text
+
+
+def test_submit_through_form(pa, persona_client):
+    client = persona_client("physician")
+    response = client.post(reverse("priorauth:request_new"), _post_data(pa, submit="1"))
+    row = PriorAuthRequest.objects.get()
+    assert response.status_code == 302 and row.status == Status.RECEIVED
+    page = client.get(reverse("priorauth:request_detail", kwargs={"reference": row.reference}))
+    assert "Received" in page.content.decode() and 'hx-trigger="every 1s"' in page.content.decode()
+    assert AuditEvent.objects.filter(action="portico.priorauth.viewed").exists()
+
+
+def test_form_field_errors(pa, persona_client):
+    client = persona_client("physician")
+    response = client.post(
+        reverse("priorauth:request_new"),
+        _post_data(pa, submit="1", **{"lines-0-units": "", "urgency": "expedited"}),
+    )
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "Enter the number of units for 63047" in text
+    assert "clinical attestation" in text
+    assert not PriorAuthRequest.objects.exists()
+
+
+def test_save_draft_then_submit(pa, persona_client):
+    client = persona_client("physician")
+    response = client.post(reverse("priorauth:request_new"), _post_data(pa, save_draft="1"))
+    draft = PriorAuthRequest.objects.get()
+    assert draft.status == Status.DRAFT and response.status_code == 302
+    edit = client.get(reverse("priorauth:request_edit", kwargs={"reference": draft.reference}))
+    assert "63047" in edit.content.decode()
+    client.post(
+        reverse("priorauth:request_edit", kwargs={"reference": draft.reference}),
+        _post_data(pa, submit="1"),
+    )
+    draft.refresh_from_db()
+    assert draft.status == Status.RECEIVED
+
+
+def test_not_required_code_at_once(pa, persona_client):
+    client = persona_client("physician")
+    client.post(
+        reverse("priorauth:request_new"), _post_data(pa, submit="1", **{"lines-0-code": "97110"})
+    )
+    assert PriorAuthRequest.objects.get().status == Status.NOT_REQUIRED
+    answer = client.get(reverse("priorauth:required_check"), {"plan": pa.plan.pk, "code": "97110"})
+    assert "Submission not required" in answer.content.decode()
+
+
+def test_duplicate_warning_page(pa, world, persona_client):
+    submitted(pa, world.users["physician"])
+    response = persona_client("physician").post(
+        reverse("priorauth:request_new"), _post_data(pa, submit="1")
+    )
+    assert response.status_code == 409 and "Possible duplicate" in response.content.decode()
+
+
+def test_status_poll_returns_204_when_unchanged(pa, world, persona_client):
+    row = submitted(pa, world.users["physician"])
+    url = reverse("priorauth:request_status", kwargs={"reference": row.reference})
+    client = persona_client("physician")
+    assert client.get(url, {"since": row.version}).status_code == 204
+    assert "Received" in client.get(url, {"since": row.version - 1}).content.decode()
+
+
+def test_reviewer_flow_and_stale_page(pa, world, persona_client):
+    row = submitted(pa, world.users["physician"])
+    reviewer = persona_client("um_reviewer")
+    queue = reviewer.get(reverse("priorauth:staff_queue"))
+    assert row.reference in queue.content.decode()
+    url = reverse("priorauth:staff_send_back", kwargs={"reference": row.reference})
+    assert reviewer.post(url, {"version": row.version, "message": "Send MRI"}).status_code == 302
+    stale = reviewer.post(
+        reverse("priorauth:staff_pend", kwargs={"reference": row.reference}),
+        {"version": row.version, "reason": "x"},
+    )
+    assert stale.status_code == 409 and "changed by someone else" in stale.content.decode()
+    office = persona_client("physician")
+    office.post(
+        reverse("priorauth:request_respond", kwargs={"reference": row.reference}),
+        {"answer": "Done"},
+    )
+    row.refresh_from_db()
+    assert row.status == Status.IN_REVIEW
+    decide = reviewer.post(
+        reverse("priorauth:staff_decide", kwargs={"reference": row.reference}),
+        {
+            "version": row.version,
+            "note": "",
+            "decide-TOTAL_FORMS": "1",
+            "decide-INITIAL_FORMS": "1",
+            "decide-0-line_no": "1",
+            "decide-0-decision": "approved",
+            "decide-0-approved_units": "1",
+        },
+    )
+    assert decide.status_code == 302
+    row.refresh_from_db()
+    assert row.status == Status.APPROVED
+    letters = persona_client("physician").get(reverse("priorauth:letters"))
+    assert "Approval" in letters.content.decode() and "Unread" in letters.content.decode()
+
+
+def test_legacy_cases_read_only(pa, world, persona_client, tmp_path):
+    from django.core.management import call_command
+
+    path = tmp_path / "legacy.csv"
+    path.write_text(Path("examples/priorauth-legacy-cases.csv").read_text())
+    call_command("import_legacy_cases", str(path))
+    client = persona_client("physician")
+    page = client.get(reverse("priorauth:legacy_list"))
+    text = page.content.decode()
+    assert "ON-2026-000101" in text and "Legacy" in text and "ON-2026-000103" not in text
+
+
+def test_fax_intake(pa, world, persona_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = persona_client("um_reviewer")
+    data = _post_data(pa)
+    data["fax"] = SimpleUploadedFile(
+        "fax.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"
+    )
+    response = client.post(reverse("priorauth:staff_fax_intake"), data)
+    row = PriorAuthRequest.objects.get()
+    assert (
+        response.status_code == 302 and row.source == "fax" and row.organization == world.practice_a
+    )
+    assert row.attachments.count() == 1
+
+
+def test_other_practice_letter_is_404(pa, world, persona_client):
+    from portico.priorauth.services import priorauth_submit
+    from tests.factories.priorauth import request_input
+
+    row = priorauth_submit(
+        user=world.users["um_reviewer"],
+        staff=True,
+        data=request_input(pa, member=pa.member_b, provider=pa.provider_b),
+    )
+    assert row.organization == world.practice_b
+    from portico.priorauth.services import priorauth_send_back
+
+    priorauth_send_back(
+        request=row, actor=world.users["um_reviewer"], version=row.version, message="x"
+    )
+    doc = Document.objects.get()
+    assert (
+        persona_client("physician")
+        .get(reverse("documents:download", kwargs={"pk": doc.pk}))
+        .status_code
+        == 404
+    )

@@ -1,0 +1,135 @@
+"""The portal's submit, search, view, cancel, print, 278 download and the review queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from portico.referrals.models import Referral, ReferralStatus
+from tests.factories.referrals import submit
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(rw, **overrides):
+    today = timezone.localdate()
+    data = {
+        "organization": str(rw.practice.pk),
+        "member_id": rw.member.member_id,
+        "date_of_birth": rw.member.date_of_birth.isoformat(),
+        "referring_npi": rw.pcp.npi,
+        "referred_to_kind": "specialist",
+        "referred_to_npi": rw.specialist.npi,
+        "reason": "Knee pain",
+        "diagnoses": "M54.50, I10",
+        "visits_requested": "2",
+        "start_date": today.isoformat(),
+        "end_date": (today + dt.timedelta(days=60)).isoformat(),
+        "urgency": "routine",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_submit_approved_and_pending(rw, persona_client):
+    client = persona_client("physician")
+    response = client.post(reverse("referrals:submit"), form_data(rw), follow=True)
+    assert response.status_code == 200
+    referral = Referral.objects.get()
+    assert referral.status == ReferralStatus.APPROVED
+    assert f"Referral {referral.number} was approved" in response.text
+    assert referral.diagnosis_codes == ["M5450", "I10"]
+    response = client.post(
+        reverse("referrals:submit"), form_data(rw, visits_requested="12"), follow=True
+    )
+    assert "pending review" in response.text
+
+
+def test_every_bad_field_gets_its_own_message_and_nothing_is_saved(rw, persona_client):
+    client = persona_client("physician")
+    response = client.post(
+        reverse("referrals:submit"),
+        form_data(
+            rw,
+            member_id="",
+            date_of_birth="not a date",
+            referring_npi="",
+            referred_to_npi="",
+            reason="",
+            diagnoses="",
+            visits_requested="0",
+            start_date="",
+            end_date="",
+        ),
+    )
+    assert response.status_code == 200
+    for text in (
+        "Enter the member ID",
+        "Enter the member&#x27;s date of birth",
+        "Choose the referring PCP",
+        "10-digit NPI",
+        "Enter the reason",
+        "at least one ICD-10-CM",
+        "at least 1 visit",
+        "first date the referral covers",
+        "last date the referral covers",
+    ):
+        assert text in response.text, text
+    bad_code = client.post(reverse("referrals:submit"), form_data(rw, diagnoses="XYZ"))
+    assert "ICD-10-CM" in bad_code.text
+    assert Referral.objects.count() == 0
+
+
+def test_search_keeps_member_id_out_of_the_url(rw, persona_client):
+    mine = submit(rw)
+    other = submit(rw, visits_requested=10)
+    client = persona_client("physician")
+    response = client.post(reverse("referrals:home"), {"status": "pending_review"})
+    assert response.status_code == 302 and response["Location"] == reverse("referrals:home")
+    page = client.get(reverse("referrals:home"))
+    assert other.number in page.text and mine.number not in page.text
+    client.post(reverse("referrals:home"), {"member_id": rw.member.member_id})
+    page = client.get(reverse("referrals:home"))
+    assert other.number in page.text and mine.number in page.text
+    client.post(reverse("referrals:home"), {"clear": "1"})
+    assert "Your practice's referrals" in client.get(reverse("referrals:home")).text
+    bad = client.post(reverse("referrals:home"), {"provider_npi": "12"})
+    assert bad.status_code == 200 and "An NPI is 10 digits" in bad.text
+
+
+def test_detail_cancel_print_and_278(rw, persona_client):
+    referral = submit(rw)
+    client = persona_client("physician")
+    detail = client.get(reverse("referrals:detail", kwargs={"number": referral.number}))
+    assert "Approved automatically" in detail.text and "Cancel referral" in detail.text
+    x12 = client.get(reverse("referrals:x12_278", kwargs={"number": referral.number}))
+    assert b"HCR*A1*" + referral.number.encode() in x12.content
+    printed = client.get(reverse("referrals:print", kwargs={"number": referral.number}))
+    assert printed.status_code == 200 and "not a guarantee of payment" in printed.text
+    client.post(
+        reverse("referrals:cancel", kwargs={"number": referral.number}), {"note": "Not needed"}
+    )
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.CANCELLED
+    again = client.get(reverse("referrals:cancel", kwargs={"number": referral.number}))
+    assert again.status_code == 302
+
+
+def test_reviewer_queue_and_decision(rw, persona_client):
+    pending = submit(rw, visits_requested=10, urgency="urgent")
+    client = persona_client("um_reviewer")
+    queue = client.get(reverse("referrals:staff_queue"))
+    assert pending.number in queue.text
+    url = reverse("referrals:staff_detail", kwargs={"number": pending.number})
+    assert "More than 6 visits" in client.get(url).text
+    refused = client.post(url, {"decision": "deny", "note": ""})
+    assert "reason for the denial" in refused.text
+    client.post(url, {"decision": "approve", "visits_approved": "8"})
+    pending.refresh_from_db()
+    assert pending.status == ReferralStatus.APPROVED and pending.visits_approved == 8
+    assert (
+        "No referrals are waiting for review" in client.get(reverse("referrals:staff_queue")).text
+    )

@@ -1,0 +1,167 @@
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from portico.core.models import OutboxMessage
+from portico.support.models import Actor, Case, CaseComment, CaseStatus
+from portico.support.services import case_attachment_add, case_comment_add
+from tests.support.conftest import PDF_BYTES, open_case
+
+
+def test_queue_lists_and_filters_cases(agent_client, sw):
+    a = open_case(sw.customer, sw.user, subject="Alpha subject")
+    b = open_case(sw.other_customer, sw.other_user, case_type="general", claim=None, subject="Beta")
+    html = agent_client.get("/support/staff/").content.decode()
+    assert a.number in html and b.number in html and "Due " in html
+    html = agent_client.get("/support/staff/?status=open&case_type=general").content.decode()
+    assert b.number in html and a.number not in html
+    html = agent_client.get("/support/staff/?status=bogus").content.decode()  # invalid → open
+    assert a.number in html
+
+
+def test_overdue_cases_are_highlighted(agent_client, sw, settings):
+    settings.SUPPORT_SLA_TARGET_HOURS = {"new": 1}
+    case = open_case(sw.customer, sw.user)
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Case.objects.filter(pk=case.pk).update(status_changed_at=timezone.now() - timedelta(hours=2))
+    html = agent_client.get("/support/staff/").content.decode()
+    assert "Overdue" in html and "portico-support-overdue" in html
+    html = agent_client.get("/support/staff/?overdue=on").content.decode()
+    assert case.number in html
+
+
+def test_agent_reply_note_status_assign(agent_client, sw, django_capture_on_commit_callbacks):
+    case = open_case(sw.customer, sw.user)
+    sw.customer.portico_user = sw.user
+    sw.customer.save()
+    url = f"/support/staff/cases/{case.number}/"
+    assert case.number in agent_client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        r = agent_client.post(url + "reply/", {"body": "Public answer", "visibility": "public"})
+    assert r.status_code == 302
+    assert OutboxMessage.objects.filter(to=sw.user.email, subject__contains="replied").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        agent_client.post(url + "reply/", {"body": "Agents only", "visibility": "internal"})
+    assert OutboxMessage.objects.filter(to=sw.user.email, subject__contains="replied").count() == 1
+    assert CaseComment.objects.get(body="Agents only").is_internal
+    html = agent_client.get(url).content.decode()
+    assert "Agents only" in html and "Internal note" in html
+    agent_client.post(url + "status/", {"status": "waiting", "note": "Need the 835"})
+    case.refresh_from_db()
+    assert case.status == CaseStatus.WAITING
+    agent_client.post(url + "assign/", {"assign_to_me": "1"})
+    case.refresh_from_db()
+    assert case.assignee == sw.agent
+    # An invalid transition gets a message, not a 500.
+    response = agent_client.post(url + "status/", {"status": "new"})
+    assert response.status_code == 400
+    response = agent_client.post(url + "reply/", {"body": "", "visibility": "public"})
+    assert response.status_code == 400 and "This field is required" in response.content.decode()
+
+
+def test_merge_from_the_console(agent_client, sw):
+    survivor = open_case(sw.customer, sw.user)
+    dup = open_case(sw.customer, sw.user)
+    case_comment_add(case=dup, actor=sw.user, actor_kind=Actor.CUSTOMER, body="From the duplicate")
+    response = agent_client.post(
+        f"/support/staff/cases/{dup.number}/merge/", {"survivor": survivor.number.lower()}
+    )
+    assert response.status_code == 302 and response["Location"].endswith(f"/{survivor.number}/")
+    dup.refresh_from_db()
+    assert dup.merged_into == survivor and dup.status == CaseStatus.CLOSED
+    html = agent_client.get(response["Location"]).content.decode()
+    assert "From the duplicate" in html and dup.number in html
+    other = open_case(sw.other_customer, sw.other_user)
+    response = agent_client.post(
+        f"/support/staff/cases/{other.number}/merge/", {"survivor": survivor.number}
+    )
+    assert response.status_code == 400 and "same customer" in response.content.decode()
+    response = agent_client.post(
+        f"/support/staff/cases/{other.number}/merge/", {"survivor": "CS-1999-000001"}
+    )
+    assert "There is no case with that number" in response.content.decode()
+
+
+def test_merged_case_shows_on_the_customer_survivor_page(agent_client, sw):
+    from tests.support.conftest import customer_client
+
+    sam = customer_client(sw.user)
+    survivor = open_case(sw.customer, sw.user)
+    dup = open_case(sw.customer, sw.user)
+    case_attachment_add(
+        case=dup,
+        actor=sw.user,
+        actor_kind=Actor.CUSTOMER,
+        file=SimpleUploadedFile("dup.pdf", PDF_BYTES),
+    )
+    agent_client.post(f"/support/staff/cases/{dup.number}/merge/", {"survivor": survivor.number})
+    html = sam.get(f"/support/cases/{survivor.number}/").content.decode()
+    assert "dup.pdf" in html and f"from merged case {dup.number}" in html
+    html = sam.get(f"/support/cases/{dup.number}/").content.decode()
+    assert "was merged into" in html and survivor.number in html
+    assert "Reopen case" not in html
+
+
+def test_staff_attachment_download(agent_client, sw):
+    case = open_case(sw.customer, sw.user)
+    row = case_attachment_add(
+        case=case,
+        actor=sw.user,
+        actor_kind=Actor.CUSTOMER,
+        file=SimpleUploadedFile("x.pdf", PDF_BYTES),
+    )
+    response = agent_client.get(f"/support/staff/files/{row.pk}/")
+    assert response.status_code == 200 and response["X-Content-Type-Options"] == "nosniff"
+    assert agent_client.get("/support/staff/files/999999/").status_code == 404
+
+
+def test_non_agents_cannot_use_the_console(sw):
+    from tests.support.conftest import customer_client
+
+    sam = customer_client(sw.user)
+    case = open_case(sw.customer, sw.user)
+    assert sam.get("/support/staff/").status_code == 403
+    assert (
+        sam.post(
+            f"/support/staff/cases/{case.number}/reply/", {"body": "x", "visibility": "public"}
+        ).status_code
+        == 403
+    )
+
+
+def test_home_links_agents_to_the_console(agent_client, sw):
+    assert "/support/staff/" in agent_client.get("/support/").content.decode()
+
+
+def test_agent_attaches_a_file_the_customer_then_sees(agent_client, sw):
+    from tests.support.conftest import customer_client
+
+    case = open_case(sw.customer, sw.user)
+    page = agent_client.get(f"/support/staff/cases/{case.number}/").content.decode()
+    assert "Attach a file" in page and 'enctype="multipart/form-data"' in page
+    response = agent_client.post(
+        f"/support/staff/cases/{case.number}/attach/",
+        {"file": SimpleUploadedFile("corrected-837.pdf", PDF_BYTES)},
+    )
+    assert response.status_code == 302
+    row = case.attachments.get()
+    assert row.author_kind == Actor.AGENT and row.uploaded_by == sw.agent
+    case.refresh_from_db()
+    assert case.status == CaseStatus.NEW  # an agent's file does not move the case
+    sam = customer_client(sw.user)
+    html = sam.get(f"/support/cases/{case.number}/").content.decode()
+    assert "corrected-837.pdf" in html
+    assert sam.get(f"/support/files/{row.pk}/").status_code == 200
+
+
+def test_agent_attachment_rejections_are_clear(agent_client, sw):
+    case = open_case(sw.customer, sw.user)
+    url = f"/support/staff/cases/{case.number}/attach/"
+    html_file = SimpleUploadedFile("page.pdf", b"<html><script>alert(1)</script></html>")
+    response = agent_client.post(url, {"file": html_file})
+    assert response.status_code == 400
+    assert "usa-error-message" in response.content.decode()
+    assert agent_client.post(url, {}).status_code == 400
+    assert not case.attachments.exists()
+    assert agent_client.post("/support/staff/cases/CS-1999-999999/attach/", {}).status_code == 404
