@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.servers.basehttp import WSGIServer
 from django.test import Client
+from django.test.testcases import LiveServerThread
 from ninja import NinjaAPI, Router
 from ninja.testing import TestClient
 
@@ -43,6 +46,20 @@ def mfa_login(client: Client, user: Any) -> Client:
     session["account_authentication_methods_user"] = str(user.pk)  # records are bound to a user
     session.save()
     return client
+
+
+# On the in-memory SQLite test database the live server shares the test's one connection with
+# its request threads; two requests at once (an htmx poll beside a form post) then collide
+# ("cannot start a transaction within a transaction"). One request at a time there; Django
+# closes each connection of a non-threaded server, so keep-alive cannot block the browser.
+class _OneRequestAtATime(WSGIServer):
+    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # the server thread already holds the connections
+        self.connections_override = connections_override
+
+
+if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    LiveServerThread.server_class = _OneRequestAtATime
 
 
 _router_apis = itertools.count()

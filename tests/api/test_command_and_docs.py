@@ -67,3 +67,10 @@ def test_api_page_lists_operations_scopes_and_fhir(client):
     assert "<script>" not in html and "cdn" not in html.lower()
     index = client.get("/api/v1/").json()
     assert index["openapi"].endswith("/api/v1/openapi.json")
+
+
+@pytest.mark.django_db
+def test_landing_page_leads_developers_to_the_api_reference(client):
+    landing = client.get("/").content.decode()
+    assert 'href="/api/v1/docs"' in landing
+    assert client.get("/api/v1/docs").status_code == 200

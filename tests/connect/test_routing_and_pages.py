@@ -77,6 +77,7 @@ def test_landing_shows_entries_and_pending_requests(world, persona_client, clien
         "Sign Me Up",
         "Validate with Portico ID",
         "/id/login/?next=%2Fconnect%2Fsignup%2Fchoose%2F",
+        'href="/support/">Direct Customers — support cases',
     ]:
         assert text in page, text
     signed_in = persona_client("new_user")

@@ -1,5 +1,5 @@
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from portico.members.models import Coverage, Member
 from portico.organizations.models import ApplicationGrant, Provider
@@ -39,3 +39,9 @@ def test_large_scale_is_deterministic_and_resumable():
         .values_list("member_id", "last_name", "date_of_birth")[:5]
     )
     assert first == again
+
+
+@pytest.mark.parametrize("members", ["-5", "0", "many", "5000001"])
+def test_member_count_must_be_a_sensible_whole_number(members):
+    with pytest.raises(CommandError, match="members"):
+        call_command("demo_data", "--scale", "large", "--members", members)

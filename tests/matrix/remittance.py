@@ -25,6 +25,14 @@ def _payment(key: str) -> Any:
     return build
 
 
+def _claim(key: str) -> Any:
+    def build(world: Any) -> dict[str, Any]:
+        payment = remittance_world(world)[f"payment_{key}"]
+        return {"number": payment.claims.first().claim.number}
+
+    return build
+
+
 def _object() -> Route:
     return Route(expect=A_USERS, default=404, kwargs=_payment("a"), other_org=_payment("b"))
 
@@ -32,6 +40,9 @@ def _object() -> Route:
 ROUTES = {
     "remittance:payment_list": PAGE,
     "remittance:recent_fragment": PAGE,
+    "remittance:claim_payments": Route(
+        expect=A_USERS, default=404, kwargs=_claim("a"), other_org=_claim("b")
+    ),
     "remittance:payment_detail": _object(),
     "remittance:eob_pdf": _object(),
     "remittance:download_835": _object(),

@@ -96,6 +96,24 @@ def test_recent_fragment_for_the_claims_home(world, persona_client, codes):
     assert payment.trace_number in html and "<html" not in html
 
 
+def test_claim_detail_and_home_show_the_payments(world, persona_client, codes):
+    payment = _payment(world)
+    claim = payment.claims.get().claim
+    client = persona_client("billing_clerk")
+    detail = client.get(reverse("claims:claim_detail", kwargs={"number": claim.number}))
+    fragment_url = reverse("remittance:claim_payments", kwargs={"number": claim.number})
+    assert fragment_url in detail.content.decode()  # loaded with htmx, a plain link without
+    fragment = client.get(fragment_url).content.decode()
+    assert payment.trace_number in fragment and "EOB (PDF)" in fragment
+    assert reverse("remittance:eob_pdf", kwargs={"number": payment.number}) in fragment
+    home = client.get(reverse("claims:home")).content.decode()
+    assert reverse("remittance:recent_fragment") in home
+    assert reverse("remittance:payment_list") in home  # the nav's "Payments & EOBs"
+    # Another practice's user gets 404 for A's claim.
+    other = persona_client("billing_clerk_b").get(fragment_url)
+    assert other.status_code == 404
+
+
 def test_examiner_runs_payments_from_the_back_office(world, persona_client, codes):
     paid_claim(organization=world.practice_a, tin="111111111", number="C2025001001")
     client = persona_client("claims_examiner")

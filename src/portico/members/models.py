@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 from portico.core.models import TimeStampedModel
 from portico.members.validators import validate_member_id
@@ -100,6 +101,8 @@ class Member(TimeStampedModel):
         indexes = [
             models.Index(fields=["last_name", "first_name", "date_of_birth"]),
             models.Index(fields=["member_id"]),
+            # Physician Info look-up by last name (any case) and date of birth.
+            models.Index(Upper("last_name"), "date_of_birth", name="member_upper_last_dob"),
         ]
         ordering = ["last_name", "first_name"]
 

@@ -8,6 +8,7 @@ app_name = "remittance"
 urlpatterns = [
     path("", portal.payment_list, name="payment_list"),
     path("recent/", portal.recent_fragment, name="recent_fragment"),
+    path("claim/<str:number>/", portal.claim_payments_fragment, name="claim_payments"),
     path("p/<str:number>/", portal.payment_detail, name="payment_detail"),
     path("p/<str:number>/eob.pdf", portal.eob_download, name="eob_pdf"),
     path("p/<str:number>/835/", portal.download_835, name="download_835"),

@@ -44,7 +44,12 @@ from portico.claims.services.common import ClaimError, StaleObjectError, claim_s
 from portico.claims.transitions import Actor
 from portico.codes.models import AdjustmentReason, RemarkCode
 from portico.core.audit import audit_record
-from portico.referrals.services import referral_check_for_claim
+from portico.referrals.services import (
+    ReferralError,
+    referral_check_for_claim,
+    referral_record_use,
+    referral_release_use,
+)
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -373,6 +378,7 @@ def claim_adjudicate(
             status_code="65" if outcome != ClaimStatus.FINALIZED_DENIED else "88",
             audit=False,
         )
+        _count_referral_visit(locked, outcome, user=user)
         audit_record(
             action="portico.claim.auto_adjudicated"
             if actor_kind == Actor.SYSTEM
@@ -390,6 +396,28 @@ def claim_adjudicate(
 def _deny_text(priced: Sequence[PricedLine]) -> str:
     codes = sorted({a.reason for p in priced for a in p.adjustments})
     return f"Denied (CARC {', '.join(codes)})." if codes else "Denied."
+
+
+def _count_referral_visit(claim: Claim, outcome: str, *, user: Any) -> None:
+    """A paid claim uses one visit of its referral; a claim re-adjudicated to denied gives it
+    back. Both are idempotent per claim, so re-adjudicating a paid claim counts nothing twice.
+    An unknown referral number counts nothing (automatic adjudication pends such claims)."""
+    if not claim.referral_number:
+        return
+    try:
+        if outcome == ClaimStatus.FINALIZED_DENIED:
+            referral_release_use(
+                referral_number=claim.referral_number, claim_reference=claim.number, actor=user
+            )
+        else:
+            referral_record_use(
+                referral_number=claim.referral_number,
+                claim_reference=claim.number,
+                service_date=claim.service_date_from or timezone.localdate(),
+                actor=user,
+            )
+    except ReferralError:
+        return
 
 
 def claim_readjudicate(
@@ -436,6 +464,7 @@ def claim_readjudicate(
             # Adjusted again: the amounts change, the status stays; bump the version so a
             # stale page notices.
             Claim.objects.filter(pk=locked.pk).update(version=locked.version + 1)
+        _count_referral_visit(locked, _claim_outcome(priced), user=user)
         audit_record(
             action="portico.claim.readjudicated",
             actor=user,

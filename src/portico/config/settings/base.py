@@ -293,7 +293,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-AUDIT_RETENTION = timedelta(days=env.int("PORTICO_AUDIT_RETENTION_DAYS", default=6 * 365))
+AUDIT_RETENTION = timedelta(days=env.int("PORTICO_AUDIT_RETENTION_DAYS", default=2192))
 
 # Identity and OIDC sections live in their own files (owned by the identity module).
 from portico.config.settings.identity import *  # noqa: E402,F403
@@ -336,3 +336,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(day_of_week="fri", hour=18, minute=0),
     },
 }
+
+# REST and FHIR API: requests per caller (token's client, else IP), "<count>/<s|m|h>".
+PORTICO_API_RATE_LIMIT = env.str("PORTICO_API_RATE_LIMIT", default="600/m")

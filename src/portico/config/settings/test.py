@@ -36,3 +36,13 @@ CELERY_BROKER_URL = "memory://"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
 ACCOUNT_RATE_LIMITS = False  # type: ignore[assignment]
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Each test process keeps its own cache and database-backed sessions: a Redis cache (REDIS_URL
+# is set in CI) would be shared by the parallel workers and outlive each test. The tests that
+# need Redis (the real Celery worker, the broker outage) read REDIS_URL themselves.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "portico-test",
+    }
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from portico.claims.selectors import claim_get_for_user
 from portico.core.uploads import file_download_response
 from portico.remittance import selectors, services
 from portico.remittance.access import access_of, payments_required
@@ -62,6 +63,17 @@ def recent_fragment(request: HttpRequest) -> HttpResponseBase:
     """The claims home page's "Recent payments" section (htmx ``hx-get``)."""
     payments = selectors.recent_payments_for_user(user=request.user, limit=5)
     return _no_store(render(request, "remittance/_recent.html", {"payments": payments}))
+
+
+@require_GET
+@payments_required(object_view=True)
+def claim_payments_fragment(request: HttpRequest, number: str) -> HttpResponseBase:
+    """The claim detail page's "Payments" section (htmx ``hx-get``): every payment that settled
+    the claim, with its EOB. The claim is read through the claims selector (404 outside the
+    user's practices and TINs)."""
+    claim = claim_get_for_user(user=request.user, number=number)
+    rows = selectors.payments_for_claim(claim=claim)
+    return _no_store(render(request, "remittance/_claim_payments.html", {"rows": rows}))
 
 
 @require_GET

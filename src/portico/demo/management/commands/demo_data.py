@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 from typing import Any
 
@@ -15,13 +16,26 @@ from portico.demo.generators import (
 )
 
 
+def _member_count(value: str) -> int:
+    """``--members``: a whole number from 1 to 5,000,000 (argparse shows the message)."""
+    try:
+        count = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if not 1 <= count <= 5_000_000:
+        raise argparse.ArgumentTypeError("give a number of members from 1 to 5,000,000")
+    return count
+
+
 class Command(BaseCommand):
     help = "Load deterministic, fictitious demo data (small for the demo, large for benchmarks)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scale", choices=["small", "large"], default="small")
         parser.add_argument("--seed", type=int, default=42)
-        parser.add_argument("--members", type=int, default=100_000, help="large scale only")
+        parser.add_argument(
+            "--members", type=_member_count, default=100_000, help="large scale only (1–5,000,000)"
+        )
         parser.add_argument("--quiet-accounts", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
