@@ -8,7 +8,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Two workers: the machine has two cores and CI has a time budget.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test install install-dev lint check pytest browser-deps migrate demo clean lock
+.PHONY: run test install install-dev lint check pytest browser-deps migrate demo clean lock audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,7 @@ lint: install-dev
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/bandit -q -r src -ll
 	DJANGO_SETTINGS_MODULE=portico.config.settings.test $(BIN)/portico makemigrations --check --dry-run
 
 ## pytest: the whole suite (SQLite by default; PostgreSQL when DATABASE_URL names one)
@@ -67,6 +68,10 @@ pytest: install-dev browser-deps
 
 ## test: everything: lint and the whole suite including browser journeys
 test: lint pytest
+
+## audit: known vulnerabilities in the pinned dependencies (needs PyPI's JSON API or OSV)
+audit: install-dev
+	$(BIN)/pip-audit -r requirements/lock.txt --no-deps --disable-pip --progress-spinner off
 
 lock: install-dev
 	$(BIN)/pip freeze --exclude-editable | grep -v '^-e' > requirements/lock.txt

@@ -107,6 +107,12 @@ def _staff(username: str, role: str) -> Any:
 
 @pytest.fixture
 def world(db: Any) -> World:
+    return make_world()
+
+
+def make_world() -> World:
+    """The personas of DESIGN.md §7 in two practices (also used outside pytest, e.g. by the
+    fault tests' server set-up)."""
     a = OrganizationFactory(name="Practice A")
     b = OrganizationFactory(name="Practice B")
     TINFactory(organization=a, tin="111111111")

@@ -33,6 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 
 
+def progress(message: str) -> None:
+    """A line on stderr per phase: the whole run takes tens of minutes at 1,000,000 claims."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
 def _setup(tmp: str) -> str:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portico.config.settings.test")
     if not os.environ.get("DATABASE_URL"):
@@ -175,6 +180,7 @@ def search_bench(user, n_claims: int, queries: int) -> dict[str, float]:
     have = Claim.objects.count()
     start = time.perf_counter()
     if have < n_claims:
+        progress(f"search: generating {n_claims - have:,} demo claims (bulk inserts)")
         demo.generate(
             scale="large",
             total=n_claims
@@ -203,6 +209,7 @@ def search_bench(user, n_claims: int, queries: int) -> dict[str, float]:
         "billed": lambda: S(billed_min=Decimal(rng.randrange(50, 400)), sort="-charge"),
     }
     out: dict[str, float] = {"claims": Claim.objects.count(), "build_s": round(build_s, 1)}
+    progress(f"search: {out['claims']:,} claims built in {build_s:.0f} s; timing searches")
     all_times: list[float] = []
     for name, make in kinds.items():
         times = []
@@ -233,10 +240,13 @@ def main() -> None:
         from bench.common import save
         from bench.x12.run import pyx12_validate
 
+        progress(f"database: {engine}")
         org, user, _plan = _world()
         path = Path(tmp) / "bench.837"
         size = write_837(path, args.claims)
+        progress(f"ingestion: {args.claims:,}-claim 837P written ({size / 2**20:.0f} MiB)")
         ing = ingest(path, org, user)
+        progress(f"ingestion: {ing['claims_per_s']:,.0f} claims/s; pyx12 on {args.pyx12_claims:,}")
         small = Path(tmp) / "small.837"
         write_837(small, args.pyx12_claims)
         pyx_s = pyx12_validate(small)

@@ -18,7 +18,7 @@ from portico.api import services
 from portico.identity.models import PhoneAuthenticator
 from portico.organizations.models import Application
 
-ALL_SCOPES = ["claims", "priorauth", "referrals", "patients", "support"]
+ALL_SCOPES = ["claims", "priorauth", "referrals", "patients", "support", "connect"]
 
 
 @pytest.fixture(autouse=True)

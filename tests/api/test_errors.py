@@ -142,3 +142,21 @@ def test_openapi_documents_the_error_shape(client):
             "$ref": "#/components/schemas/ErrorOut"
         }
     assert {"BearerAuth", "PorticoSessionAuth"} <= set(schema["components"]["securitySchemes"])
+
+
+def test_nul_characters_are_refused_before_they_reach_the_database(world, api_client, tokens):
+    """PostgreSQL cannot store or compare NUL; found by the Schemathesis run on PostgreSQL
+    (POST /api/v1/referrals/ with a "\\u0000" in a text field answered 500)."""
+    token = bearer(tokens("user_a", "physician"))
+    body = '{"member_id": "M\\u00001", "reason": "x"}'
+    posted = api_client.post(
+        "/api/v1/referrals/", data=body, content_type="application/json", **token
+    )
+    assert posted.status_code == 422
+    assert "NUL" in posted.json()["error"]["message"]
+    searched = api_client.get("/api/v1/claims/claims?q=ab%00c", **token)
+    assert searched.status_code == 422 and searched.json()["error"]["code"] == "validation_error"
+    fhir = api_client.get(
+        "/fhir/r4/Patient?name=a%00b", HTTP_ACCEPT="application/fhir+json", **token
+    )
+    assert fhir.status_code == 400 and fhir.json()["resourceType"] == "OperationOutcome"

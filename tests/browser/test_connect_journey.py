@@ -76,7 +76,9 @@ def approve_as_staff(
     assert page.url.endswith("/connect/staff/requests/"), page.url
     axe_check(page)
     page.get_by_role("link", name=reference).click()
-    assert page.get_by_role("heading", name=f"Access request {reference}").is_visible()
+    heading = page.get_by_role("heading", name=f"Access request {reference}")
+    heading.wait_for()  # the click navigates: wait for the request's page, then check it
+    assert heading.is_visible()
     axe_check(page)
     page.get_by_role("button", name="Approve").click()
     page.wait_for_load_state()
@@ -144,10 +146,8 @@ def test_sign_me_up_to_approval_and_routing(page, browser, live_server, axe_chec
         "id_officer_last_name": "Whitfield",
         "id_officer_email": "dana.whitfield@bayside.example",
         "id_officer_title": "Office Manager",
-        "id_user_email": "casey.morgan@bayside.example",
         "id_user_title": "Billing Specialist",
-        "id_login_user_id": "cmorgan.bayside",
-    }
+    }  # the User section's email and login user ID are pre-filled: the person is the user
     check(page, "id_request_type_0")
     for field_id, value in values.items():
         page.fill(f"#{field_id}", value)
@@ -237,4 +237,59 @@ def test_sign_me_up_to_approval_and_routing(page, browser, live_server, axe_chec
     assert page.url.endswith("/pip/"), page.url
     scope = page.get_by_text("You can see patients of").inner_text()  # the granted scope
     assert "region R1" in scope, scope
+    axe_check(page)
+
+
+def test_sign_me_up_for_support_to_the_customer_log_in(page, browser, live_server, axe_check):
+    """A direct customer's new user: Support Cases refuses them and points to the Support access
+    form; Sign Me Up → Support → form → sign → approval → the customer log in lets them in."""
+    from portico.organizations.models import Organization, OrganizationTIN
+    from portico.support.models import CustomerUser
+
+    org = Organization.objects.create(
+        name="Empire Test Billing", kind=Organization.Kind.DIRECT_CUSTOMER
+    )
+    OrganizationTIN.objects.create(organization=org, tin="000123456")
+    CustomerUser.objects.create(
+        organization=org, first_name="Sam", last_name="Okafor", user_id="ZCS00001"
+    )
+    person = Person("empire.sam", first_name="Sam", last_name="Okafor")
+    staff = Person("access.staff2", is_staff=True)
+    staff.user.groups.add(Group.objects.get_or_create(name=StaffRole.ACCESS_ADMIN)[0])
+
+    page.goto("/support/customer/login/")
+    person.sign_in(page, axe_check)
+    assert page.get_by_role("heading", name="Support access needed").is_visible()
+    axe_check(page)
+    page.get_by_role("link", name="Support access form").click()
+    assert page.get_by_role("heading", name="Support access form (direct customers)").is_visible()
+    axe_check(page)
+    page.fill("#id_company_name", "Empire Test Billing")
+    page.fill("#id_pfi", "123456")
+    page.fill("#id_user_id", "zcs00001")
+    page.fill("#id_title", "Billing lead")
+    page.fill("#id_phone", "(212) 555-0188")
+    page.get_by_role("button", name="Submit").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Confirm that you work for this company").first.is_visible()
+    axe_check(page)
+    check(page, "id_attest")
+    page.get_by_role("button", name="Submit").click()
+    page.wait_for_load_state()
+    request = AccessRequest.objects.get(requester=person.user, application="support")
+    assert page.get_by_role("heading", name=f"Access request {request.reference}").is_visible()
+    assert page.get_by_text("000123456").first.is_visible()  # the padded PFI
+    axe_check(page)
+    sign_in_browser(page, person, axe_check)
+    approve_as_staff(browser, live_server.url, staff, request.reference, axe_check)
+
+    page.goto("/support/customer/login/")
+    page.fill("#id_first_name", "Sam")
+    page.fill("#id_last_name", "Okafor")
+    page.fill("#id_user_id", "ZCS00001")
+    page.fill("#id_pfi", "123456")
+    page.get_by_role("button", name="Log In").click()
+    page.wait_for_load_state()
+    assert "/support/customer/login/" not in page.url, page.url
+    assert CustomerUser.objects.get(user_id="ZCS00001").portico_user == person.user
     axe_check(page)

@@ -27,6 +27,48 @@ def test_error_and_outbox_pages_are_accessible(page, axe_check):
     axe_check(page)
 
 
+def _fulfil(status, body):
+    def handler(route):
+        route.fulfill(status=status, body=body, content_type="text/html; charset=utf-8")
+
+    return handler
+
+
+def test_403_500_and_503_pages_are_accessible(page, axe_check, live_server, world):
+    """The pages people meet when something is refused or broken: a signed-in office user on
+    a staff page (403), on Support without a grant (403 with the way to ask for it), and the
+    500 and 503 pages exactly as the handlers render them."""
+    from django.conf import settings
+    from django.test import Client, RequestFactory
+
+    from portico.core.views import server_error, service_unavailable
+    from tests.conftest import mfa_login
+
+    client = mfa_login(Client(), world.users["billing_clerk"])
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+    )
+    for path in ("/connect/staff/requests/", "/support/customer/login/"):
+        response = page.goto(path)
+        assert response.status == 403, path
+        assert page.get_by_role("heading", level=1).is_visible()
+        axe_check(page)
+    assert page.get_by_role("link", name="Support access form").is_visible()
+
+    request = RequestFactory().get("/")
+    for status, html in (
+        (500, server_error(request).content),
+        (503, service_unavailable(request).content),
+    ):
+        # Served at the live server's origin, so the page's own CSS and fonts load.
+        url = f"{live_server.url}/__error_{status}__/"
+        page.route(url, _fulfil(status, html.decode()))
+        assert page.goto(url).status == status
+        assert page.get_by_role("heading", level=1).is_visible()
+        axe_check(page)
+
+
 def test_compliance_audit_trail_is_accessible_and_filters(page, axe_check, live_server):
     from django.conf import settings
     from django.contrib.auth.models import Group, Permission

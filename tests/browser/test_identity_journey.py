@@ -198,6 +198,9 @@ def test_email_link_and_voice_call_verification(page, axe_check):
     outbox.locator(".usa-accordion__button").first.click()
     outbox.get_by_label("Digits to key in").fill(shown)
     outbox.get_by_role("button", name="Answer call and key in code").click()
+    # Closing the tab while its form post is still navigating can hang Playwright's close()
+    # (seen in CI): wait for the outbox's answer first — it is also what the user reads.
+    outbox.get_by_text("Call answered: the code was accepted.").wait_for()
     outbox.close()
     # htmx polling notices without a reload.
     page.get_by_role("heading", name="Phone number verified").wait_for(timeout=15_000)

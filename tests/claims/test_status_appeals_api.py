@@ -259,3 +259,26 @@ def test_276_inquiry_answers_277_for_own_claims_only(cw):
     assert results["T2"].statuses[0].category == "A4"  # another practice's claim: not found
     garbage = api.post("/status-inquiry", body=b"hello", user=user)
     assert garbage.status_code == 400
+
+
+def test_patient_name_search_ignores_case_and_order_through_its_index(cw):
+    from django.db.models import Q
+
+    from portico.claims.models import Claim
+    from portico.core.lookups import same_ignoring_case
+
+    claim = make_claim(organization=cw.world.practice_a, tin="111111111", number="C2025NAME001")
+    Claim.objects.filter(pk=claim.pk).update(patient_first_name="Dana", patient_last_name="McKay")
+    user = cw.world.users["billing_clerk"]
+    for typed in ["mckay", "MCKAY", "dana mckay", "McKay, Dana", "MCKAY DANA"]:
+        page = selectors.claims_search(user=user, search=selectors.ClaimSearch(patient_name=typed))
+        assert [c.number for c in page.items] == ["C2025NAME001"], typed
+    assert not selectors.claims_search(
+        user=user, search=selectors.ClaimSearch(patient_name="dana mckayla")
+    ).items
+    # The expression the search filters on is the one the index is built on.
+    plan = Claim.objects.filter(
+        Q(same_ignoring_case("patient_last_name", "McKay"))
+        & Q(same_ignoring_case("patient_first_name", "Dana"))
+    ).explain()
+    assert "claim_patient_ci" in plan, plan

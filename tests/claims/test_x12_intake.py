@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import sys
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +21,12 @@ from portico.claims.models import (
 )
 from portico.members.models import Coverage, HealthPlan, Member
 from portico.organizations.models import OrganizationTIN
-from portico.x12.models837 import Address, Party, Payer, Provider, ServiceLine, Subscriber
 from portico.x12.models837 import Claim as X12Claim
+from portico.x12.models837 import Party
 from portico.x12.writer837 import build_837 as _build_837
 from tests.claims.conftest import FIXTURES
 from tests.codes.factories import Icd10CodeFactory
-from tests.factories.claims import BILLING_NPI, PAYER_ID
+from tests.factories.claims import practice_a_x12_claims
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "x12"))
 from x12_helpers import make_envelope, pyx12_errors
@@ -76,45 +75,7 @@ def upload(client: Any, content: bytes, name: str = "claims.837") -> ClaimSubmis
 def _claims(
     n: int, *, bad: set[int] = frozenset(), freq: str = "1", ref: str = ""
 ) -> list[X12Claim]:
-    out = []
-    billing = Provider(
-        last_or_org_name="PRACTICE A",
-        entity_type="2",
-        npi=BILLING_NPI,
-        tax_id="111111111",
-        address=Address("1 MAIN ST", "MIAMI", "FL", "331110000"),
-    )
-    sub = Subscriber(
-        member_id="HM100000001", last_name="DOE", first_name="PAT", payer=Payer("HARBOR", PAYER_ID)
-    )
-    import datetime as dt
-
-    from portico.x12.models837 import Diagnosis
-
-    for i in range(n):
-        out.append(
-            X12Claim(
-                patient_account_number=f"ACC{i:04d}",
-                total_charge=Decimal("80"),
-                facility_code="11",
-                frequency_code=freq,
-                original_claim_number=ref,
-                diagnoses=[Diagnosis("ABK", "M5450" if i not in bad else "M54")],
-                lines=[
-                    ServiceLine(
-                        number=1,
-                        charge=Decimal("80"),
-                        units=Decimal(1),
-                        procedure_code="99213",
-                        diagnosis_pointers=(1,),
-                        service_date=dt.date(2025, 3, 10),
-                    )
-                ],
-                billing_provider=billing,
-                subscriber=sub,
-            )
-        )
-    return out
+    return practice_a_x12_claims(n, bad=frozenset(bad), freq=freq, ref=ref)
 
 
 def test_fixture_837p_is_accepted_with_999_and_277ca_that_pyx12_accepts(cw, persona_client):

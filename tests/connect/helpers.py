@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
@@ -86,6 +87,10 @@ def pip_data(rows: list[dict[str, str]] | None = None, **overrides: Any) -> dict
 
 
 def submit_cop(client: Client, **overrides: Any) -> AccessRequest:
-    response = client.post(reverse("connect:access-claims"), cop_data(**overrides))
+    """Submit the Claims Online Portal form as the client's user, for themselves (the form's
+    User section names them, as the page pre-fills it) unless ``overrides`` say otherwise."""
+    user = get_user_model().objects.get(pk=client.session["_auth_user_id"])
+    mine = {"user_email": user.email, "login_user_id": user.get_username()}
+    response = client.post(reverse("connect:access-claims"), cop_data(**{**mine, **overrides}))
     assert response.status_code == 302, response.content.decode()[:3000]
     return AccessRequest.objects.order_by("-id").first()  # type: ignore[return-value]

@@ -36,7 +36,9 @@ def pdf_text(data: bytes) -> str:
 
 def test_pdf_has_every_value_reference_and_signature_lines(world, persona_client):
     client = persona_client("new_user")
-    request = submit_cop(client)
+    request = submit_cop(
+        client, user_email="casey.morgan@bayside.example", login_user_id="cmorgan.bayside"
+    )
     response = client.get(reverse("connect:request-pdf", args=[request.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = " ".join(pdf_text(response.content).split())
@@ -285,6 +287,25 @@ def test_more_information_round_trip(world, persona_client):
     requester.post(reverse("connect:request-reply", args=[request.pk]), {"reply": "Suite 210."})
     request.refresh_from_db()
     assert request.status == "submitted" and request.requester_reply == "Suite 210."
+
+
+def test_add_tax_id_refuses_another_practices_tax_id(world, persona_client):
+    # billing_clerk works for Practice A; 22-2222222 is Practice B's.
+    request = _signed_request(
+        world, persona_client, "billing_clerk", request_type="add_tin", tins="22-2222222"
+    )
+    staff = persona_client("access_admin")
+    page = staff.post(
+        reverse("connect:staff-approve", args=[request.pk]), follow=True
+    ).content.decode()
+    assert "Tax ID 22-2222222 belongs to Practice B" in page
+    request.refresh_from_db()
+    assert request.status != "approved"
+    grant = ApplicationGrant.objects.get(
+        user=world.users["billing_clerk"], application="claims", is_active=True
+    )
+    assert "222222222" not in grant.scope["tins"]
+    assert not world.practice_a.tins.filter(tin="222222222").exists()
 
 
 def test_add_tax_id_update_deactivate_and_reactivate(world, persona_client):
@@ -544,3 +565,70 @@ def test_pip_rows_without_a_portico_id_are_invited_with_their_grant(
         "npi": "1234567893",
     }
     assert Membership.objects.filter(user=jordan, organization=request.organization).exists()
+
+
+def test_claims_access_goes_to_the_user_the_form_names(
+    world, persona_client, django_capture_on_commit_callbacks
+):
+    """An office manager fills in the form for a colleague: the access is the colleague's.
+    With a Portico ID (matched by its verified email) the grant is written for them; without
+    one, approval emails them an invitation carrying the grant; never the requester's."""
+    import re
+
+    from django.test import Client
+
+    from tests.conftest import mfa_login
+    from tests.factories.identity import UserFactory
+
+    colleague = UserFactory(username="casey.m", email="casey.morgan@bayside.example")
+    request = _signed_request(
+        world, persona_client, user_email="Casey.Morgan@bayside.example", login_user_id="casey.m"
+    )
+    staff = persona_client("access_admin")
+    detail = staff.get(reverse("connect:staff-request", args=[request.pk])).content.decode()
+    assert "casey.m · casey.morgan@bayside.example" in detail
+    staff.post(reverse("connect:staff-approve", args=[request.pk]))
+    request.refresh_from_db()
+    assert request.status == "approved"
+    assert ApplicationGrant.objects.filter(user=colleague, application="claims").exists()
+    assert not ApplicationGrant.objects.filter(user=world.users["new_user"]).exists()
+
+    # Someone without a Portico ID yet: invited, with the grant waiting for them.
+    other = _signed_request(
+        world,
+        persona_client,
+        user_email="jordan.reyes@bayside.example",
+        login_user_id="jreyes",
+        tins="98-7654321",
+        practice_name="Bayside North",
+    )
+    staff = persona_client("access_admin")
+    detail = staff.get(reverse("connect:staff-request", args=[other.pk])).content.decode()
+    assert "jordan.reyes@bayside.example has no Portico ID yet" in detail
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(reverse("connect:staff-approve", args=[other.pk]))
+    other.refresh_from_db()
+    assert other.status == "approved"
+    mail = OutboxMessage.objects.get(to="jordan.reyes@bayside.example")
+    path = re.sub(r"^https?://[^/]+", "", next(u for u in mail.links if "/invitations/" in u))
+    jordan = UserFactory(username="jordan.reyes", email="jordan.reyes@bayside.example")
+    assert mfa_login(Client(), jordan).post(path).status_code == 302
+    grant = ApplicationGrant.objects.get(user=jordan, application="claims", is_active=True)
+    assert grant.scope == {"tins": ["987654321"], "submit_claims": True}
+    assert not ApplicationGrant.objects.filter(user=world.users["new_user"]).exists()
+
+
+def test_changing_an_account_of_someone_without_a_portico_id_is_refused(world, persona_client):
+    request = _signed_request(
+        world,
+        persona_client,
+        request_type="update",
+        user_email="nobody.yet@bayside.example",
+        login_user_id="nobody.yet",
+    )
+    page = persona_client("access_admin").post(
+        reverse("connect:staff-approve", args=[request.pk]), follow=True
+    )
+    assert "has no Portico ID, so there is no account to change" in page.content.decode()
+    request.refresh_from_db()
+    assert request.status != "approved"

@@ -26,6 +26,11 @@ def record_delivery(label: str) -> None:
     DELIVERED.append(label)
 
 
+@shared_task(name="tests.core.always_fails")
+def always_fails() -> None:
+    raise ValueError("this task's own bug")
+
+
 def _create(name: str):
     return lambda: OutboxMessage.objects.create(channel="email", to=name)
 
@@ -134,3 +139,22 @@ def test_broker_outage_keeps_the_task_until_the_relay_sends_it(
     assert DELIVERED == ["first", "second"]  # in order, each once
     assert relay_pending() == {"sent": 0, "pending": 0}
     assert DELIVERED == ["first", "second"]
+
+
+def test_in_process_a_failing_task_does_not_hold_up_the_ones_behind_it(
+    settings, django_capture_on_commit_callbacks
+):
+    """Eager (the embedded profile): the relay runs tasks in-process; one task's own failure
+    keeps that task pending with its error, and the others are still delivered."""
+    from celery import current_app
+
+    assert current_app.conf.task_always_eager
+    DELIVERED.clear()
+    with transaction.atomic():  # recorded, not yet sent (as after a crash before commit hooks)
+        enqueue("tests.core.always_fails")
+        enqueue("tests.core.record_delivery", args=["behind the failing one"])
+    assert relay_pending() == {"sent": 1, "pending": 1}
+    assert DELIVERED == ["behind the failing one"]
+    stuck = OutboxTask.objects.get(dispatched_at__isnull=True)
+    assert stuck.task_name == "tests.core.always_fails"
+    assert stuck.attempts == 1 and "this task's own bug" in stuck.last_error

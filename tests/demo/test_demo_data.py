@@ -45,3 +45,25 @@ def test_large_scale_is_deterministic_and_resumable():
 def test_member_count_must_be_a_sensible_whole_number(members):
     with pytest.raises(CommandError, match="members"):
         call_command("demo_data", "--scale", "large", "--members", members)
+
+
+@pytest.mark.django_db
+def test_small_demo_has_pending_access_requests_for_claims_and_support():
+    from portico.organizations.models import AccessRequest, Application
+    from portico.support.models import CustomerUser
+
+    call_command("demo_data", "--scale", "small")
+    pending = AccessRequest.objects.filter(requester__username="new.user").exclude(
+        status__in=[AccessRequest.Status.APPROVED, AccessRequest.Status.DENIED]
+    )
+    assert sorted(pending.values_list("application", flat=True)) == sorted(
+        [Application.CLAIMS, Application.SUPPORT]
+    )
+    support = pending.get(application=Application.SUPPORT)
+    # Stored as the form cleans it: the PFI padded to 9 digits, the User ID upper-case.
+    assert support.data["pfi"] == "000123456"
+    assert support.data["user_id"] == "ZCS00002"
+    assert support.data["company_name"] == "Empire Claims Billing"
+    # The customer file knows that User ID; no Portico ID is linked to it yet.
+    customer_user = CustomerUser.objects.get(user_id="ZCS00002")
+    assert customer_user.portico_user is None

@@ -117,6 +117,17 @@ def test_expiry_after_two_years(world, persona_client, django_capture_on_commit_
     assert "two years" in response.content.decode()
 
 
+def test_an_expired_documents_file_left_behind_is_deleted_by_the_next_run(world):
+    """Killed between the expiry's commit and the file's deletion (the on-commit hook never
+    ran): the next run deletes the file of the already expired document."""
+    doc = make_document(organization=world.practice_a)
+    later = doc.created_at + dt.timedelta(days=2 * 366)
+    assert services.documents_expire(now=later) == 1  # on-commit hooks not run: file stays
+    assert default_storage.exists(doc.storage_key)
+    assert services.documents_expire(now=later + dt.timedelta(days=1)) == 0
+    assert not default_storage.exists(doc.storage_key)
+
+
 def test_past_retention_refused_even_before_task_runs(world, persona_client):
     doc = make_document(organization=world.practice_a)
     Document.objects.filter(pk=doc.pk).update(available_until=timezone.now() - dt.timedelta(days=1))

@@ -196,3 +196,53 @@ def claims_world(world: Any) -> dict[str, Any]:
             claim=claim, number=f"A2025000000{1 if key == 'a' else 2}", user=user
         )
     return out
+
+
+def practice_a_x12_claims(
+    n: int,
+    *,
+    account_prefix: str = "ACC",
+    step: Decimal = Decimal(0),
+    bad: frozenset[int] = frozenset(),
+    freq: str = "1",
+    ref: str = "",
+) -> list[Any]:
+    """``n`` one-line 837P claims (99213 on 2025-03-10) billed by practice A (TIN 111111111)
+    for the covered member HM100000001; claim ``i`` charges 80 + ``i`` × ``step`` and, when
+    ``i`` is in ``bad``, carries an invalid diagnosis (M54)."""
+    from portico.x12.models837 import Address, Diagnosis, Payer, Provider, ServiceLine, Subscriber
+    from portico.x12.models837 import Claim as X12Claim
+
+    billing = Provider(
+        last_or_org_name="PRACTICE A",
+        entity_type="2",
+        npi=BILLING_NPI,
+        tax_id="111111111",
+        address=Address("1 MAIN ST", "MIAMI", "FL", "331110000"),
+    )
+    subscriber = Subscriber(
+        member_id="HM100000001", last_name="DOE", first_name="PAT", payer=Payer("HARBOR", PAYER_ID)
+    )
+    return [
+        X12Claim(
+            patient_account_number=f"{account_prefix}{i:04d}",
+            total_charge=Decimal("80") + i * step,
+            facility_code="11",
+            frequency_code=freq,
+            original_claim_number=ref,
+            diagnoses=[Diagnosis("ABK", "M54" if i in bad else "M5450")],
+            lines=[
+                ServiceLine(
+                    number=1,
+                    charge=Decimal("80") + i * step,
+                    units=Decimal(1),
+                    procedure_code="99213",
+                    diagnosis_pointers=(1,),
+                    service_date=dt.date(2025, 3, 10),
+                )
+            ],
+            billing_provider=billing,
+            subscriber=subscriber,
+        )
+        for i in range(n)
+    ]

@@ -173,3 +173,31 @@ def submitted(pa: PAWorld, user: Any, **kwargs: Any):
     from portico.priorauth.services import priorauth_submit
 
     return priorauth_submit(user=user, data=request_input(pa, **kwargs), confirm_duplicate=True)
+
+
+def pa_form_data(pa: PAWorld, **extra: str) -> dict[str, str]:
+    """The prior-authorization request form, filled in for ``pa``'s member (one 63047 line)."""
+    data = {
+        "plan": str(pa.plan.pk),
+        "service_category": pa.category.code,
+        "member_id": pa.member.member_id,
+        "member_birth_date": "1968-03-14",
+        "service_date": pa.service_date.isoformat(),
+        "requesting_provider": pa.provider_a.npi,
+        "diagnoses": "M54.50",
+        "urgency": "standard",
+        "q_conservative_therapy": "yes",
+        "q_conservative_weeks": "8",
+        "q_imaging": "MRI",
+        "q_neuro_deficit": "no",
+        "lines-TOTAL_FORMS": "3",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "3",
+        "lines-MAX_NUM_FORMS": "20",
+        "lines-0-code": "63047",
+        "lines-0-units": "1",
+        "lines-0-start_date": pa.service_date.isoformat(),
+        "lines-0-end_date": pa.service_date.isoformat(),
+    }
+    data.update(extra)
+    return data

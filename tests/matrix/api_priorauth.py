@@ -4,7 +4,8 @@
 physician with a Prior Authorization grant (``physician_b``, see ``api_patientinfo``);
 ``system`` is a client bound to practice A (its service account holds a Prior Authorization
 grant); ``staff`` (a support agent) has no grant: 403. Practice A's request and its letters
-answer 404 to B; B submitting a request from A's provider is a field error (400).
+answer 404 to B; B submitting a request from A's provider is a field error (400; as a 278:
+200 with an AAA rejection).
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ API_ROUTES = {
     "GET /api/v1/priorauth/required": _route(
         expect=LIST, query=lambda w: {"payer_id": make_pa_world(w).plan.payer_id, "code": "63047"}
     ),
-    # B's 278 names A's provider: refused with field errors.
-    "POST /api/v1/priorauth/x12/278": _route(expect={**LIST, "user_b": 400}, raw=_request_278),
+    # B's 278 names A's provider: answered 200 with a 278 response that refuses it (AAA in
+    # 2010B, 41: the provider is not connected to B's practice); nothing is saved.
+    "POST /api/v1/priorauth/x12/278": _route(expect=LIST, raw=_request_278),
 }

@@ -88,6 +88,7 @@ ROUTES = {
     "connect:signup-choose": anonymous_redirects(),
     "connect:access-claims": anonymous_redirects(),
     "connect:access-patientinfo": anonymous_redirects(),
+    "connect:access-support": anonymous_redirects(),
     "connect:request-list": anonymous_redirects(),
     "connect:request-detail": Route(
         expect={ANON: 302, "billing_clerk": 200},

@@ -52,6 +52,17 @@ def test_submit_list_detail_letters(pa, world):
     assert other.status_code == 403
 
 
+def test_a_retried_submission_with_its_idempotency_key_is_not_doubled(pa, world):
+    client = router_client(router)
+    user = world.users["physician"]
+    headers = {"Idempotency-Key": "retry-after-timeout-1"}
+    first = client.post("/requests", json=_payload(pa), user=user, headers=headers)
+    second = client.post("/requests", json=_payload(pa), user=user, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.json()["reference"] == second.json()["reference"]
+    assert client.get("/requests", user=user).json()["count"] == 1
+
+
 def test_field_errors_and_required_check(pa, world):
     client = router_client(router)
     user = world.users["physician"]

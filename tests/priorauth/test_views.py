@@ -10,36 +10,13 @@ from django.urls import reverse
 from portico.core.models import AuditEvent
 from portico.documents.models import Document
 from portico.priorauth.models import PriorAuthRequest, Status
-from tests.factories.priorauth import submitted
+from tests.factories.priorauth import pa_form_data, submitted
 
 pytestmark = pytest.mark.django_db
 
 
 def _post_data(pa, **extra):
-    data = {
-        "plan": str(pa.plan.pk),
-        "service_category": pa.category.code,
-        "member_id": pa.member.member_id,
-        "member_birth_date": "1968-03-14",
-        "service_date": pa.service_date.isoformat(),
-        "requesting_provider": pa.provider_a.npi,
-        "diagnoses": "M54.50",
-        "urgency": "standard",
-        "q_conservative_therapy": "yes",
-        "q_conservative_weeks": "8",
-        "q_imaging": "MRI",
-        "q_neuro_deficit": "no",
-        "lines-TOTAL_FORMS": "3",
-        "lines-INITIAL_FORMS": "0",
-        "lines-MIN_NUM_FORMS": "3",
-        "lines-MAX_NUM_FORMS": "20",
-        "lines-0-code": "63047",
-        "lines-0-units": "1",
-        "lines-0-start_date": pa.service_date.isoformat(),
-        "lines-0-end_date": pa.service_date.isoformat(),
-    }
-    data.update(extra)
-    return data
+    return pa_form_data(pa, **extra)
 
 
 def test_form_pages_render(pa, persona_client):
@@ -62,6 +39,24 @@ def test_submit_through_form(pa, persona_client):
     page = client.get(reverse("priorauth:request_detail", kwargs={"reference": row.reference}))
     assert "Received" in page.content.decode() and 'hx-trigger="every 1s"' in page.content.decode()
     assert AuditEvent.objects.filter(action="portico.priorauth.viewed").exists()
+
+
+def test_the_same_form_submitted_twice_makes_one_request(pa, persona_client):
+    """A double click, or Back and Submit again: the form's key returns the first request."""
+    client = persona_client("physician")
+    data = _post_data(pa, submit="1", idempotency_key="pa-form-key-1")
+    first = client.post(reverse("priorauth:request_new"), data)
+    second = client.post(reverse("priorauth:request_new"), data)
+    row = PriorAuthRequest.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"] and row.reference in second["Location"]
+    assert AuditEvent.objects.filter(action="portico.priorauth.submitted").count() == 1
+    # A new form (a new key) is a new request, after the duplicate warning is confirmed.
+    again = client.post(
+        reverse("priorauth:request_new"),
+        _post_data(pa, submit="1", idempotency_key="pa-form-key-2", confirm_duplicate="on"),
+    )
+    assert again.status_code == 302 and PriorAuthRequest.objects.count() == 2
 
 
 def test_form_field_errors(pa, persona_client):

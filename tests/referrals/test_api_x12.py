@@ -10,9 +10,13 @@ from ninja.testing import TestClient
 
 from portico.referrals.api import router
 from portico.referrals.models import Referral, ReferralStatus
-from portico.referrals.x12 import referral_278
-from portico.x12.auth278 import ReviewAction, read_278
+from portico.referrals.services import ReferralRequest
+from portico.referrals.x12 import referral_278, rejections_for_errors
+from portico.x12.auth278 import Rejection, RejectLoop, ReviewAction, build_278, read_278
+from portico.x12.writer import Envelope
 from tests.conftest import router_client
+from tests.factories.members import CoverageFactory, MemberFactory
+from tests.factories.organizations import valid_npi
 from tests.factories.referrals import submit
 
 pytestmark = pytest.mark.django_db
@@ -86,15 +90,151 @@ def test_278_request_round_trip_creates_a_referral(api, rw, world):
     assert created.visits_requested == template.visits_requested
 
 
-def test_278_with_bad_envelope_gets_999_and_bad_fields_get_a3(api, rw, world):
-    user = world.users["physician"]
-    garbage = api.post("/x12/278", data=b"hello", user=user)
-    assert garbage["X-X12-Transaction"] == "999" and b"AK9*R" in garbage.content
-    template = submit(rw)
-    text = referral_278(template, response=False).replace(rw.member.member_id, "NOPE12345")
-    answer = api.post("/x12/278", data=text.encode(), user=user)
-    assert answer["X-X12-Transaction"] == "278"
-    assert read_278(answer.content).decision.action == ReviewAction.NOT_CERTIFIED
+def _request(rw) -> tuple[str, int]:
+    """A 278 request built from a referral of practice A, and the referral count after it."""
+    text = referral_278(submit(rw), response=False)
+    return text, Referral.objects.count()
+
+
+def _refused(response, count: int) -> list[Rejection]:
+    """A refused request: 200, a 278 response echoing the request, AAA and no HCR, no referral
+    saved. Returns the AAA segments read back."""
+    assert response.status_code == 200, response.content
+    assert response["X-X12-Transaction"] == "278"
+    assert response["Content-Type"].startswith("application/edi-x12")
+    assert not response.has_header("X-Referral-Number")
+    assert b"BHT*0007*11*" in response.content and b"HCR*" not in response.content
+    answer = read_278(response.content)
+    assert answer.is_response and answer.decision is None
+    assert all(svc.decision is None for svc in answer.services)
+    assert answer.trace_number  # TRN02 of the request, echoed
+    assert Referral.objects.count() == count
+    return answer.rejections
+
+
+def test_278_bad_envelope_is_a_999_with_400(api, rw, world):
+    response = api.post("/x12/278", data=b"hello", user=world.users["physician"])
+    assert response.status_code == 400
+    assert response["X-X12-Transaction"] == "999"
+    assert response["Content-Type"].startswith("application/edi-x12")
+    assert b"ST*999*" in response.content and b"AK9*R" in response.content
+    assert Referral.objects.count() == 0
+
+
+def test_278_unknown_member_is_refused_in_2010c(api, rw, world):
+    text, count = _request(rw)
+    text = text.replace(f"*MI*{rw.member.member_id}~", "*MI*NOPE12345~")
+    response = api.post("/x12/278", data=text.encode(), user=world.users["physician"])
+    assert _refused(response, count) == [Rejection(RejectLoop.SUBSCRIBER, "75", "C")]
+    assert b"~\nAAA*N**75*C~\nDMG*" in response.content  # after 2010C's NM1, before DMG
+
+
+@pytest.mark.parametrize(
+    ("npi", "reason", "follow_up"),
+    [
+        ("1234567890", "43", "C"),  # fails the NPI check digit
+        (valid_npi(88_888_888), "51", "C"),  # a valid NPI no provider has
+        ("other-practice", "41", "N"),  # practice B's PCP: not one of A's providers
+    ],
+)
+def test_278_bad_referring_npi_is_refused_in_2010b(api, rw, rw_b, world, npi, reason, follow_up):
+    text, count = _request(rw)
+    npi = rw_b.pcp.npi if npi == "other-practice" else npi
+    text = text.replace(f"*XX*{rw.pcp.npi}~", f"*XX*{npi}~")
+    response = api.post("/x12/278", data=text.encode(), user=world.users["physician"])
+    assert _refused(response, count) == [Rejection(RejectLoop.REQUESTER, reason, follow_up)]
+
+
+def test_278_bad_diagnosis_is_refused_in_2000e(api, rw, world):
+    text, count = _request(rw)
+    text = text.replace("HI*ABK:M5450~", "HI*ABK:ZZZ999~")
+    response = api.post("/x12/278", data=text.encode(), user=world.users["physician"])
+    assert _refused(response, count) == [Rejection(RejectLoop.PATIENT_EVENT, "AF", "C")]
+    assert b"~\nAAA*N**AF*C~\nUM*SC*" in response.content  # after HL and TRN, before UM
+
+
+def test_278_not_specialty_care_is_refused_in_2000e(api, rw, world):
+    text, count = _request(rw)
+    text = text.replace("UM*SC*", "UM*HS*")
+    response = api.post("/x12/278", data=text.encode(), user=world.users["physician"])
+    assert _refused(response, count) == [Rejection(RejectLoop.PATIENT_EVENT, "33", "C")]
+
+
+def test_278_bad_referred_to_npi_and_visits_are_refused_in_their_loops(api, rw, world):
+    text, count = _request(rw)
+    text = text.replace(f"*XX*{rw.specialist.npi}~", "*XX*1234567890~")
+    text = text.replace("SV1*HC:99242**VS*3~", "SV1*HC:99242**VS*500~")
+    response = api.post("/x12/278", data=text.encode(), user=world.users["physician"])
+    assert _refused(response, count) == [
+        Rejection(RejectLoop.EVENT_PROVIDER, "43", "C", index=0),
+        Rejection(RejectLoop.SERVICE, "33", "C", index=0),
+    ]
+
+
+def _review(rw, *, dependent: bool = False):
+    review = read_278(referral_278(submit(rw), response=False))
+    if dependent:
+        review.patient_last_name, review.patient_first_name = "Doe", "Sam"
+    return review
+
+
+@pytest.mark.parametrize(
+    ("key", "dependent", "expected"),
+    [
+        ("date_of_birth", False, Rejection(RejectLoop.SUBSCRIBER, "58")),
+        ("date_of_birth", True, Rejection(RejectLoop.DEPENDENT, "58")),
+        ("referred_to_name", False, Rejection(RejectLoop.EVENT_PROVIDER, "44", index=0)),
+        ("start_date", False, Rejection(RejectLoop.PATIENT_EVENT, "57")),
+        ("end_date", False, Rejection(RejectLoop.PATIENT_EVENT, "57")),
+        ("urgency", False, Rejection(RejectLoop.PATIENT_EVENT, "33")),
+        ("notes", False, Rejection(RejectLoop.PATIENT_EVENT, "33")),
+    ],
+)
+def test_rejections_for_errors_loops(rw, key, dependent, expected):
+    review = _review(rw, dependent=dependent)
+    assert rejections_for_errors({key: "wrong"}, review) == [expected]
+    review.rejections = [expected]  # the writer places it, the reader finds it again
+    envelope = Envelope("RFP01", "SUBMITTER", 7, 7, timezone.localtime())
+    assert read_278(build_278(review, envelope)).rejections == [expected]
+
+
+def test_rejections_for_errors_member(rw):
+    review = _review(rw)
+    review.member_id = ""
+    assert rejections_for_errors({"member_id": "x"}, review) == [
+        Rejection(RejectLoop.SUBSCRIBER, "72")
+    ]
+    lapsed = MemberFactory(plan=rw.plan)  # found, but no coverage on the start date: 95
+    CoverageFactory(member=lapsed, start_date=dt.date(2020, 1, 1), end_date=dt.date(2020, 12, 31))
+    request = ReferralRequest(
+        member_id=lapsed.member_id,
+        date_of_birth=lapsed.date_of_birth,
+        referring_npi=rw.pcp.npi,
+        referred_to_npi=rw.specialist.npi,
+        reason="x",
+        diagnoses=["M54.50"],
+        visits_requested=1,
+        start_date=timezone.localdate(),
+        end_date=timezone.localdate(),
+    )
+    review = _review(rw, dependent=True)
+    assert rejections_for_errors({"member_id": "x"}, review, request=request) == [
+        Rejection(RejectLoop.DEPENDENT, "95")
+    ]
+    review.patient_last_name = ""
+    assert rejections_for_errors({"member_id": "x"}, review, request=request) == [
+        Rejection(RejectLoop.SUBSCRIBER, "95")
+    ]
+
+
+def test_rejections_for_errors_one_per_loop_and_reason(rw):
+    review = _review(rw)
+    errors = {"start_date": "x", "end_date": "y", "diagnoses": "z", "reason": "r", "files": "f"}
+    assert rejections_for_errors(errors, review) == [
+        Rejection(RejectLoop.PATIENT_EVENT, "57"),
+        Rejection(RejectLoop.PATIENT_EVENT, "AF"),
+        Rejection(RejectLoop.PATIENT_EVENT, "33"),
+    ]
 
 
 def test_278_response_for_pending_and_denied(rw, world):

@@ -40,3 +40,17 @@ def test_payment_run_command(world, codes):
     call_command("payment_run", "--auto-adjudicate", "--date", "2025-07-01", stdout=out)
     assert "1 payment(s), 1 claim(s)" in out.getvalue()
     assert Payment.objects.get().payment_date.isoformat() == "2025-07-01"
+
+
+def test_the_adjudication_cycle_prices_waiting_claims_and_is_scheduled(world, codes, settings):
+    from portico.claims.models import Claim
+    from portico.remittance.tasks import adjudication_cycle
+
+    fee_schedule()
+    claim = accepted_claim(organization=world.practice_a, tin="111111111", number="C2025002201")
+    assert adjudication_cycle.delay().get() == {"finalized": 1, "pended": 0}
+    claim = Claim.objects.get(pk=claim.pk)
+    assert claim.status not in (ClaimStatus.RECEIVED, ClaimStatus.ACCEPTED)
+    assert adjudication_cycle.delay().get() == {"finalized": 0, "pended": 0}  # nothing left
+    scheduled = {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "portico.claims.adjudication_cycle" in scheduled

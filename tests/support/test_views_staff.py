@@ -165,3 +165,39 @@ def test_agent_attachment_rejections_are_clear(agent_client, sw):
     assert agent_client.post(url, {}).status_code == 400
     assert not case.attachments.exists()
     assert agent_client.post("/support/staff/cases/CS-1999-999999/attach/", {}).status_code == 404
+
+
+def test_a_decision_on_a_case_changed_meanwhile_is_refused_not_applied(agent_client, sw):
+    """Two agents open the same case; the first changes its status, the second's status
+    change, assignment and merge (made on the page they loaded) are refused with the reason,
+    and after reading the refreshed page the second agent's next submit goes through."""
+    import re
+
+    case = open_case(sw.customer, sw.user)
+    survivor = open_case(sw.customer, sw.user)
+    url = f"/support/staff/cases/{case.number}/"
+    page = agent_client.get(url).content.decode()
+    seen = re.search(r'name="seen" value="([^"]+)"', page).group(1)
+
+    first = agent_client.post(url + "status/", {"status": "working", "seen": seen})
+    assert first.status_code == 302
+
+    stale = agent_client.post(url + "status/", {"status": "waiting", "seen": seen})
+    assert stale.status_code == 409
+    assert "changed by someone else since you opened it" in stale.content.decode()
+    case.refresh_from_db()
+    assert case.status == CaseStatus.WORKING
+    assert (
+        agent_client.post(url + "assign/", {"assign_to_me": "1", "seen": seen}).status_code == 409
+    )
+    merge = agent_client.post(url + "merge/", {"survivor": survivor.number, "seen": seen})
+    assert merge.status_code == 409
+    case.refresh_from_db()
+    assert case.assignee is None and case.merged_into is None
+
+    fresh = re.search(r'name="seen" value="([^"]+)"', stale.content.decode()).group(1)
+    assert fresh != seen
+    again = agent_client.post(url + "status/", {"status": "waiting", "seen": fresh})
+    assert again.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.WAITING

@@ -28,6 +28,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from portico.api import discovery, ratelimit
 from portico.api.auth import ApiAuthError, Principal, authenticate_request
+from portico.api.inputs import NUL_MESSAGE, contains_nul
 from portico.fhir.common import (
     FHIR_CONTENT_TYPE,
     RESOURCE_ID_RE,
@@ -116,6 +117,8 @@ def _guard(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
                 response = outcome_response(
                     429, "throttled", "Too many requests; retry later.", Retry_After=str(wait)
                 )
+            elif contains_nul(request):
+                response = outcome_response(400, "invalid", NUL_MESSAGE)
             else:
                 response = view(request, *args, **kwargs)
         except FhirError as exc:

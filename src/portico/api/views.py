@@ -15,6 +15,7 @@ from django.urls import reverse
 from portico.api import ratelimit, rest
 from portico.api.errors import error_response
 from portico.api.fhir_views import get_registry
+from portico.api.inputs import NUL_MESSAGE, UNSAFE, contains_nul
 
 logger = logging.getLogger("portico.api")
 
@@ -26,7 +27,6 @@ BODY_TYPES = (
     "application/edi-x12",
     "text/plain",
 )
-UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
 
 def guard(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -39,6 +39,8 @@ def guard(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         wait = ratelimit.consume(request)
         if wait is not None:
             response = error_response(429, headers={"Retry-After": str(wait)})
+        elif contains_nul(request):
+            response = error_response(422, NUL_MESSAGE)
         elif (
             request.method in UNSAFE
             and request.META.get("CONTENT_LENGTH", "0") not in ("", "0")

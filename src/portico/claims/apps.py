@@ -9,7 +9,7 @@ class ClaimsConfig(AppConfig):
     verbose_name = "Claims Online Portal"
 
     def ready(self) -> None:
-        from portico.core import audit
+        from portico.core import audit, storage_sweep
 
         audit.register_actions(
             {
@@ -34,4 +34,13 @@ class ClaimsConfig(AppConfig):
                 "portico.appeal.attachment_added": "attached a file to an appeal",
                 "portico.appeal.attachment_downloaded": "downloaded an appeal attachment",
             }
+        )
+        # Orphan sweep (core/storage_sweep.py): 837 files, claim and appeal attachments.
+        storage_sweep.register_stored_files(
+            prefixes=["claims/x12", "claims-attachments", "claims-appeals"],
+            key_fields=[
+                "claims.ClaimSubmissionFile.file_key",
+                "claims.ClaimAttachment.file_key",
+                "claims.AppealAttachment.file_key",
+            ],
         )

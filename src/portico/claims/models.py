@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from portico.core.models import TimeStampedModel
@@ -299,7 +300,10 @@ class Claim(TimeStampedModel):
             models.Index(fields=["billing_tin", "-submitted_at", "-id"], name="claim_tin_sub"),
             models.Index(fields=["member_number"], name="claim_member_id"),
             models.Index(fields=["patient_account_number"], name="claim_pan"),
-            models.Index(fields=["patient_last_name", "patient_first_name"], name="claim_patient"),
+            # Patient-name search ignores case (core.lookups.same_ignoring_case).
+            models.Index(
+                Lower("patient_last_name"), Lower("patient_first_name"), name="claim_patient_ci"
+            ),
             models.Index(fields=["status", "-submitted_at"], name="claim_status_sub"),
             models.Index(fields=["service_date_from", "service_date_to"], name="claim_dos"),
             models.Index(fields=["billing_tin", "total_charge"], name="claim_tin_charge"),

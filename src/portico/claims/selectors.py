@@ -28,6 +28,7 @@ from portico.claims.models import (
     FeeSchedule,
     FeeScheduleRate,
 )
+from portico.core.lookups import same_ignoring_case
 from portico.members.models import Member
 from portico.organizations.models import Application, ApplicationGrant
 from portico.organizations.selectors import grants_for_user
@@ -260,12 +261,15 @@ def claims_search(
     if search.patient_name:
         parts = search.patient_name.replace(",", " ").split()
         if len(parts) == 1:
-            qs = qs.filter(patient_last_name__iexact=parts[0])
+            qs = qs.filter(same_ignoring_case("patient_last_name", parts[0]))
         elif parts:
-            qs = qs.filter(
-                Q(patient_first_name__iexact=parts[0], patient_last_name__iexact=parts[-1])
-                | Q(patient_last_name__iexact=parts[0], patient_first_name__iexact=parts[-1])
+            first_last = Q(same_ignoring_case("patient_first_name", parts[0])) & Q(
+                same_ignoring_case("patient_last_name", parts[-1])
             )
+            last_first = Q(same_ignoring_case("patient_last_name", parts[0])) & Q(
+                same_ignoring_case("patient_first_name", parts[-1])
+            )
+            qs = qs.filter(first_last | last_first)
     if search.dos_from:
         qs = qs.filter(service_date_to__gte=search.dos_from)
     if search.dos_to:

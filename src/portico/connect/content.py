@@ -95,7 +95,15 @@ BROWSER_SIGNATURE_ATTESTATION = (
     "correct, and I agree that typing my name here is my electronic signature on it."
 )
 
-# The portals a new user can register for from "Sign Me Up" (the document's two).
+SUPPORT_ACCESS_NOTE = (
+    "Support access lets a direct customer's user open and follow support cases for the "
+    "customer whose PFI is named here. Access administrators check the PFI, the User ID and "
+    "your name against the customer file before approving; you still enter them at every "
+    "customer log in."
+)
+
+# The portals a new user can register for from "Sign Me Up" (the document's two, and
+# Support for direct customers, whose access is asked for the same way).
 REGISTRABLE_PORTALS = [
     {
         "key": "claims",
@@ -108,5 +116,11 @@ REGISTRABLE_PORTALS = [
         "title": "Physician Info Portal",
         "url_name": "connect:access-patientinfo",
         "text": "Find patient referral history, diagnoses and filled prescriptions.",
+    },
+    {
+        "key": "support",
+        "title": "Support (direct customers)",
+        "url_name": "connect:access-support",
+        "text": "Open and follow support cases for your company (PFI and ZCS User ID).",
     },
 ]

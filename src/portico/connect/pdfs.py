@@ -14,13 +14,14 @@ from portico.organizations.models import AccessRequest, Application
 def access_form_pdf(access_request: AccessRequest) -> bytes:
     brand = settings.PORTICO_BRAND
     is_claims = access_request.application == Application.CLAIMS
-    title = (
-        "Claims Online Portal Access Form"
-        if is_claims
-        else "Physician Information Portal Access Form"
-    )
+    is_support = access_request.application == Application.SUPPORT
+    titles: dict[str, str] = {
+        Application.CLAIMS: "Claims Online Portal Access Form",
+        Application.SUPPORT: "Support Access Form (Direct Customers)",
+    }
+    title = titles.get(access_request.application, "Physician Information Portal Access Form")
     story: list[pdf.Flowable] = [pdf.heading(title.upper())]
-    if not is_claims:
+    if access_request.application == Application.PATIENT_INFO:
         story.append(pdf.paragraph("NOTE: " + content.PIP_REFERRALS_NOTE, bold=True))
     story += [
         pdf.key_value_table(
@@ -55,6 +56,12 @@ def access_form_pdf(access_request: AccessRequest) -> bytes:
             "User: "
             f"{access_request.data.get('user_first_name', '')} "
             f"{access_request.data.get('user_last_name', '')}",
+        ]
+    elif is_support:
+        story += [pdf.spacer(), pdf.paragraph(content.SUPPORT_ACCESS_NOTE, small=True)]
+        signers = [
+            f"User: {access_request.data.get('first_name', '')} "
+            f"{access_request.data.get('last_name', '')}"
         ]
     else:
         story += [pdf.spacer(), pdf.paragraph(content.HIPAA_TEXT, small=True)]

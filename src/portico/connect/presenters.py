@@ -78,6 +78,28 @@ def access_request_sections(access_request: AccessRequest) -> list[Section]:
                 ],
             ),
         ]
+    if access_request.application == Application.SUPPORT:
+        return [
+            Section(
+                "Direct customer",
+                [
+                    (idp, data.get("portico_id", "")),
+                    ("Company name", data.get("company_name", "")),
+                    ("PFI", data.get("pfi", "")),
+                    ("User ID", data.get("user_id", "")),
+                ],
+            ),
+            Section(
+                "User",
+                [
+                    ("Name", f"{data.get('first_name', '')} {data.get('last_name', '')}"),
+                    ("Job title", data.get("title", "")),
+                    ("Phone number", data.get("phone", "")),
+                    ("Email address", data.get("email", "")),
+                    ("Works for this company", _yes_no(data.get("attest"))),
+                ],
+            ),
+        ]
     regions = dict(content.pip_regions())
     return [
         Section(

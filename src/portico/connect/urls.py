@@ -13,6 +13,7 @@ urlpatterns = [
     # Access forms and requests
     path("connect/signup/claims/", portal.access_claims, name="access-claims"),
     path("connect/signup/physician-info/", portal.access_patientinfo, name="access-patientinfo"),
+    path("connect/signup/support/", portal.access_support, name="access-support"),
     path("connect/requests/", portal.request_list, name="request-list"),
     path("connect/requests/<int:pk>/", portal.request_detail, name="request-detail"),
     path("connect/requests/<int:pk>/access-form.pdf", portal.request_pdf, name="request-pdf"),

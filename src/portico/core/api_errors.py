@@ -3,13 +3,16 @@
 ``{"error": {"code": "...", "message": "...", "fields": [{"field": "...", "message": "..."}]},
 "detail": "..."}``. Routers declare ``ErrorOut`` as their error responses and raise
 ``refused(...)``; the API's exception handler (``portico.api.errors``) writes the body, so an
-app never builds an error dictionary by hand.
+app never builds an error dictionary by hand. ``api_user`` is the caller every operation
+acts as (401 when there is none).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
+from django.http import HttpRequest
 from ninja import Schema
 from ninja.errors import HttpError
 
@@ -45,3 +48,11 @@ def refused(
     if code:
         exc.code = code  # type: ignore[attr-defined]
     return exc
+
+
+def api_user(request: HttpRequest) -> Any:
+    """The user the API authentication set (token or session); 401 without one."""
+    user = getattr(request, "auth", None) or request.user
+    if not getattr(user, "is_authenticated", False):
+        raise HttpError(401, "Authentication required.")
+    return user

@@ -44,7 +44,6 @@ from portico.core.models import IdempotencyKey
 
 M = TypeVar("M", bound=models.Model)
 
-HEADER = "HTTP_IDEMPOTENCY_KEY"
 MAX_KEY_LENGTH = 100
 
 
@@ -72,7 +71,7 @@ def clean_key(value: Any) -> str:
 
 def key_from_request(request: HttpRequest, field: str = "idempotency_key") -> str:
     """The key a form posted (hidden field) or an API client sent (``Idempotency-Key``)."""
-    return clean_key(request.POST.get(field) or request.META.get(HEADER, ""))
+    return clean_key(request.POST.get(field) or request.headers.get("Idempotency-Key", ""))
 
 
 def _user_of(user: Any) -> Any:

@@ -79,18 +79,23 @@ def outbox_answer_call(*, message: OutboxMessage, digits: str) -> bool:
 class HttpGateway:
     """Twilio-compatible REST: ``POST {base}/Accounts/{sid}/Messages.json`` and ``Calls.json``."""
 
-    def __init__(self, *, base_url: str, account: str, token: str, sender: str) -> None:
+    def __init__(
+        self, *, base_url: str, account: str, token: str, sender: str, timeout: float = 10.0
+    ) -> None:
         if not (base_url and account and token):
             raise GatewayError("SMS gateway URL, account and token must be configured.")
         self.base_url = base_url.rstrip("/")
         self.account = account
         self.token = token
         self.sender = sender
+        self.timeout = timeout
 
     def _post(self, resource: str, data: dict[str, str]) -> str:
         url = f"{self.base_url}/Accounts/{self.account}/{resource}.json"
         try:
-            response = requests.post(url, data=data, auth=(self.account, self.token), timeout=10)
+            response = requests.post(
+                url, data=data, auth=(self.account, self.token), timeout=self.timeout
+            )
         except requests.RequestException as exc:
             raise GatewayError(f"Gateway unreachable: {exc.__class__.__name__}") from exc
         if response.status_code >= 400:
@@ -120,5 +125,6 @@ def get_gateway() -> MessagingGateway:
             account=settings.PORTICO_SMS_GATEWAY_ACCOUNT,
             token=settings.PORTICO_SMS_GATEWAY_TOKEN,
             sender=settings.PORTICO_SMS_FROM,
+            timeout=settings.PORTICO_SMS_GATEWAY_TIMEOUT,
         )
     raise GatewayError(f"Unknown PORTICO_SMS_GATEWAY {kind!r} (use 'outbox' or 'http').")

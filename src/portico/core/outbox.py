@@ -102,7 +102,13 @@ def pending_count() -> int:
 
 
 def relay_pending(*, limit: int = 500) -> dict[str, int]:
-    """Send pending tasks oldest first; stop at the first failure (the broker is down)."""
+    """Send pending tasks oldest first.
+
+    With a broker, the first failure stops the run: the broker is down and the rest would fail
+    the same way. When tasks run in-process (eager), a failure is that task's own, so it stays
+    pending (with its error) and the tasks behind it still run.
+    """
+    eager = bool(_celery_app().conf.task_always_eager)
     sent = 0
     ids = list(
         OutboxTask.objects.filter(dispatched_at__isnull=True)
@@ -110,9 +116,10 @@ def relay_pending(*, limit: int = 500) -> dict[str, int]:
         .values_list("id", flat=True)[:limit]
     )
     for row_id in ids:
-        if not _dispatch(row_id):
+        if _dispatch(row_id):
+            sent += 1
+        elif not eager:
             break
-        sent += 1
     return {"sent": sent, "pending": pending_count()}
 
 

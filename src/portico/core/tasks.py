@@ -7,6 +7,7 @@ from celery import shared_task
 from portico.core.audit import verify_chain
 from portico.core.audit_archive import archive_events
 from portico.core.outbox import purge_sent, relay_pending
+from portico.core.storage_sweep import sweep_orphans
 
 
 @shared_task(name="portico.core.audit_verify")
@@ -31,3 +32,9 @@ def outbox_relay() -> dict[str, int]:
     result = relay_pending()
     result["purged"] = purge_sent()
     return result
+
+
+@shared_task(name="portico.core.storage_sweep")
+def storage_sweep() -> dict[str, object]:
+    """Daily: delete stored files no row refers to, older than the grace period."""
+    return sweep_orphans().as_dict()

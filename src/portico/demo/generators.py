@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -376,6 +377,7 @@ def generate_small(*, seed: int = 42) -> list[DemoAccount]:
         organization=empire, customer=users["direct.customer"], agent=users["support.agent"]
     )
     generate_connect_demo(rng, requester=users["new.user"], plan=harbor, practice=lakeside)
+    generate_support_access_demo(rng, requester=users["new.user"], customer=empire)
     return ACCOUNTS
 
 
@@ -432,6 +434,46 @@ def generate_support_demo(*, organization: Organization, customer: User, agent: 
         actor=customer,
         actor_kind="customer",
         body="The file name was EMPIRE_0107.x12.",
+    )
+
+
+def generate_support_access_demo(
+    rng: random.Random, *, requester: User, customer: Organization
+) -> None:
+    """A pending Support access request: the demo "new.user" works for Empire Claims Billing
+    as User ID ZCS00002 (in the customer file, not yet linked to a Portico ID). Built with the
+    page's own form, so it holds exactly what "Sign Me Up → Support" would store."""
+    from portico.connect.forms.access import SupportAccessForm
+
+    support_services.customer_user_create(
+        organization=customer,
+        first_name=requester.first_name,
+        last_name=requester.last_name,
+        user_id="ZCS00002",
+    )
+    key = uuid.UUID(int=rng.getrandbits(128))
+    form = SupportAccessForm(
+        user=requester,
+        idp_name=settings.PORTICO_BRAND["idp_name"],
+        data={
+            "idempotency_key": str(key),
+            "company_name": customer.name,
+            "pfi": "123456",  # padded to 000123456, as the form does for a typed PFI
+            "user_id": "ZCS00002",
+            "first_name": requester.first_name,
+            "last_name": requester.last_name,
+            "title": "Billing Specialist",
+            "phone": "(212) 555-0133",
+            "email": requester.email,
+            "attest": "on",
+        },
+    )
+    if not form.is_valid():
+        raise ValueError(f"Support access demo form is invalid: {form.errors.as_json()}")
+    access_request_submit(
+        requester=requester,
+        idempotency_key=key,
+        **form.submission(),
     )
 
 

@@ -9,7 +9,7 @@ class DocumentsConfig(AppConfig):
     verbose_name = "Letters and generated documents"
 
     def ready(self) -> None:
-        from portico.core import audit
+        from portico.core import audit, storage_sweep
 
         audit.register_actions(
             {
@@ -20,4 +20,8 @@ class DocumentsConfig(AppConfig):
                 "portico.document.mailed": "mailed a letter",
                 "portico.document.expired": "ended a letter's availability (retention)",
             }
+        )
+        # Orphan sweep (core/storage_sweep.py): PDFs whose Document row never committed.
+        storage_sweep.register_stored_files(
+            prefixes=["documents"], key_fields=["documents.Document.storage_key"]
         )

@@ -223,13 +223,24 @@ def document_record_download(*, document: Document, user: Any, staff: bool = Fal
         document_mark_read(document=document, user=user)
 
 
+# How far back a run re-checks expired documents' files (the task runs daily).
+EXPIRED_FILE_RETRY_DAYS = 7
+
+
 def documents_expire(*, now: dt.datetime | None = None) -> int:
     """End availability of every document past ``available_until``; returns how many.
 
     Each document is expired in its own transaction with its audit event; its stored file is
-    deleted after the commit, so a failure leaves it recorded as available and retried.
+    deleted after the commit, so a failure leaves it recorded as available and retried. A
+    process killed between that commit and the deletion would leave the file (PHI) behind
+    under an expired row, so each run first deletes the files of recent expiries still there.
     """
     moment = now or timezone.now()
+    recent = Document.objects.filter(
+        expired_at__gte=moment - dt.timedelta(days=EXPIRED_FILE_RETRY_DAYS), expired_at__lte=moment
+    )
+    for key in recent.values_list("storage_key", flat=True).iterator():
+        delete_stored(key)  # a no-op when the file is already gone
     count = 0
     due = Document.objects.filter(expired_at__isnull=True, available_until__lte=moment)
     for pk in due.values_list("pk", flat=True).iterator():

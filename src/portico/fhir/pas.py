@@ -12,6 +12,7 @@ PAS ``reviewAction`` extension, followed by the resources it references.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,8 +95,18 @@ def _date(value: Any) -> dt.date | None:
         return None
 
 
+def _obj(value: Any) -> Json:
+    """``value`` if it is a JSON object, else ``{}``: a client's wrong type reads as absent."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    """``value`` if it is a JSON array, else ``[]``."""
+    return value if isinstance(value, list) else []
+
+
 def _identifier(resource: Json, system: str = "") -> str:
-    for ident in resource.get("identifier") or []:
+    for ident in _list(resource.get("identifier")):
         if isinstance(ident, dict) and (not system or ident.get("system") == system):
             return str(ident.get("value") or "")
     return ""
@@ -160,7 +171,7 @@ def parse_pas_request(bundle: Any) -> PasRequest:
     if provider.get("resourceType") == "PractitionerRole":
         provider = resources.get(_ref(provider.get("practitioner")), provider)
     member_id = ""
-    for index, insurance in enumerate(claim.get("insurance") or []):
+    for index, insurance in enumerate(_list(claim.get("insurance"))):
         coverage = resolve(
             _ref(insurance.get("coverage") if isinstance(insurance, dict) else None),
             f"Claim.insurance[{index}].coverage",
@@ -186,12 +197,12 @@ def parse_pas_request(bundle: Any) -> PasRequest:
     names = patient.get("name") or [{}]
     name = names[0] if isinstance(names, list) and names and isinstance(names[0], dict) else {}
     priority = ""
-    for coding in (claim.get("priority") or {}).get("coding") or []:
-        priority = str(coding.get("code") or "")
+    for coding in _list(_obj(claim.get("priority")).get("coding")):
+        priority = str(_obj(coding).get("code") or "")
     diagnoses = []
-    for index, dx in enumerate(claim.get("diagnosis") or []):
-        codings = ((dx or {}).get("diagnosisCodeableConcept") or {}).get("coding") or []
-        code = next((c.get("code") for c in codings if c.get("code")), "")
+    for index, dx in enumerate(_list(claim.get("diagnosis"))):
+        codings = _list(_obj(_obj(dx).get("diagnosisCodeableConcept")).get("coding"))
+        code = next((c.get("code") for c in codings if _obj(c).get("code")), "")
         if not code:
             bad(
                 "Each diagnosis needs an ICD-10-CM code.",
@@ -201,7 +212,7 @@ def parse_pas_request(bundle: Any) -> PasRequest:
         else:
             diagnoses.append(str(code))
     items = []
-    raw_items = claim.get("item") or []
+    raw_items = _list(claim.get("item"))
     if not raw_items:
         bad("Claim.item is required: at least one requested service.", "Claim.item", "required")
     servicing_npi = ""
@@ -209,7 +220,7 @@ def parse_pas_request(bundle: Any) -> PasRequest:
         if not isinstance(item, dict):
             bad("An item must be an object.", f"Claim.item[{index}]", "structure")
             continue
-        codings = (item.get("productOrService") or {}).get("coding") or []
+        codings = _list(_obj(item.get("productOrService")).get("coding"))
         coding = next((c for c in codings if isinstance(c, dict) and c.get("code")), {})
         if not coding:
             bad(
@@ -217,18 +228,24 @@ def parse_pas_request(bundle: Any) -> PasRequest:
                 f"Claim.item[{index}].productOrService",
                 "required",
             )
-        quantity = (item.get("quantity") or {}).get("value")
+        quantity = _obj(item.get("quantity")).get("value")
         if quantity is None:
             bad(
                 "Each item needs its quantity (units).", f"Claim.item[{index}].quantity", "required"
             )
-        elif not isinstance(quantity, int | float) or quantity < 1 or int(quantity) != quantity:
+        elif (
+            not isinstance(quantity, int | float)
+            or isinstance(quantity, bool)
+            or not math.isfinite(quantity)
+            or quantity < 1
+            or int(quantity) != quantity
+        ):
             bad(
                 "The quantity must be a whole number of units, 1 or more.",
                 f"Claim.item[{index}].quantity",
             )
             quantity = None
-        period = item.get("servicedPeriod") or {}
+        period = _obj(item.get("servicedPeriod"))
         start = _date(item.get("servicedDate")) or _date(period.get("start"))
         end = _date(period.get("end")) or start
         if start is None:
@@ -237,9 +254,14 @@ def parse_pas_request(bundle: Any) -> PasRequest:
                 f"Claim.item[{index}].serviced",
                 "required",
             )
+        try:
+            sequence = int(item.get("sequence") or index + 1)
+        except (TypeError, ValueError, OverflowError):
+            bad("The item sequence must be a whole number.", f"Claim.item[{index}].sequence")
+            sequence = index + 1
         items.append(
             PasItem(
-                int(item.get("sequence") or index + 1),
+                sequence,
                 str(coding.get("code", "")),
                 str(coding.get("system", "")),
                 int(quantity) if quantity is not None else None,
@@ -247,8 +269,8 @@ def parse_pas_request(bundle: Any) -> PasRequest:
                 end,
             )
         )
-    for member in claim.get("careTeam") or []:
-        who = resources.get(_ref((member or {}).get("provider")), {})
+    for member in _list(claim.get("careTeam")):
+        who = resources.get(_ref(_obj(member).get("provider")), {})
         servicing_npi = servicing_npi or _identifier(who, NPI_SYSTEM)
     if issues:
         raise PasInputError(issues)
@@ -259,7 +281,7 @@ def parse_pas_request(bundle: Any) -> PasRequest:
         member_id=member_id,
         patient_birth_date=_date(patient.get("birthDate")),
         patient_family=str(name.get("family") or ""),
-        patient_given=" ".join(name.get("given") or []),
+        patient_given=" ".join(str(given) for given in _list(name.get("given"))),
         provider_npi=npi,
         servicing_npi=servicing_npi,
         priority=priority or "normal",
@@ -404,16 +426,15 @@ def parse_inquiry(bundle: Any) -> tuple[str, str]:
                 )
             ]
         )
-    for entry in bundle.get("entry") or []:
-        resource = (entry or {}).get("resource") or {}
+    for entry in _list(bundle.get("entry")):
+        resource = _obj(_obj(entry).get("resource"))
         if resource.get("resourceType") == "Claim":
             tracking = ""
-            for ident in resource.get("identifier") or []:
-                if ident.get("system") == "urn:portico:priorauth":
+            for ident in _list(resource.get("identifier")):
+                if _obj(ident).get("system") == "urn:portico:priorauth":
                     tracking = str(ident.get("value") or "")
-            related = resource.get("related") or []
-            for rel in related:
-                tracking = tracking or str(((rel or {}).get("reference") or {}).get("value") or "")
+            for rel in _list(resource.get("related")):
+                tracking = tracking or str(_obj(_obj(rel).get("reference")).get("value") or "")
             return tracking, _identifier(resource)
     raise PasInputError(
         [

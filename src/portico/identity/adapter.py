@@ -86,8 +86,26 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_confirmation_mail(
         self, request: HttpRequest, emailconfirmation: Any, signup: bool
     ) -> None:
-        """The activation email carries both the code (allauth) and a link (Portico)."""
+        """The activation email carries both the code (allauth) and a link (Portico).
+
+        A change to an address that is already another account's is answered on screen as
+        for any address (no enumeration), but its owner gets a notice instead of a code that
+        could never work, and without the name of whoever typed their address.
+        """
         address = emailconfirmation.email_address
+        if address.user_id and selectors.email_owned_by_another(
+            email=address.email, user_id=address.user_id
+        ):
+            self.send_mail(
+                "account/email/email_in_use",
+                address.email,
+                {
+                    "password_reset_url": request.build_absolute_uri(
+                        reverse("account_reset_password")
+                    )
+                },
+            )
+            return
         ctx: dict[str, Any] = {
             "user": address.user,
             "code": emailconfirmation.key,

@@ -21,6 +21,7 @@ AUDIT_ACTIONS = {
     "portico.identity.email_verified": "Verified the email address",
     "portico.identity.email_changed": "Changed the email address",
     "portico.identity.phone_code_sent": "Sent a phone verification code",
+    "portico.identity.phone_code_undelivered": "Phone verification code could not be sent",
     "portico.identity.phone_code_rejected": "Wrong phone code entered",
     "portico.identity.phone_verified": "Verified the phone number",
     "portico.identity.phone_changed": "Changed the phone number",

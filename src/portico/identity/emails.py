@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.internal.flows.email_verification_by_code import EmailVerificationProcess
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import signing
@@ -37,8 +38,7 @@ class LinkInvalid(Exception):
         self.reason = reason
 
 
-def address_for_token(token: str) -> EmailAddress:
-    """The EmailAddress a link names; raise LinkInvalid("expired" | "invalid")."""
+def _token_data(token: str) -> dict[str, Any]:
     try:
         data = signing.loads(
             token, salt=SALT, max_age=settings.ACCOUNT_EMAIL_VERIFICATION_BY_CODE_TIMEOUT
@@ -47,9 +47,39 @@ def address_for_token(token: str) -> EmailAddress:
         raise LinkInvalid("expired") from exc
     except signing.BadSignature as exc:
         raise LinkInvalid("invalid") from exc
+    if not isinstance(data, dict):
+        raise LinkInvalid("invalid")
+    return data
+
+
+def address_for_token(token: str) -> EmailAddress:
+    """The EmailAddress a link names; raise LinkInvalid("expired" | "invalid")."""
+    data = _token_data(token)
     address = EmailAddress.objects.filter(
         user_id=data.get("u"), email__iexact=data.get("e")
     ).first()
     if address is None:
         raise LinkInvalid("invalid")
     return address
+
+
+def pending_change_for_token(request: HttpRequest, token: str) -> EmailVerificationProcess | None:
+    """The email change this browser is verifying, when the link names it.
+
+    A new address added in "Email address" (My Profile) is not stored until it is verified:
+    allauth keeps it, with its code, in the session. Its email carries the link as well, which
+    then completes that change — in the same signed-in browser only, like the code.
+    """
+    try:
+        data = _token_data(token)
+    except LinkInvalid:
+        return None
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    process = EmailVerificationProcess.resume(request)
+    if process is None or process.user is None or process.state.get("account_already_exists"):
+        return None
+    if not (process.user.pk == user.pk == data.get("u") and process.email.lower() == data.get("e")):
+        return None
+    return process

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from portico.core.lookups import same_ignoring_case
 from portico.core.models import TimeStampedModel
 from portico.identity.validators import validate_username
 
@@ -24,7 +25,7 @@ from portico.identity.validators import validate_username
 class PorticoUserManager(UserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> User:
         # Usernames are unique regardless of case, so sign-in ignores case too.
-        return self.get(username__iexact=username)
+        return self.get(same_ignoring_case("username", username or ""))
 
 
 class User(AbstractUser):
@@ -145,6 +146,7 @@ class PhoneVerification(models.Model):
         PENDING = "pending", "Waiting for the code"
         VERIFIED = "verified", "Verified"
         FAILED = "failed", "Too many wrong codes"
+        UNDELIVERED = "undelivered", "Not delivered (the provider refused or was unreachable)"
         SUPERSEDED = "superseded", "Replaced by a newer code"
 
     user = models.ForeignKey(
@@ -155,7 +157,7 @@ class PhoneVerification(models.Model):
     purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.VERIFY)
     code_hash = models.CharField(max_length=64)
     call_ref = models.CharField(max_length=64, unique=True, default=uuid.uuid4)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=11, choices=Status.choices, default=Status.PENDING)
     failed_attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

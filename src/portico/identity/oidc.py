@@ -399,6 +399,13 @@ class PorticoOIDCAdapter(DefaultOIDCAdapter):
         "email": _("View your email address"),
         "profile": _("View your name and username"),
         "phone": _("View your phone number"),
+        # The REST API's scopes (docs/api.md): what an application may do as you.
+        "claims": _("Use the Claims Online Portal as you: claims, payments and appeals"),
+        "priorauth": _("Use the prior authorization portal as you"),
+        "referrals": _("Use the Referrals Portal as you"),
+        "patients": _("Read the patients of the Physician Info Portal as you"),
+        "support": _("Use your support cases as you"),
+        "connect": _("See your application access and submit access requests as you"),
     }
 
     def generate_client_secret(self) -> str:

@@ -9,6 +9,7 @@ from allauth.mfa.models import Authenticator
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from portico.core.lookups import same_ignoring_case
 from portico.core.models import AuditEvent
 from portico.identity.models import (
     LegalDocument,
@@ -39,9 +40,9 @@ def user_for_login(*, login: str) -> User | None:
     if not login:
         return None
     users = User.objects.select_related("login_throttle")  # is_locked() needs no query then
-    user = users.filter(username__iexact=login).first()
+    user = users.filter(same_ignoring_case("username", login)).first()
     if user is None and "@" in login:
-        user = users.filter(email__iexact=login).first()
+        user = users.filter(same_ignoring_case("email", login)).first()
         if user is None:
             address = EmailAddress.objects.filter(email__iexact=login).select_related("user")
             first = address.first()
@@ -56,6 +57,14 @@ def usernames_for_email(*, email: str) -> list[str]:
         User.objects.filter(pk__in=ids, is_active=True)
         .order_by("username")
         .values_list("username", flat=True)
+    )
+
+
+def email_owned_by_another(*, email: str, user_id: Any) -> bool:
+    """Whether ``email`` (any case) is already another account's address."""
+    return (
+        EmailAddress.objects.filter(email__iexact=email).exclude(user_id=user_id).exists()
+        or User.objects.filter(same_ignoring_case("email", email)).exclude(pk=user_id).exists()
     )
 
 

@@ -7,6 +7,7 @@ class OrganizationsConfig(AppConfig):
     verbose_name = "Practices and providers"
 
     def ready(self) -> None:
+        from portico.core import storage_sweep
         from portico.core.audit import register_actions
 
         register_actions(
@@ -42,4 +43,9 @@ class OrganizationsConfig(AppConfig):
                 "portico.practice_provider.rejected": "rejected a provider connection",
                 "portico.practice_provider.removed": "removed a provider from a practice",
             }
+        )
+        # Orphan sweep (core/storage_sweep.py): the signed access form's key. Its files are
+        # written by connect under "access-forms/" (registered there).
+        storage_sweep.register_stored_files(
+            key_fields=["organizations.AccessRequest.signed_form_key"]
         )

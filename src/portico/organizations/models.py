@@ -231,6 +231,8 @@ class AccessRequest(TimeStampedModel):
         REACTIVATE = "reactivate", "Reactivate Account"
         # Physician Info Portal (its own "select all that apply" actions live in data)
         PIP = "pip", "Physician Info Portal access"
+        # Support (direct customers): access to a customer's support cases
+        SUPPORT = "support", "Support access (direct customer)"
 
     class SignatureMethod(models.TextChoices):
         UPLOAD = "upload", "Signed form uploaded"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from portico.core.lookups import same_ignoring_case
 from portico.core.models import AuditEvent
 from portico.organizations.models import (
     AccessRequest,
@@ -33,6 +35,15 @@ def organizations_for_user(*, user: Any) -> QuerySet[Organization]:
 
 def organization_ids_for_user(*, user: Any) -> list[int]:
     return list(organizations_for_user(user=user).values_list("id", flat=True))
+
+
+def memberships_for_user(*, user: Any) -> QuerySet[Membership]:
+    """The user's active memberships of active practices, by practice name."""
+    return (
+        Membership.objects.filter(user=user, is_active=True, organization__is_active=True)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
 
 
 def admin_organizations_for_user(*, user: Any) -> QuerySet[Organization]:
@@ -86,6 +97,26 @@ def access_request_get_for_user(*, user: Any, pk: int) -> AccessRequest:
     return get_object_or_404(access_requests_for_user(user=user), pk=pk)
 
 
+def access_request_by_reference_for_user(*, user: Any, reference: str) -> AccessRequest:
+    """The user's own request by its reference (the API's identifier); 404 for any other."""
+    return get_object_or_404(access_requests_for_user(user=user), reference__iexact=reference)
+
+
+def claims_form_user(*, access_request: AccessRequest) -> Any:
+    """Whom a Claims Online Portal form's User section names: the requester when it describes
+    them (their email or their Portico ID), else the active Portico ID with that (verified)
+    email; None when that person has no Portico ID yet (approval then invites them)."""
+    data = access_request.data
+    requester = access_request.requester
+    email = (data.get("user_email") or "").strip().lower()
+    login = (data.get("login_user_id") or "").strip().lower()
+    if not email or email == requester.email.lower() or login == requester.get_username().lower():
+        return requester
+    return (
+        get_user_model().objects.filter(same_ignoring_case("email", email), is_active=True).first()
+    )
+
+
 def access_requests_for_staff(
     *, status: str = "", application: str = "", query: str = ""
 ) -> QuerySet[AccessRequest]:
@@ -115,6 +146,13 @@ def access_requests_for_staff(
 def access_request_get_for_staff(*, pk: int) -> AccessRequest:
     return get_object_or_404(
         AccessRequest.objects.select_related("requester", "organization", "decided_by"), pk=pk
+    )
+
+
+def access_request_by_reference_for_staff(*, reference: str) -> AccessRequest:
+    return get_object_or_404(
+        AccessRequest.objects.select_related("requester", "organization", "decided_by"),
+        reference__iexact=reference,
     )
 
 

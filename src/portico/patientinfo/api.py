@@ -17,7 +17,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
-from portico.core.api_errors import ErrorOut
+from portico.core.api_errors import ErrorOut, api_user
 from portico.patientinfo import selectors, services
 from portico.patientinfo.selectors import SearchRefused
 
@@ -27,7 +27,7 @@ router = Router(tags=["patientinfo"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
-class SearchIn(Schema):
+class PatientSearchIn(Schema):
     member_id: str = ""
     last_name: str = ""
     first_name: str = ""
@@ -51,7 +51,7 @@ class CoverageOut(Schema):
     end_date: dt.date | None
 
 
-class ReferralOut(Schema):
+class PatientReferralOut(Schema):
     number: str
     referred_to_npi: str
     referred_to_name: str
@@ -92,7 +92,7 @@ class SummaryOut(Schema):
     pcp_name: str | None
     covered_today: bool
     coverages: list[CoverageOut]
-    referrals: list[ReferralOut]
+    referrals: list[PatientReferralOut]
     diagnoses: list[DiagnosisOut]
     prescriptions: list[PrescriptionOut]
 
@@ -103,10 +103,7 @@ class RxQuery(Schema):
 
 
 def _user(request: HttpRequest) -> Any:
-    user = getattr(request, "auth", None) or request.user
-    if not getattr(user, "is_authenticated", False):
-        raise HttpError(401, "Authentication required.")
-    return user
+    return api_user(request)
 
 
 def _patient(m: Any) -> dict[str, Any]:
@@ -121,7 +118,7 @@ def _patient(m: Any) -> dict[str, Any]:
 
 
 @router.post("/patients/search", response={200: list[PatientOut], **ERRORS}, summary="Look up")
-def patient_search(request: HttpRequest, payload: SearchIn) -> Any:
+def patient_search(request: HttpRequest, payload: PatientSearchIn) -> Any:
     """By ``member_id``, or by ``last_name`` + ``date_of_birth`` (``first_name`` optional)."""
     user = _user(request)
     scopes = selectors.pip_scopes_for_user(user=user)
@@ -130,7 +127,9 @@ def patient_search(request: HttpRequest, payload: SearchIn) -> Any:
     try:
         if payload.member_id.strip():
             kind = "member_id"
-            found = selectors.patient_lookup_by_member_id(user=user, member_id=payload.member_id)
+            found = selectors.patient_lookup_by_member_id(
+                user=user, member_id=payload.member_id, scopes=scopes
+            )
         else:
             kind = "name"
             found = selectors.patient_search_by_name(
@@ -138,6 +137,7 @@ def patient_search(request: HttpRequest, payload: SearchIn) -> Any:
                 last_name=payload.last_name,
                 first_name=payload.first_name,
                 date_of_birth=payload.date_of_birth,
+                scopes=scopes,
             )
     except SearchRefused as exc:
         raise HttpError(400, exc.message) from exc
@@ -150,9 +150,10 @@ def patient_search(request: HttpRequest, payload: SearchIn) -> Any:
 @router.get("/patients/{pk}", response={200: SummaryOut, **ERRORS}, summary="Patient summary")
 def patient_summary(request: HttpRequest, pk: int, query: Query[RxQuery]) -> Any:
     user = _user(request)
-    if not selectors.user_has_pip_access(user=user):
+    scopes = selectors.pip_scopes_for_user(user=user)
+    if not scopes:
         raise HttpError(404, "Patient not found.")
-    member, scope = selectors.patient_get_for_user(user=user, pk=pk)
+    member, scope = selectors.patient_get_for_user(user=user, pk=pk, scopes=scopes)
     s = selectors.patient_summary(
         member=member, today=timezone.localdate(), rx_from=query.rx_from, rx_to=query.rx_to
     )

@@ -17,7 +17,23 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.http import Http404
 
 from portico.claims.selectors import claims_for_member_diagnoses
@@ -68,26 +84,37 @@ class PipScope:
 
 
 def pip_scopes_for_user(*, user: Any) -> list[PipScope]:
-    """One scope per active PIP grant of an active practice the user still belongs to."""
-    grants = list(
-        grants_for_user(user=user, application=Application.PATIENT_INFO).filter(
+    """One scope per active PIP grant of an active practice the user still belongs to.
+
+    One query: each grant comes once per active provider of its practice (a filtered left
+    join), or once with no provider."""
+    rows = (
+        grants_for_user(user=user, application=Application.PATIENT_INFO)
+        .filter(
             organization__isnull=False,
             organization__is_active=True,
             organization__memberships__user=user,
             organization__memberships__is_active=True,
         )
+        .annotate(
+            active_link=FilteredRelation(
+                "organization__provider_links",
+                condition=Q(
+                    organization__provider_links__status=OrganizationProvider.Status.ACTIVE
+                ),
+            ),
+            linked_provider_id=F("active_link__provider_id"),
+        )
+        .order_by("pk")
     )
-    if not grants:
-        return []
-    links = OrganizationProvider.objects.filter(
-        organization_id__in=[g.organization_id for g in grants],
-        status=OrganizationProvider.Status.ACTIVE,
-    ).values_list("organization_id", "provider_id")
-    providers: dict[int, list[int]] = defaultdict(list)
-    for org_id, provider_id in links:
-        providers[org_id].append(provider_id)
+    grants: dict[int, Any] = {}
+    providers: dict[int, set[int]] = defaultdict(set)
+    for grant in rows:
+        grants.setdefault(grant.pk, grant)
+        if grant.linked_provider_id is not None:
+            providers[grant.pk].add(grant.linked_provider_id)
     scopes = []
-    for grant in grants:
+    for grant in grants.values():
         scope = grant.scope or {}
         regions = frozenset(str(r) for r in scope.get("regions") or [])
         role = str(scope["role"]) if scope.get("role") in ROLES else "staff"
@@ -100,7 +127,7 @@ def pip_scopes_for_user(*, user: Any) -> list[PipScope]:
                 role=role,
                 cap_report=bool(scope.get("cap_report")),
                 add_terms=bool(scope.get("add_terms")),
-                provider_ids=tuple(sorted(providers.get(grant.organization_id or 0, []))),
+                provider_ids=tuple(sorted(providers[grant.pk])),
             )
         )
     return scopes
@@ -144,12 +171,29 @@ def visible_members(*, user: Any, scopes: list[PipScope] | None = None) -> Query
     return Member.objects.filter(condition)
 
 
+def _visible_candidates(candidates: QuerySet[Member], scopes: list[PipScope]) -> QuerySet[Member]:
+    """``candidates`` (a few members picked by an indexed key: pk, member ID, name + DOB)
+    narrowed to those visible through ``scopes``, annotated with ``pip_scope``: the index in
+    ``scopes`` of the first grant that shows the member.
+
+    The grants' conditions are evaluated only for the candidate rows (each reason is an
+    ``EXISTS`` probing an index on ``member_id``), never as a set over the whole member file.
+    """
+    usable = [(i, s) for i, s in enumerate(scopes) if s.regions]
+    if not usable:
+        return candidates.none()
+    first = Case(
+        *[When(_scope_condition(s), then=Value(i)) for i, s in usable],
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+    return candidates.annotate(pip_scope=first).filter(pip_scope__isnull=False)
+
+
 def scope_for_member(*, member: Member, scopes: list[PipScope]) -> PipScope | None:
     """The first grant through which ``member`` is visible (None: not visible)."""
-    for scope in scopes:
-        if Member.objects.filter(pk=member.pk).filter(_scope_condition(scope)).exists():
-            return scope
-    return None
+    found = _visible_candidates(Member.objects.filter(pk=member.pk), scopes).only("pk").first()
+    return None if found is None else scopes[found.pip_scope]  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------
@@ -158,21 +202,31 @@ def scope_for_member(*, member: Member, scopes: list[PipScope]) -> PipScope | No
 _NAME = re.compile(r"^[A-Za-z][A-Za-z' .-]*$")
 
 
-def patient_lookup_by_member_id(*, user: Any, member_id: str) -> list[Member]:
-    """Members with this member ID the user may see (one per plan; usually one or none)."""
+def patient_lookup_by_member_id(
+    *, user: Any, member_id: str, scopes: list[PipScope] | None = None
+) -> list[Member]:
+    """Members with this member ID the user may see (one per plan; usually one or none).
+
+    ``scopes``: the user's PIP scopes when the caller already has them (one query less)."""
     normalized = normalize_member_id(member_id)
     if not normalized:
         raise SearchRefused("Enter the member ID.", field="member_id")
+    scopes = pip_scopes_for_user(user=user) if scopes is None else scopes
+    candidates = Member.objects.filter(member_id=normalized)
     return list(
-        visible_members(user=user)
-        .filter(member_id=normalized)
+        _visible_candidates(candidates, scopes)
         .select_related("plan")
-        .order_by("plan__name")[:MAX_NAME_RESULTS]
+        .order_by("plan__name", "pk")[:MAX_NAME_RESULTS]
     )
 
 
 def patient_search_by_name(
-    *, user: Any, last_name: str, first_name: str, date_of_birth: dt.date | None
+    *,
+    user: Any,
+    last_name: str,
+    first_name: str,
+    date_of_birth: dt.date | None,
+    scopes: list[PipScope] | None = None,
 ) -> list[Member]:
     """Members by last name (whole, any case), first name (start, optional) and exact DOB.
 
@@ -192,7 +246,10 @@ def patient_search_by_name(
             "only; no wildcards).",
             field="last_name",
         )
-    qs = visible_members(user=user).filter(date_of_birth=date_of_birth, last_name__iexact=last)
+    scopes = pip_scopes_for_user(user=user) if scopes is None else scopes
+    # ``last_name__iexact`` is ``UPPER(last_name) = UPPER(...)``: the member_upper_last_dob index.
+    candidates = Member.objects.filter(date_of_birth=date_of_birth, last_name__iexact=last)
+    qs = _visible_candidates(candidates, scopes)
     if first:
         qs = qs.filter(first_name__istartswith=first)
     rows = list(
@@ -206,14 +263,21 @@ def patient_search_by_name(
     return rows
 
 
-def patient_get_for_user(*, user: Any, pk: int) -> tuple[Member, PipScope]:
-    """The member and the grant that shows it; 404 for any member outside the user's view."""
-    scopes = pip_scopes_for_user(user=user)
-    member = Member.objects.select_related("plan", "pcp", "subscriber").filter(pk=pk).first()
-    scope = scope_for_member(member=member, scopes=scopes) if member is not None else None
-    if member is None or scope is None:
+def patient_get_for_user(
+    *, user: Any, pk: int, scopes: list[PipScope] | None = None
+) -> tuple[Member, PipScope]:
+    """The member and the grant that shows it; 404 for any member outside the user's view.
+
+    One query: the member, its plan and PCP, and which grant shows it."""
+    scopes = pip_scopes_for_user(user=user) if scopes is None else scopes
+    member = (
+        _visible_candidates(Member.objects.filter(pk=pk), scopes)
+        .select_related("plan", "pcp")
+        .first()
+    )
+    if member is None:
         raise Http404("Patient not found.")
-    return member, scope
+    return member, scopes[member.pip_scope]  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------
@@ -247,13 +311,23 @@ def diagnoses_for_member(*, member: Member, include_claims: bool = True) -> list
     """Each ICD-10-CM code once, with the first and last date it was reported (encounters and
     submitted claims, via ``claims.selectors.claims_for_member_diagnoses``), newest first."""
     seen: dict[str, list[Any]] = {}
+    texts: dict[str, str] = {}
     rows = (
         EncounterDiagnosis.objects.filter(member=member)
         .values("code")
-        .annotate(first=Min("service_date"), last=Max("service_date"), times=Count("id"))
+        .annotate(
+            first=Min("service_date"),
+            last=Max("service_date"),
+            times=Count("id"),
+            description=Subquery(
+                Icd10Code.objects.filter(code=OuterRef("code")).values("description")[:1]
+            ),
+        )
     )
-    for row in rows:
+    for row in rows:  # one query: the aggregate and each code's description
         seen[row["code"]] = [row["first"], row["last"], row["times"]]
+        if row["description"] is not None:
+            texts[row["code"]] = row["description"]
     for dx in claims_for_member_diagnoses(member=member) if include_claims else []:
         first = dx.first_seen or dx.last_seen
         last = dx.last_seen or dx.first_seen
@@ -262,7 +336,9 @@ def diagnoses_for_member(*, member: Member, include_claims: bool = True) -> list
         entry = seen.setdefault(normalize_icd10_code(dx.code), [first, last, 0])
         entry[0], entry[1] = min(entry[0], first), max(entry[1], last)
         entry[2] += dx.claim_count
-    texts = dict(Icd10Code.objects.filter(code__in=list(seen)).values_list("code", "description"))
+    missing = [code for code in seen if code not in texts]  # codes only on claims
+    if missing:
+        texts.update(Icd10Code.objects.filter(code__in=missing).values_list("code", "description"))
     result = [
         DiagnosisRow(code, icd10_display(code), texts.get(code, ""), v[0], v[1], v[2])
         for code, v in seen.items()

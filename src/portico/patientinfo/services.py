@@ -12,11 +12,22 @@ from portico.core.audit import audit_record
 from portico.members.models import Member
 
 
-@transaction.atomic
 def patient_search_record(
     *, user: Any, organization_ids: Sequence[int], kind: str, results: Sequence[Member]
 ) -> None:
-    """One event per patient found (so each shows in the access log), or one for none."""
+    """One event per patient found (so each shows in the access log), or one for none.
+
+    ``audit_record`` runs in a transaction of its own; several events share one."""
+    if len(results) > 1:
+        with transaction.atomic():
+            _search_events(user, organization_ids, kind, results)
+    else:
+        _search_events(user, organization_ids, kind, results)
+
+
+def _search_events(
+    user: Any, organization_ids: Sequence[int], kind: str, results: Sequence[Member]
+) -> None:
     org = organization_ids[0] if organization_ids else None
     if not results:
         audit_record(
@@ -37,11 +48,10 @@ def patient_search_record(
         )
 
 
-@transaction.atomic
 def patient_view_record(
     *, user: Any, member: Member, organization_id: int, view: str = "summary", **details: Any
 ) -> None:
-    """``view``: summary, print, pdf (or api)."""
+    """``view``: summary, print, pdf (or api). One event (``audit_record`` is atomic)."""
     audit_record(
         action=f"portico.patientinfo.patient_{view}_viewed",
         actor=user,

@@ -14,6 +14,7 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 
 from portico.core.api_errors import ErrorOut, refused
+from portico.core.idempotency import key_from_request
 from portico.members.models import HealthPlan
 from portico.priorauth import selectors, services
 from portico.priorauth.models import PriorAuthRequest, ServiceCategory, Source
@@ -84,7 +85,11 @@ def submit(request: HttpRequest, payload: RequestIn) -> Any:
     )
     try:
         row = services.priorauth_submit(
-            user=user, data=data, source=Source.API, confirm_duplicate=payload.confirm_duplicate
+            user=user,
+            data=data,
+            source=Source.API,
+            confirm_duplicate=payload.confirm_duplicate,
+            idempotency_key=key_from_request(request),
         )
     except services.RequestInvalid as exc:
         raise refused(400, exc.message, errors=exc.errors) from exc
@@ -164,10 +169,41 @@ def required(request: HttpRequest, payer_id: str, code: str) -> Any:
     }
 
 
+X12_278_DESCRIPTION = """\
+Body: a 278 request (005010X217) as `application/edi-x12`. The answer is X12 too:
+
+* **200**, a 278 response (`application/edi-x12`): HCR decisions per service and for the
+  patient event when the request was submitted; or, when it was refused, the request echoed
+  with **AAA** (Request Validation) segments in the loops where the problems are and no HCR:
+  2010A unknown UMO/payer (AAA03 79) or unable to respond now (42); 2010B requesting provider
+  (43 invalid NPI, 51 not on file, 41 not connected to the caller's practices); 2010C/2010D
+  member (72 missing ID, 75 not found, 58 date of birth, 95 not eligible on the date);
+  2010EA servicing provider (43/51/41); 2000E patient event (AF diagnoses, AG no procedure,
+  57 dates, 15 required data missing, 33 input errors); 2000F one service line (AG procedure
+  code or modifier, 57 its dates, 15/33 its units). AAA04: C correct and resubmit, N
+  resubmission not allowed, P resubmit the original. Nothing is saved for a refused request.
+* **400**, a 999 (`application/edi-x12`) naming the envelope's errors when the body is not a
+  readable 278 request.
+"""
+
+
 @router.post(
     "/x12/278",
-    summary="Submit an X12 278 request (005010X217); answers the 278 response",
-    response={400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+    summary="Submit an X12 278 request (005010X217); answers a 278 response (AAA when refused)",
+    description=X12_278_DESCRIPTION,
+    response={401: ErrorOut, 403: ErrorOut},
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "A 278 response: HCR decisions, or AAA request validation",
+                "content": {"application/edi-x12": {"schema": {"type": "string"}}},
+            },
+            "400": {
+                "description": "A 999: the body is not a readable 278 request",
+                "content": {"application/edi-x12": {"schema": {"type": "string"}}},
+            },
+        }
+    },
 )
 def x12_278(request: HttpRequest) -> Any:
     user = _user(request)
@@ -180,6 +216,8 @@ def x12_278(request: HttpRequest) -> Any:
         created=now,
     )
     try:
+        # Submitted or refused, the answer is a 278 response (refusals as AAA segments): the
+        # transport succeeded, the document says what became of the request.
         text = priorauth_submit_278(user=user, content=request.body, envelope=envelope)
     except X12Error:
         # Not a readable 278: the X12 answer to that is a 999 naming the envelope's errors.
@@ -192,8 +230,4 @@ def x12_278(request: HttpRequest) -> Any:
             status=400,
             content_type="application/edi-x12",
         )
-    except services.RequestInvalid as exc:
-        raise refused(400, exc.message, errors=exc.errors) from exc
-    except services.PriorAuthError as exc:
-        raise refused(400, exc.message) from exc
-    return HttpResponse(text, content_type="application/edi-x12")
+    return HttpResponse(text, status=200, content_type="application/edi-x12")

@@ -9,7 +9,7 @@ class PriorauthConfig(AppConfig):
     verbose_name = "Prior authorization portal"
 
     def ready(self) -> None:
-        from portico.core import audit
+        from portico.core import audit, storage_sweep
 
         audit.register_actions(
             {
@@ -30,4 +30,8 @@ class PriorauthConfig(AppConfig):
                 "portico.priorauth.decided": "decided a prior-authorization request",
                 "portico.priorauth.legacy_imported": "imported legacy prior-authorization cases",
             }
+        )
+        # Orphan sweep (core/storage_sweep.py): request attachments whose row never committed.
+        storage_sweep.register_stored_files(
+            prefixes=["priorauth"], key_fields=["priorauth.RequestAttachment.storage_key"]
         )

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.forms import formset_factory
 
+from portico.core.idempotency import IdempotentFormMixin
 from portico.core.uploads import UploadField, validate_upload
 from portico.priorauth.models import LineDecision, ServiceCategory, Status, Urgency
 from portico.priorauth.selectors import categories, plans_for_priorauth
@@ -95,7 +96,7 @@ LineFormSet = formset_factory(LineForm, extra=0, min_num=3, max_num=20, validate
 _SPLIT = re.compile(r"[\s,;]+")
 
 
-class RequestForm(forms.Form):
+class RequestForm(IdempotentFormMixin):
     plan = forms.ModelChoiceField(
         queryset=plans_for_priorauth(),
         label="Health plan",

@@ -8,7 +8,7 @@ from ninja import Schema
 from pydantic import Field
 
 
-class LineIn(Schema):
+class PriorAuthLineIn(Schema):
     code: str = Field(description="CPT or HCPCS code")
     units: int | None = Field(default=None, description="Units requested (1 or more)")
     start_date: dt.date | None = None
@@ -32,11 +32,11 @@ class RequestIn(Schema):
     expedited_reason: str = ""
     clinical_answers: dict[str, str] = Field(default_factory=dict)
     clinical_notes: str = ""
-    lines: list[LineIn] = Field(default_factory=list)
+    lines: list[PriorAuthLineIn] = Field(default_factory=list)
     confirm_duplicate: bool = False
 
 
-class LineOut(Schema):
+class PriorAuthLineOut(Schema):
     line_no: int
     code: str
     units: int
@@ -61,7 +61,7 @@ class RequestOut(Schema):
     due_at: dt.datetime | None
     member_id: str
     withdrawn: bool
-    lines: list[LineOut]
+    lines: list[PriorAuthLineOut]
 
 
 class RequestPageOut(Schema):

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from portico.core.api_errors import ErrorOut, refused
+from portico.core.api_errors import ErrorOut, api_user, refused
 from portico.organizations.models import Organization
 from portico.referrals import conf, selectors, services
 from portico.referrals.models import Referral, ReferralStatus, ReferredToKind, Source, Urgency
@@ -103,10 +103,7 @@ class SearchQuery(Schema):
 
 
 def _user(request: HttpRequest) -> Any:
-    user = getattr(request, "auth", None) or request.user
-    if not getattr(user, "is_authenticated", False):
-        raise HttpError(401, "Authentication required.")
-    return user
+    return api_user(request)
 
 
 def _office(request: HttpRequest) -> Any:
@@ -232,13 +229,59 @@ def referral_cancel(request: HttpRequest, number: str, payload: CancelIn) -> Any
     return _out(referral, history=True)
 
 
-@router.post("/x12/278", summary="Submit a referral as an X12 278 request")
+REFERRAL_X12_DESCRIPTION = """\
+Body: a 278 request (005010X217, UM01 `SC` specialty care) as `application/edi-x12`; with
+several practices, `?organization_id=`. The answer is X12 too (header `X-X12-Transaction`:
+`278` or `999`):
+
+* **200**, a 278 response (`application/edi-x12`): the referral's HCR decision (A1 certified
+  with the referral number as HCR02, A4 pended for staff review), header `X-Referral-Number`;
+  or, when the request could not be taken, the request echoed with **AAA** (Request
+  Validation) segments in the loops where the problems are and no HCR: 2010B referring PCP
+  (43 invalid NPI, 51 not on file, 41 not one of the practice's providers); 2010C member
+  (72 missing ID, 75 not found); 2010C/2010D (dependent) 58 date of birth, 95 not eligible
+  on the start date; 2010EA referred-to provider (43 invalid NPI, 44 not in the directory and
+  no name, 33 the PCP themself); 2000E patient event (AF diagnoses, 57 dates, 33 not a UM01 SC
+  request or any other input error); 2000F the service line (15 visits missing, 33 out of
+  range). AAA01 `N`; AAA04 `C` correct and resubmit, `N` (with 41) resubmission not allowed.
+  Nothing is saved for a refused request.
+* **400**, a 999 (`application/edi-x12`) naming the envelope's errors when the body is not a
+  readable 278; or JSON when `organization_id` is needed.
+"""
+
+
+@router.post(
+    "/x12/278",
+    summary="Submit a referral as an X12 278 request; answers a 278 response (AAA when refused)",
+    description=REFERRAL_X12_DESCRIPTION,
+    response={401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "A 278 response: the HCR decision, or AAA request validation",
+                "content": {"application/edi-x12": {"schema": {"type": "string"}}},
+            },
+            "400": {
+                "description": "A 999 when the body is not a readable 278; JSON when "
+                "organization_id is needed",
+                "content": {
+                    "application/edi-x12": {"schema": {"type": "string"}},
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}},
+                },
+            },
+        }
+    },
+)
 def referral_x12(request: HttpRequest, organization_id: int | None = None) -> HttpResponse:
-    """Body: the raw 278 (005010X217, UM01 = SC). Answer: a 278 response or a 999."""
+    """Body: the raw 278 (005010X217, UM01 = SC). Answer: a 278 response (200) or a 999 (400).
+
+    Accepted or refused (AAA), the answer is a 278 response: the transport succeeded and the
+    document says what became of the referral. A 999 means the body could not be read."""
     user = _office(request)
     organization = _organization(user, organization_id)
     answer = referral_278_receive(user=user, organization=organization, content=request.body)
-    response = HttpResponse(answer.content, content_type="application/edi-x12")
+    status = 400 if answer.kind == "999" else 200
+    response = HttpResponse(answer.content, status=status, content_type="application/edi-x12")
     response["X-X12-Transaction"] = answer.kind
     if answer.referral is not None:
         response["X-Referral-Number"] = answer.referral.number

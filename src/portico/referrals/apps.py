@@ -9,7 +9,12 @@ class ReferralsConfig(AppConfig):
     verbose_name = "Referrals Portal"
 
     def ready(self) -> None:
-        from portico.core import audit
+        from portico.core import audit, storage_sweep
+
+        # Orphan sweep (core/storage_sweep.py): attachments whose row never committed.
+        storage_sweep.register_stored_files(
+            prefixes=["referrals"], key_fields=["referrals.ReferralAttachment.storage_key"]
+        )
 
         audit.register_actions(
             {

@@ -4,10 +4,12 @@
   plan's response (HCR: A1 certified with the referral number as the certification number,
   A4 pended, A3 not certified, C cancelled).
 * ``referral_278_receive(...)``: an inbound 278 request. The envelope is validated first; a
-  bad envelope or an unreadable request is answered with a 999 rejection, a readable request
-  becomes a referral (the same checks as the portal) and is answered with a 278 response, or,
-  when a field is wrong, with a 278 response ``A3`` whose reason is in ``MSG``-free form:
-  HCR03 is the decision reason code and the errors are returned alongside for the API.
+  bad envelope or an unreadable document is answered with a 999 rejection; a readable request
+  becomes a referral (the same checks as the portal) and is answered with a 278 response
+  (HCR). A request that cannot be taken (a field is wrong, or it is not a UM01 ``SC`` request)
+  is not a clinical decision: it is answered with a 278 response that echoes the request and
+  carries AAA (Request Validation) segments in the loops at fault instead of HCR
+  (``rejections_for_errors``), and nothing is saved.
 
 Visits travel as the one service line's quantity (SV1, unit basis ``VS`` visits) with the
 evaluation-and-management procedure code from settings (default 99242, office consultation);
@@ -21,17 +23,25 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from portico.members.models import Member
-from portico.organizations.models import Organization
+from portico.members.validators import normalize_member_id
+from portico.organizations.models import Organization, Provider
+from portico.organizations.validators import validate_npi
 from portico.referrals import conf
 from portico.referrals.models import Referral, ReferralStatus, ReferredToKind, Source, Urgency
 from portico.referrals.services import ReferralInvalid, ReferralRequest, referral_submit
 from portico.x12.ack999 import ExpectedGroup, build_999
 from portico.x12.auth278 import (
+    MAX_AAA,
     AuthParty,
     Decision,
+    FollowUp,
+    Rejection,
+    RejectLoop,
+    RejectReason,
     ReviewAction,
     ReviewedService,
     ServiceReview,
@@ -152,12 +162,16 @@ def referral_278(referral: Referral, *, response: bool = True) -> str:
 
 @dataclass
 class X12Answer:
-    """What to send back for an inbound 278: a 999 rejection or a 278 response."""
+    """What to send back for an inbound 278: a 999 rejection or a 278 response.
+
+    A refused request is a 278 response too (``kind`` "278"), with ``rejections`` (its AAA
+    segments) and the field ``errors`` they come from, and no ``referral``."""
 
     content: str
     kind: str  # "999" or "278"
     referral: Referral | None = None
     errors: dict[str, str] = field(default_factory=dict)
+    rejections: list[Rejection] = field(default_factory=list)
 
 
 def _reject_999(content: str | bytes, control: int = 1) -> X12Answer:
@@ -173,19 +187,131 @@ def _reject_999(content: str | bytes, control: int = 1) -> X12Answer:
     return X12Answer(text, "999")
 
 
-def _denied_response(review: ServiceReview, errors: dict[str, str]) -> str:
-    review.decision = Decision(ReviewAction.NOT_CERTIFIED, reason_code="AA")  # AA: invalid
-    review.services = review.services[:1] or [ReviewedService(VISIT_PROCEDURE, Decimal(1))]
+# ---------------------------------------------------------------------------
+# Refusals: ReferralInvalid.errors -> AAA (Request Validation) in the loop at fault
+# ---------------------------------------------------------------------------
+PROVIDER_NAME_MISSING = "44"  # AAA03 Invalid/Missing Provider Name (element 901)
+
+# Field errors about the patient event (2000E): its UM, HI and DTP*AAH segments.
+_EVENT_REASONS: dict[str, str] = {
+    "diagnoses": RejectReason.INVALID_DIAGNOSIS,  # HI: none, too many, not ICD-10-CM
+    "start_date": RejectReason.INVALID_SERVICE_DATES,  # DTP*AAH
+    "end_date": RejectReason.INVALID_SERVICE_DATES,
+    "request_category": RejectReason.INPUT_ERRORS,  # UM01 is not SC, or not a request
+    "urgency": RejectReason.INPUT_ERRORS,  # UM06
+}
+
+
+def _referring_rejection(npi: str) -> Rejection:
+    """The referring PCP (2010B) refused: NPI missing or invalid (43), unknown (51), or known
+    but not one of the submitting practice's providers (41, no resubmission: connect the
+    provider to the practice first)."""
+    loop = RejectLoop.REQUESTER
+    npi = npi.strip()
+    try:
+        validate_npi(npi)
+    except ValidationError:
+        return Rejection(loop, RejectReason.INVALID_PROVIDER_ID)
+    if not Provider.objects.filter(npi=npi).exists():
+        return Rejection(loop, RejectReason.PROVIDER_NOT_ON_FILE)
+    return Rejection(loop, RejectReason.ACCESS_RESTRICTED, FollowUp.NO_RESUBMISSION)
+
+
+def _member_found(request: ReferralRequest | None) -> bool:
+    """A member with the request's ID and date of birth exists (then a ``member_id`` error is
+    about eligibility on the start date)."""
+    if request is None or request.date_of_birth is None or not request.member_id.strip():
+        return False
+    return Member.objects.filter(
+        member_id=normalize_member_id(request.member_id), date_of_birth=request.date_of_birth
+    ).exists()
+
+
+def _field_rejection(key: str, review: ServiceReview, request: ReferralRequest | None) -> Rejection:
+    patient = RejectLoop.DEPENDENT if review.patient_last_name else RejectLoop.SUBSCRIBER
+    event = RejectLoop.PATIENT_EVENT
+    referred_to = RejectLoop.EVENT_PROVIDER if review.servicing_providers else None
+    if key == "member_id":
+        if not review.member_id.strip():
+            return Rejection(RejectLoop.SUBSCRIBER, RejectReason.INVALID_MEMBER_ID)
+        if _member_found(request):  # found, but no coverage on the start date
+            return Rejection(patient, RejectReason.PATIENT_NOT_ELIGIBLE)
+        # No member with this ID and date of birth: a wrong date of birth reads the same.
+        return Rejection(RejectLoop.SUBSCRIBER, RejectReason.MEMBER_NOT_FOUND)
+    if key == "date_of_birth":
+        return Rejection(patient, RejectReason.INVALID_BIRTH_DATE)
+    if key == "referring_npi":
+        return _referring_rejection(review.requester.npi)
+    if key in ("referred_to_npi", "referred_to_name", "referred_to_kind"):
+        if referred_to is None:  # no servicing provider (2010EA) in the request at all
+            return Rejection(event, RejectReason.INVALID_PROVIDER_ID)
+        if key == "referred_to_name":  # an NPI not in the directory, and no name for it
+            return Rejection(referred_to, PROVIDER_NAME_MISSING, index=0)
+        if key == "referred_to_kind":
+            return Rejection(referred_to, RejectReason.INPUT_ERRORS, index=0)
+        try:
+            validate_npi(review.servicing_providers[0].npi.strip())
+        except ValidationError:
+            return Rejection(referred_to, RejectReason.INVALID_PROVIDER_ID, index=0)
+        return Rejection(referred_to, RejectReason.INPUT_ERRORS, index=0)  # the PCP themself
+    if key == "visits_requested":
+        if not review.services:
+            return Rejection(event, RejectReason.REQUIRED_DATA_MISSING)
+        if review.services[0].quantity <= 0:
+            return Rejection(RejectLoop.SERVICE, RejectReason.REQUIRED_DATA_MISSING, index=0)
+        return Rejection(RejectLoop.SERVICE, RejectReason.INPUT_ERRORS, index=0)  # out of range
+    return Rejection(event, _EVENT_REASONS.get(key, RejectReason.INPUT_ERRORS))
+
+
+def rejections_for_errors(
+    errors: dict[str, str],
+    review: ServiceReview,
+    *,
+    request: ReferralRequest | None = None,
+) -> list[Rejection]:
+    """``ReferralInvalid.errors`` (keyed by ``ReferralRequest``'s field names) → AAA segments
+    in the loops that carry those fields.
+
+    2010C subscriber: member ID missing (72) or no member with that ID and date of birth (75);
+    2010C, or 2010D for a dependent: date of birth missing (58), not eligible on the start date
+    (95). 2010B requester (the referring PCP): NPI invalid or missing (43), not on file (51),
+    not one of the practice's providers (41, AAA04 N). 2010EA the referred-to provider: NPI
+    invalid (43), not in the directory and no name (44), the PCP themself (33). 2000E patient
+    event: diagnoses (AF), dates (57), not a UM01 SC request (33), anything else (33). 2000F
+    the service line: visits missing (15) or out of range (33). AAA01 is "N"; AAA04 is "C"
+    (please correct and resubmit) except for 41. One AAA per loop and reason, at most
+    ``MAX_AAA`` per loop."""
+    found: list[Rejection] = []
+    for key in errors:
+        rejection = _field_rejection(key, review, request)
+        same_loop = [r for r in found if (r.loop, r.index) == (rejection.loop, rejection.index)]
+        if rejection not in found and len(same_loop) < MAX_AAA:
+            found.append(rejection)
+    return found
+
+
+def _refused(
+    review: ServiceReview,
+    errors: dict[str, str],
+    *,
+    request: ReferralRequest | None = None,
+) -> X12Answer:
+    """The request echoed as a 278 response with AAA segments where the problems are, no HCR."""
+    rejections = rejections_for_errors(errors, review, request=request) or [
+        Rejection(RejectLoop.PATIENT_EVENT, RejectReason.INPUT_ERRORS)
+    ]
+    review.decision = None
     for svc in review.services:
         svc.decision = None
+    review.rejections = rejections
     envelope = Envelope(
-        sender_id=review.umo_id or PAYER_ID,
+        sender_id=(review.umo_id or PAYER_ID)[:15],
         receiver_id=(review.requester.npi or "SUBMITTER")[:15],
         interchange_control_number=1,
         group_control_number=1,
         created=timezone.localtime(),
     )
-    return build_278(review, envelope)
+    return X12Answer(build_278(review, envelope), "278", errors=errors, rejections=rejections)
 
 
 def referral_278_receive(
@@ -201,7 +327,7 @@ def referral_278_receive(
         return _reject_999(content)
     if review.is_response or review.request_category != REQUEST_CATEGORY:
         errors = {"request_category": "Send referrals as 278 requests with UM01 = SC."}
-        return X12Answer(_denied_response(review, errors), "278", errors=errors)
+        return _refused(review, errors)
     to = review.servicing_providers[0] if review.servicing_providers else None
     svc = review.services[0] if review.services else None
     member_id = review.member_id
@@ -233,7 +359,7 @@ def referral_278_receive(
             trace_number=review.trace_number,
             today=today,
         )
-    except ReferralInvalid as exc:
-        return X12Answer(_denied_response(review, exc.errors), "278", errors=exc.errors)
+    except ReferralInvalid as exc:  # nothing saved: the transaction rolled back
+        return _refused(review, exc.errors, request=request)
     referral.refresh_from_db()
     return X12Answer(referral_278(referral, response=True), "278", referral=referral)

@@ -137,14 +137,18 @@ def eob_claim(claim: Claim) -> EobClaim:
 
 def _date_filter(field: str, raw: str) -> Q:
     match = DATE_RE.match(raw.strip())
-    if not match:
+    try:
+        value = dt.date.fromisoformat(match.group(2)) if match else None
+    except ValueError:  # the shape of a date, not a date: 2020-13-45, 0000-01-01
+        value = None
+    if match is None or value is None:
         raise FhirError(
             400,
             f"{field}: {raw!r} is not a date (YYYY-MM-DD, optional prefix).",
             code="value",
             expression=[field],
         )
-    prefix, value = match.group(1) or "eq", dt.date.fromisoformat(match.group(2))
+    prefix = match.group(1) or "eq"
     lookups = {
         "eq": Q(adjudicated_at__date=value),
         "ne": ~Q(adjudicated_at__date=value),

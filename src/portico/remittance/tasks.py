@@ -1,9 +1,13 @@
 """Background work of payments and remittance (eager in the embedded profile).
 
 * ``portico.remittance.payment_run``: the scheduled payment run (Celery beat).
-* ``portico.claims.auto_adjudicate``: automatic adjudication of one claim after it is
-  accepted. It lives here until the claims app's ``tasks.py`` takes it over;
-  ``claims.services.adjudication.claim_auto_adjudicate_on_commit`` finds it by name.
+* ``portico.claims.adjudication_cycle``: the adjudication cycle (every 15 minutes): every
+  claim waiting for adjudication is priced from its plan's fee schedule or pended for an
+  examiner, as a payer's claims system runs its cycles.
+* ``portico.claims.auto_adjudicate``: automatic adjudication of one claim (operators re-run
+  one with it).
+
+Both live here until the claims app's ``tasks.py`` takes them over.
 """
 
 from __future__ import annotations
@@ -24,6 +28,11 @@ def payment_run(auto_adjudicate: bool = True) -> str:
     if auto_adjudicate:
         claims_auto_adjudicate_pending()
     return payment_run_execute().run.number
+
+
+@shared_task(name="portico.claims.adjudication_cycle")
+def adjudication_cycle() -> dict[str, int]:
+    return claims_auto_adjudicate_pending()
 
 
 @shared_task(name=AUTO_ADJUDICATE_TASK)

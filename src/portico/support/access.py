@@ -18,7 +18,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from portico.identity.roles import StaffRole, has_staff_role
@@ -49,14 +49,18 @@ def current_customer(request: HttpRequest) -> CustomerUser | None:
 
 
 def support_access_required(view: View) -> View:
-    """Signed in with a Support grant (the customer log-in page itself)."""
+    """Signed in with a Support grant (the customer log-in page itself).
+
+    Without the grant the answer is 403 with the way to get it (the Support access form),
+    since this is the page a direct customer's new user lands on first.
+    """
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not user_has_support_access(user=request.user):
-            raise PermissionDenied("No access to Support Cases.")
+            return render(request, "support/no_access.html", status=403)
         return view(request, *args, **kwargs)
 
     return cast(View, wrapper)

@@ -19,7 +19,7 @@ from django.http.response import HttpResponseBase
 from ninja import File, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
-from portico.core.api_errors import ErrorOut
+from portico.core.api_errors import ErrorOut, api_user
 from portico.core.uploads import UploadRejected, file_download_response
 from portico.identity.roles import StaffRole, has_staff_role
 from portico.support import conf, selectors, services
@@ -43,10 +43,7 @@ NO_FILE = File(None)
 
 
 def _user(request: HttpRequest) -> Any:
-    user = getattr(request, "auth", None) or request.user
-    if not getattr(user, "is_authenticated", False):
-        raise HttpError(401, "Authentication required.")
-    return user
+    return api_user(request)
 
 
 def _customer(request: HttpRequest) -> CustomerUser:

@@ -7,7 +7,7 @@ class SupportConfig(AppConfig):
     verbose_name = "Support cases"
 
     def ready(self) -> None:
-        from portico.core import audit
+        from portico.core import audit, storage_sweep
 
         audit.register_actions(
             {
@@ -26,4 +26,8 @@ class SupportConfig(AppConfig):
                 "portico.support.case_assigned": "assigned a support case",
                 "portico.support.case_merged": "merged a duplicate support case",
             }
+        )
+        # Orphan sweep (core/storage_sweep.py): case attachments whose row never committed.
+        storage_sweep.register_stored_files(
+            prefixes=["support"], key_fields=["support.CaseAttachment.storage_key"]
         )

@@ -361,7 +361,24 @@ class QueueFilterForm(forms.Form):
         }
 
 
-class AssignForm(forms.Form):
+class SeenVersionMixin(forms.Form):
+    """The case's ``updated_at`` when the agent's page was rendered (ISO 8601, microseconds
+    kept), so a decision on a case someone changed meanwhile is refused, not applied."""
+
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean_seen(self) -> dt.datetime | None:
+        value = self.cleaned_data.get("seen", "").strip()
+        if not value:
+            return None
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise forms.ValidationError("Reload the page and try again.", code="seen") from None
+        return parsed if parsed.tzinfo else None
+
+
+class AssignForm(SeenVersionMixin):
     assignee = forms.ModelChoiceField(
         label="Assign to",
         queryset=get_user_model().objects.none(),
@@ -395,12 +412,12 @@ class ReplyForm(forms.Form):
         _set_choices(self.fields["new_status"], [("", "Leave as it is"), *CaseStatus.choices])
 
 
-class StatusForm(forms.Form):
+class StatusForm(SeenVersionMixin):
     status = forms.ChoiceField(label="New status", choices=CaseStatus.choices)
     note = forms.CharField(label="Note (optional)", max_length=255, required=False)
 
 
-class MergeForm(forms.Form):
+class MergeForm(SeenVersionMixin):
     survivor = forms.CharField(
         label="Merge into case number",
         max_length=20,

@@ -9,7 +9,7 @@ from ninja import Schema
 from pydantic import Field, field_validator
 
 
-class ClaimIn(Schema):
+class CaseClaimIn(Schema):
     payer_id: str = Field(default="", description="Payer ID; the configured default when empty")
     patient_name: str = Field(description="Subscriber or Patient Name")
     member_id: str = Field(description="Plan's member identifier for the subscriber")
@@ -33,7 +33,7 @@ class CaseCreateIn(Schema):
     case_type: str = "claim"
     subject: str = Field(max_length=255)
     description: str = Field(max_length=10000)
-    claim: ClaimIn | None = None
+    claim: CaseClaimIn | None = None
 
 
 class CommentIn(Schema):
@@ -53,7 +53,7 @@ class StatusIn(Schema):
     note: str = Field(default="", max_length=255)
 
 
-class ClaimOut(Schema):
+class CaseClaimOut(Schema):
     payer_id: str
     patient_name: str
     member_id: str
@@ -96,7 +96,7 @@ class StaffTimelineEntryOut(TimelineEntryOut):
 
 class CaseOut(CaseSummaryOut):
     description: str
-    claim: ClaimOut | None
+    claim: CaseClaimOut | None
     timeline: list[TimelineEntryOut]
 
 
@@ -106,7 +106,7 @@ class StaffCaseOut(CaseSummaryOut):
     assignee: str | None
     sla_due_at: dt.datetime | None
     overdue: bool
-    claim: ClaimOut | None
+    claim: CaseClaimOut | None
     timeline: list[StaffTimelineEntryOut]
 
 

@@ -9,12 +9,24 @@ adds HCR, the review decision: HCR01 action (A1 certified in total, A2 partially
 certified, A4 pended, A6 modified, C cancelled, CT contact payer, NA no action required),
 HCR02 the certification number, HCR03 the decision reason.
 
-pyx12 has no 005010X217 map, so these documents are checked by the package's envelope
+A request the UMO cannot process is answered with a 278 response that echoes the request's
+hierarchy and carries AAA (Request Validation) segments in the loops where the problems are,
+instead of HCR: AAA01 ``N`` (``Y`` when the request is valid but still could not be processed,
+e.g. AAA03 42), AAA02 empty, AAA03 the reject reason (element 901), AAA04 the follow-up action
+(element 889). :class:`Rejection` names the loop; the writer puts each AAA where the guide's
+response puts it: 2000A after HL; 2010A after NM1 (and PER); 2010B after NM1 and REF, before
+PRV; 2010C/2010D after NM1 (REF, N3, N4), before DMG; 2000E and 2000F after HL and TRN, before
+UM; 2010EA/2010FA after the provider's NM1 (REF, N3, N4, PER), before PRV. At most 9 AAA
+segments at one position (the guide's repeat).
+
+pyx12 has no 005010X217 map, so this module is hand-written from the guide (segment order,
+loop positions, code lists) and its documents are checked by the package's envelope
 validator and by reading them back.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -28,8 +40,13 @@ from portico.x12.tokenizer import Segment, SegmentReader
 from portico.x12.writer import Envelope, X12Writer, fmt_amount, fmt_date, fmt_decimal, render
 
 __all__ = [
+    "FOLLOW_UP_CODES",
     "AuthParty",
     "Decision",
+    "FollowUp",
+    "RejectLoop",
+    "RejectReason",
+    "Rejection",
     "ReviewAction",
     "ReviewedService",
     "ServiceReview",
@@ -52,6 +69,78 @@ class ReviewAction(StrEnum):
     CANCELLED = "C"
     CONTACT_PAYER = "CT"
     NO_ACTION_REQUIRED = "NA"
+
+
+class RejectLoop(StrEnum):
+    """Where an AAA (Request Validation) segment sits in a 278 response."""
+
+    UMO_LEVEL = "2000A"  # the request as a whole (after HL*1**20)
+    UMO = "2010A"  # the UMO / payer named in NM1*X3
+    REQUESTER = "2010B"
+    SUBSCRIBER = "2010C"
+    DEPENDENT = "2010D"
+    PATIENT_EVENT = "2000E"
+    EVENT_PROVIDER = "2010EA"  # a patient event provider (servicing provider, facility, ...)
+    SERVICE = "2000F"
+    SERVICE_PROVIDER = "2010FA"  # the provider of one service
+
+
+# Loops that repeat: a rejection there says which occurrence (Rejection.index).
+_INDEXED = {RejectLoop.EVENT_PROVIDER, RejectLoop.SERVICE, RejectLoop.SERVICE_PROVIDER}
+
+
+class RejectReason(StrEnum):
+    """AAA03 Reject Reason Code (element 901): the codes Portico sends in 278 responses.
+
+    The reader keeps any code it meets (``Rejection.reason`` is a plain string)."""
+
+    REQUIRED_DATA_MISSING = "15"  # Required application data missing
+    INPUT_ERRORS = "33"  # Input Errors
+    ACCESS_RESTRICTED = "41"  # Authorization/Access Restrictions
+    UNABLE_TO_RESPOND = "42"  # Unable to Respond at Current Time
+    INVALID_PROVIDER_ID = "43"  # Invalid/Missing Provider Identification
+    PROVIDER_NOT_ON_FILE = "51"  # Provider Not on File
+    INVALID_SERVICE_DATES = "57"  # Invalid/Missing Date(s) of Service
+    INVALID_BIRTH_DATE = "58"  # Invalid/Missing Date-of-Birth
+    INVALID_MEMBER_ID = "72"  # Invalid/Missing Subscriber/Insured ID
+    MEMBER_NOT_FOUND = "75"  # Subscriber/Insured Not Found
+    INVALID_PARTICIPANT = "79"  # Invalid Participant Identification
+    PATIENT_NOT_ELIGIBLE = "95"  # Patient Not Eligible
+    INVALID_DIAGNOSIS = "AF"  # Invalid/Missing Diagnosis Code(s)
+    INVALID_PROCEDURE = "AG"  # Invalid/Missing Procedure Code(s)
+
+
+class FollowUp(StrEnum):
+    """AAA04 Follow-up Action Code (element 889)."""
+
+    CORRECT_AND_RESUBMIT = "C"  # Please Correct and Resubmit
+    NO_RESUBMISSION = "N"  # Resubmission Not Allowed
+    RESUBMIT_ORIGINAL = "P"  # Please Resubmit Original Transaction
+    RESUBMISSION_ALLOWED = "R"  # Resubmission Allowed
+    WILL_RESPOND = "Y"  # Do Not Resubmit; We Will Hold Your Request and Respond Again Shortly
+
+
+# Element 889 codes a 278 response may carry (the reader accepts them all).
+FOLLOW_UP_CODES = frozenset({"C", "N", "P", "R", "S", "W", "X", "Y"})
+MAX_AAA = 9  # AAA repeats at most 9 times at one position
+_REASON = re.compile(r"[0-9A-Z]{2}")
+
+
+@dataclass(slots=True, frozen=True)
+class Rejection:
+    """One AAA (Request Validation): why the request could not be processed as sent.
+
+    ``index`` (from 0) says which occurrence of a repeating loop it is about: the service
+    (``SERVICE``, ``SERVICE_PROVIDER``) or the patient event provider (``EVENT_PROVIDER``);
+    it is ``None`` for the other loops. ``valid`` is AAA01: ``False`` ("N") when the request
+    is not valid, ``True`` ("Y") when it is valid but was rejected all the same (42).
+    """
+
+    loop: RejectLoop
+    reason: str  # AAA03, a RejectReason or any element 901 code
+    follow_up: str = FollowUp.CORRECT_AND_RESUBMIT  # AAA04, element 889 ("" = not sent)
+    index: int | None = None
+    valid: bool = False
 
 
 @dataclass(slots=True)
@@ -128,10 +217,15 @@ class ServiceReview:
     decision: Decision | None = None  # set -> the document is a response
     reference: str = "1"  # BHT03
     trace_assigner: str = ""  # TRN03: "1" + EIN or "9" + another identifier (10 characters)
+    rejections: list[Rejection] = field(default_factory=list)  # set -> a rejected response
 
     @property
     def is_response(self) -> bool:
-        return self.decision is not None or any(s.decision for s in self.services)
+        return (
+            self.decision is not None
+            or any(s.decision for s in self.services)
+            or bool(self.rejections)
+        )
 
 
 def _trace_assigner(review: ServiceReview) -> str:
@@ -193,8 +287,47 @@ def _decision_dates(w: X12Writer, decision: Decision | None) -> None:
         w.segment("DTP", "036", "D8", fmt_date(decision.expiration_date))
 
 
+def _check_rejections(review: ServiceReview) -> None:
+    """Refuse rejections the document cannot carry (a loop it lacks, bad codes, too many)."""
+    counts: dict[tuple[RejectLoop, int | None], int] = {}
+    for rej in review.rejections:
+        try:
+            loop = RejectLoop(rej.loop)
+        except ValueError:
+            raise X12WriteError(f"{rej.loop!r} is not a loop that carries AAA") from None
+        if not _REASON.fullmatch(rej.reason):
+            raise X12WriteError(f"AAA03 {rej.reason!r} is not a reject reason code")
+        if rej.follow_up and rej.follow_up not in FOLLOW_UP_CODES:
+            raise X12WriteError(f"AAA04 {rej.follow_up!r} is not a follow-up action code")
+        if loop in _INDEXED:
+            size = (
+                len(review.servicing_providers)
+                if loop == RejectLoop.EVENT_PROVIDER
+                else len(review.services)
+            )
+            if rej.index is None or not 0 <= rej.index < size:
+                raise X12WriteError(f"a {loop.value} rejection names no {loop.value} loop")
+            if loop == RejectLoop.SERVICE_PROVIDER and review.services[rej.index].provider is None:
+                raise X12WriteError(f"service {rej.index + 1} has no provider (2010FA)")
+        elif rej.index is not None:
+            raise X12WriteError(f"loop {loop.value} does not repeat: no index")
+        if loop == RejectLoop.DEPENDENT and not review.patient_last_name:
+            raise X12WriteError("a 2010D rejection needs the dependent (patient) loop")
+        key = (loop, rej.index)
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] > MAX_AAA:
+            raise X12WriteError(f"at most {MAX_AAA} AAA segments in loop {loop.value}")
+
+
+def _aaa(w: X12Writer, review: ServiceReview, loop: RejectLoop, index: int | None = None) -> None:
+    for rej in review.rejections:
+        if rej.loop == loop and rej.index == index:
+            w.segment("AAA", "Y" if rej.valid else "N", None, rej.reason, rej.follow_up or None)
+
+
 def write_278(review: ServiceReview, out: TextIO, envelope: Envelope) -> None:
-    """Write one 278 request (no decisions) or response (decisions present)."""
+    """Write one 278 request (no decisions) or response (decisions or rejections present)."""
+    _check_rejections(review)
     response = review.is_response
     w = X12Writer(out, envelope)
     w.begin_interchange()
@@ -205,16 +338,20 @@ def write_278(review: ServiceReview, out: TextIO, envelope: Envelope) -> None:
         "BHT", "0007", "11" if response else "13", review.reference, fmt_date(c), c.strftime("%H%M")
     )
     w.segment("HL", "1", None, "20", "1")
+    _aaa(w, review, RejectLoop.UMO_LEVEL)
     w.segment("NM1", "X3", "2", review.umo_name, None, None, None, None, "PI", review.umo_id)
+    _aaa(w, review, RejectLoop.UMO)
     w.segment("HL", "2", "1", "21", "1")
     _party(w, review.requester)
     if review.requester.tax_id:
         w.segment("REF", "EI", review.requester.tax_id)  # 2010B requester supplemental ID
+    _aaa(w, review, RejectLoop.REQUESTER)
     w.segment("HL", "3", "2", "22", "1")
     w.segment(
         "NM1", "IL", "1", review.subscriber_last_name, review.subscriber_first_name or None,
         None, None, None, "MI", review.member_id,
     )  # fmt: skip
+    _aaa(w, review, RejectLoop.SUBSCRIBER)
     if review.subscriber_birth_date:
         w.segment(
             "DMG", "D8", fmt_date(review.subscriber_birth_date), review.subscriber_sex or None
@@ -223,6 +360,7 @@ def write_278(review: ServiceReview, out: TextIO, envelope: Envelope) -> None:
     if review.patient_last_name:
         w.segment("HL", "4", "3", "23", "1")
         w.segment("NM1", "QC", "1", review.patient_last_name, review.patient_first_name or None)
+        _aaa(w, review, RejectLoop.DEPENDENT)
         if review.patient_birth_date:
             w.segment("DMG", "D8", fmt_date(review.patient_birth_date), review.patient_sex or None)
         parent = 4
@@ -230,6 +368,7 @@ def write_278(review: ServiceReview, out: TextIO, envelope: Envelope) -> None:
     w.segment("HL", str(event_hl), str(parent), "EV", "1" if review.services else "0")
     assigner = _trace_assigner(review)
     w.segment("TRN", "2" if response else "1", review.trace_number, assigner)
+    _aaa(w, review, RejectLoop.PATIENT_EVENT)
     w.segment(
         "UM",
         review.request_category,
@@ -246,16 +385,18 @@ def write_278(review: ServiceReview, out: TextIO, envelope: Envelope) -> None:
     _decision_dates(w, review.decision)
     if review.diagnoses:
         w.segment("HI", *[[dx.qualifier, dx.code] for dx in review.diagnoses[:12]])
-    for prov in review.servicing_providers:
+    for number, prov in enumerate(review.servicing_providers):
         _party(w, prov)
+        _aaa(w, review, RejectLoop.EVENT_PROVIDER, number)
         if prov.taxonomy:
             w.segment("PRV", "PE", "PXC", prov.taxonomy)
     hl = event_hl
-    for svc in review.services:
+    for number, svc in enumerate(review.services):
         hl += 1
         w.segment("HL", str(hl), str(event_hl), "SS", "0")
         if svc.trace_number:
             w.segment("TRN", "2" if response else "1", svc.trace_number, assigner)
+        _aaa(w, review, RejectLoop.SERVICE, number)
         w.segment(
             "UM", review.request_category, review.certification_type, svc.service_type or None
         )
@@ -273,6 +414,7 @@ def write_278(review: ServiceReview, out: TextIO, envelope: Envelope) -> None:
             w.segment("SV1", procedure, charge, svc.unit_basis or "UN", fmt_decimal(svc.quantity))
         if svc.provider is not None:
             _party(w, svc.provider)
+            _aaa(w, review, RejectLoop.SERVICE_PROVIDER, number)
     w.end_transaction()
     w.end_group()
     w.end_interchange()
@@ -296,10 +438,35 @@ def _read_decision(seg: Segment) -> Decision:
     return Decision(action, seg.get(2), seg.get(3))
 
 
+# HL03 -> the name loop under it that may carry an AAA (2000B/C/D themselves carry none).
+_LEVEL_LOOPS = {"21": RejectLoop.REQUESTER, "22": RejectLoop.SUBSCRIBER, "23": RejectLoop.DEPENDENT}
+
+
+def _read_rejection(seg: Segment, review: ServiceReview, level: str, *, named: bool) -> Rejection:
+    index: int | None = None
+    if level == "20":
+        loop = RejectLoop.UMO if named else RejectLoop.UMO_LEVEL
+    elif level in _LEVEL_LOOPS:
+        loop = _LEVEL_LOOPS[level]
+    elif level == "EV":
+        loop = RejectLoop.EVENT_PROVIDER if named else RejectLoop.PATIENT_EVENT
+        index = len(review.servicing_providers) - 1 if named else None
+    elif level == "SS" and review.services:
+        loop = RejectLoop.SERVICE_PROVIDER if named else RejectLoop.SERVICE
+        index = len(review.services) - 1
+    else:
+        raise X12Error(
+            "AAA outside the loops of a 278 response", segment_id="AAA",
+            segment_position=seg.position, line=seg.line,
+        )  # fmt: skip
+    return Rejection(loop, seg.get(3), seg.get(4), index, valid=seg.get(1) == "Y")
+
+
 def read_278(source: IO[str] | IO[bytes] | str | bytes) -> ServiceReview:
     """Read the first 278 transaction set (request or response) of ``source``."""
     review = ServiceReview("", "", AuthParty("", ""), "", "", "")
     level = ""
+    named = False  # an NM1 was read since the last HL: an AAA belongs to the name's loop
     svc: ReviewedService | None = None
     decision_target: Decision | None = None
     seen_st = False
@@ -315,10 +482,12 @@ def read_278(source: IO[str] | IO[bytes] | str | bytes) -> ServiceReview:
             review.reference = seg.get(3)
         elif sid == "HL":
             level = seg.get(3)
+            named = False
             if level == "SS":
                 svc = ReviewedService("", Decimal(0))
                 review.services.append(svc)
         elif sid == "NM1":
+            named = True
             code = seg.get(1)
             party = AuthParty(code, seg.get(3), seg.get(9), seg.get(4), seg.get(2))
             if level == "20":
@@ -335,6 +504,8 @@ def read_278(source: IO[str] | IO[bytes] | str | bytes) -> ServiceReview:
                 review.servicing_providers.append(party)
             elif level == "SS" and svc is not None:
                 svc.provider = party
+        elif sid == "AAA":
+            review.rejections.append(_read_rejection(seg, review, level, named=named))
         elif sid == "REF" and level == "21" and seg.get(1) == "EI":
             review.requester.tax_id = seg.get(2)
         elif sid == "PRV" and level == "EV" and review.servicing_providers:

@@ -1,7 +1,8 @@
 """Create the fault tests' people in the server's database; print their session cookies.
 
 Run as ``python -m tests.trust.faultserver.setup_world`` with the fault settings. Prints JSON:
-{"applicant": <session key>, "customer": <session key>}.
+{"applicant": <session key>, "customer": <session key>, "physician": <session key>,
+"priorauth_form": <the prior-authorization form's fields for the physician's member>}.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from portico.organizations.models import Application, Organization, Organization
 from portico.organizations.services import grant_set  # noqa: E402
 from portico.support.access import SESSION_KEY  # noqa: E402
 from portico.support.models import CustomerUser  # noqa: E402
-from tests.conftest import mfa_login  # noqa: E402
+from tests.conftest import make_world, mfa_login  # noqa: E402
 from tests.factories.identity import UserFactory  # noqa: E402
+from tests.factories.priorauth import make_pa_world, pa_form_data  # noqa: E402
 
 
 def _session_key(user, customer=None) -> str:  # type: ignore[no-untyped-def]
@@ -32,7 +34,9 @@ def _session_key(user, customer=None) -> str:  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    applicant = UserFactory(username="newuser01")
+    world = make_world()
+    pa = make_pa_world(world)
+    applicant = world.users["new_user"]
     org = Organization.objects.create(
         name="Empire Test Billing", kind=Organization.Kind.DIRECT_CUSTOMER
     )
@@ -47,7 +51,14 @@ def main() -> None:
         portico_user=sam,
     )
     print(
-        json.dumps({"applicant": _session_key(applicant), "customer": _session_key(sam, customer)})
+        json.dumps(
+            {
+                "applicant": _session_key(applicant),
+                "customer": _session_key(sam, customer),
+                "physician": _session_key(world.users["physician"]),
+                "priorauth_form": pa_form_data(pa, submit="1"),
+            }
+        )
     )
 
 

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from celery import current_app as current_celery_app
 from django.db import transaction
 from django.utils import timezone
 
@@ -698,20 +697,3 @@ def claims_auto_adjudicate_pending(*, limit: int | None = None) -> dict[str, int
 
 
 AUTO_ADJUDICATE_TASK = "portico.claims.auto_adjudicate"
-
-
-def _dispatch_auto_adjudication(claim_id: int) -> None:
-    task = current_celery_app.tasks.get(AUTO_ADJUDICATE_TASK)
-    if task is not None:
-        task.delay(claim_id)  # a worker in production, in-process when eager
-    else:
-        claim_auto_adjudicate(claim=Claim(pk=claim_id))
-
-
-def claim_auto_adjudicate_on_commit(*, claim_id: int) -> None:
-    """Schedule automatic adjudication after the current transaction commits (for the
-    claims' submission services: call it where a claim becomes Received/Accepted).
-
-    Runs the Celery task ``portico.claims.auto_adjudicate`` when it is registered, else
-    adjudicates in-process."""
-    transaction.on_commit(lambda: _dispatch_auto_adjudication(claim_id))

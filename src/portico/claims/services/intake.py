@@ -39,12 +39,13 @@ from portico.claims.models import (
 )
 from portico.claims.selectors import claims_access
 from portico.claims.services.attachments import claim_for_control_number
+from portico.claims.services.bulkinsert import insert_rows
 from portico.claims.services.common import CLAIM_PREFIX, numbers_allocate
 from portico.claims.services.submission import apply_frequency
 from portico.claims.services.validation import check_icd10
 from portico.claims.transitions import REPLACEABLE_CLAIM_STATUSES
 from portico.core.audit import audit_record
-from portico.members.models import HealthPlan, Member
+from portico.members.models import Coverage, HealthPlan, Member
 from portico.x12.ack277ca import (
     ClaimAcknowledgment,
     ClaimsAcknowledgment,
@@ -162,9 +163,37 @@ def _business_checks(claim: X12Claim, ctx: _Context) -> None:
         _issue(claim, "Date of service is in the future.", "187")
 
 
+@dataclass
+class _Enrolled:
+    """A member of the batch's look-up: its primary key and coverage spans, newest first
+    (the order of ``member.coverages.all()``)."""
+
+    pk: int
+    coverages: list[tuple[int, date, date | None]]  # pk, start, end
+
+
+def _members(wanted: dict[int, set[str]]) -> dict[tuple[int, str], _Enrolled]:
+    """The batch's members by (plan, member ID), with their coverage: two queries per plan."""
+    members: dict[tuple[int, str], _Enrolled] = {}
+    for plan_id, ids in wanted.items():
+        by_pk: dict[int, _Enrolled] = {}
+        for pk, member_id in Member.objects.filter(plan_id=plan_id, member_id__in=ids).values_list(
+            "pk", "member_id"
+        ):
+            by_pk[pk] = members[(plan_id, member_id)] = _Enrolled(pk, [])
+        if not by_pk:
+            continue
+        for cov_pk, member_pk, start, end in Coverage.objects.filter(
+            member_id__in=list(by_pk)
+        ).values_list("pk", "member_id", "start_date", "end_date"):
+            by_pk[member_pk].coverages.append((cov_pk, start, end))
+    return members
+
+
 def _pick_member(
-    claim: X12Claim, members: dict[tuple[int, str], Member], ctx: _Context
-) -> tuple[Member | None, Any]:
+    claim: X12Claim, members: dict[tuple[int, str], _Enrolled], ctx: _Context
+) -> tuple[int | None, int | None]:
+    """The matched member's and coverage's primary keys (``None`` when not matched)."""
     sub = claim.subscriber
     if sub is None:
         return None, None
@@ -178,10 +207,14 @@ def _pick_member(
     start = (claim.service_period or (None, None))[0]
     coverage = None
     if start is not None:
-        coverage = next((c for c in member.coverages.all() if c.covers(start)), None)
+        # Coverage.covers(), on the looked-up spans.
+        coverage = next(
+            (pk for pk, s, e in member.coverages if s <= start and (e is None or start <= e)),
+            None,
+        )
         if coverage is None:
             _issue(claim, f"The member had no coverage on {start:%m/%d/%Y}.", "109", "IL")
-    return member, coverage
+    return member.pk, coverage
 
 
 def _original(claim: X12Claim, ctx: _Context) -> Claim | None:
@@ -209,12 +242,13 @@ def _claim_row(
     *,
     number: str,
     key: str,
-    member: Member | None,
-    coverage: Any,
+    member: int | None,
+    coverage: int | None,
     original: Claim | None,
     ctx: _Context,
     now: datetime,
-) -> Claim:
+) -> dict[str, Any]:
+    """The claim's row for ``bulkinsert`` (field attnames, as ``Claim(**row)`` would take)."""
     sub = claim.subscriber
     pat = claim.patient
     bp = claim.billing_provider
@@ -230,13 +264,13 @@ def _claim_row(
     rendering, referring = prov(claim.rendering_provider), prov(claim.referring_provider)
     attending, facility = prov(claim.attending_provider), prov(claim.service_facility)
     txn = claim.transaction
-    return Claim(
+    return dict(
         number=number,
         organization_id=ctx.org_id,
         billing_tin=((bp.tax_id or bp.ssn) if bp else "")[:9],
         kind=ClaimKind.INSTITUTIONAL if institutional else ClaimKind.PROFESSIONAL,
         frequency=claim.frequency_code if claim.frequency_code in ("1", "7", "8") else "1",
-        original=original,
+        original_id=original.pk if original is not None else None,
         original_claim_ref=claim.original_claim_number[:50],
         status=ClaimStatus.ACCEPTED,
         status_changed_at=now,
@@ -256,10 +290,10 @@ def _claim_row(
         attending_name=attending[1],
         facility_npi=facility[0],
         facility_name=facility[1],
-        health_plan=plan,
+        health_plan_id=plan.pk if plan is not None else None,
         payer_id=(sub.payer.payer_id if sub else "")[:20],
-        member=member,
-        coverage=coverage,
+        member_id=member,
+        coverage_id=coverage,
         member_number=(sub.member_id.upper() if sub else "")[:30],
         patient_first_name=(pat.first_name if pat else sub.first_name if sub else "")[:100],
         patient_last_name=(pat.last_name if pat else sub.last_name if sub else "")[:100],
@@ -282,9 +316,9 @@ def _claim_row(
         medical_record_number=claim.medical_record_number[:50],
         note=claim.note[:80],
         source=ClaimSource.X12,
-        submitted_by=ctx.item.uploaded_by,
+        submitted_by_id=ctx.item.uploaded_by_id,
         submitted_at=now,
-        submission_file=ctx.item,
+        submission_file_id=ctx.item.pk,
         idempotency_key=key,
         x12_control=(
             f"{txn.interchange_control_number}/{txn.transaction_control_number}/"
@@ -295,62 +329,61 @@ def _claim_row(
     )
 
 
-def _children(claim: X12Claim, row: Claim) -> tuple[list[Any], list[Any]]:
+def _children(
+    claim: X12Claim, claim_id: int, row: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The claim's diagnosis and line rows (``bulkinsert`` dicts)."""
     dx = [
-        ClaimDiagnosis(
-            claim=row,
-            sequence=i,
-            code=d.code[:8],
-            qualifier=_DX_QUALIFIER.get(d.qualifier, DiagnosisQualifier.OTHER),
-            present_on_admission=d.present_on_admission[:1],
-        )
+        {
+            "claim_id": claim_id,
+            "sequence": i,
+            "code": d.code[:8],
+            "qualifier": _DX_QUALIFIER.get(d.qualifier, DiagnosisQualifier.OTHER),
+            "present_on_admission": d.present_on_admission[:1],
+        }
         for i, d in enumerate(claim.diagnoses[:25], start=1)
     ]
     lines = []
     for ln in claim.lines:
         mods = [*ln.modifiers[:4], "", "", "", ""]
         lines.append(
-            ClaimLine(
-                claim=row,
-                line_number=ln.number,
-                procedure_code=ln.procedure_code[:5],
-                modifier1=mods[0][:2],
-                modifier2=mods[1][:2],
-                modifier3=mods[2][:2],
-                modifier4=mods[3][:2],
-                revenue_code=ln.revenue_code[:4],
-                diagnosis_pointers=",".join(str(p) for p in ln.diagnosis_pointers[:4]),
-                units=ln.units,
-                unit_type=ln.unit_basis if ln.unit_basis in ("UN", "MJ", "DA") else "UN",
-                charge=ln.charge if ln.charge >= 0 else Decimal(0),
-                service_date=ln.service_date or row.service_date_from,
-                service_date_to=ln.service_date_end or ln.service_date or row.service_date_to,
-                place_of_service=ln.place_of_service[:2],
-                rendering_npi=(ln.rendering_provider.npi if ln.rendering_provider else "")[:10],
-                description=ln.description[:80],
-                control_number=ln.line_item_control_number[:50],
-            )
+            {
+                "claim_id": claim_id,
+                "line_number": ln.number,
+                "procedure_code": ln.procedure_code[:5],
+                "modifier1": mods[0][:2],
+                "modifier2": mods[1][:2],
+                "modifier3": mods[2][:2],
+                "modifier4": mods[3][:2],
+                "revenue_code": ln.revenue_code[:4],
+                "diagnosis_pointers": ",".join(str(p) for p in ln.diagnosis_pointers[:4]),
+                "units": ln.units,
+                "unit_type": ln.unit_basis if ln.unit_basis in ("UN", "MJ", "DA") else "UN",
+                "charge": ln.charge if ln.charge >= 0 else Decimal(0),
+                "service_date": ln.service_date or row["service_date_from"],
+                "service_date_to": ln.service_date_end or ln.service_date or row["service_date_to"],
+                "place_of_service": ln.place_of_service[:2],
+                "rendering_npi": (ln.rendering_provider.npi if ln.rendering_provider else "")[:10],
+                "description": ln.description[:80],
+                "control_number": ln.line_item_control_number[:50],
+            }
         )
     return dx, lines
 
 
 def _flush(pending: list[X12Claim], ctx: _Context, result: IntakeResult) -> None:
+    """Check and write one batch of claims: a fixed number of queries, whatever its size."""
     if not pending:
         return
     now = timezone.now()
-    # Members of the batch in one query.
+    # Members of the batch (and their coverage) in one look-up per plan.
     wanted: dict[int, set[str]] = {}
     for c in pending:
         if c.subscriber is not None:
             plan = ctx.plan(c.subscriber.payer.payer_id)
             if plan is not None:
                 wanted.setdefault(plan.pk, set()).add(c.subscriber.member_id.upper())
-    members: dict[tuple[int, str], Member] = {}
-    for plan_id, ids in wanted.items():
-        for m in Member.objects.filter(plan_id=plan_id, member_id__in=ids).prefetch_related(
-            "coverages"
-        ):
-            members[(plan_id, m.member_id)] = m
+    members = _members(wanted)
     keys = {
         id(c): f"x12:{ctx.item.sha256[:24]}:{_set_key(c)[2]}:{c.position}:"
         f"{c.patient_account_number}"[:150]
@@ -364,7 +397,7 @@ def _flush(pending: list[X12Claim], ctx: _Context, result: IntakeResult) -> None
             idempotency_key__in=list(keys.values()),
         ).values_list("idempotency_key", "number")
     )
-    accepted: list[tuple[X12Claim, Member | None, Any, Claim | None]] = []
+    accepted: list[tuple[X12Claim, int | None, int | None, Claim | None]] = []
     for c in pending:
         if keys[id(c)] in existing:
             continue
@@ -376,7 +409,7 @@ def _flush(pending: list[X12Claim], ctx: _Context, result: IntakeResult) -> None
     numbers = (
         iter(numbers_allocate(prefix=CLAIM_PREFIX, count=len(accepted))) if accepted else iter(())
     )
-    rows: list[Claim] = []
+    rows: list[dict[str, Any]] = []
     by_claim: dict[int, str] = {}
     for c, member, coverage, original in accepted:
         number = next(numbers)
@@ -393,56 +426,57 @@ def _flush(pending: list[X12Claim], ctx: _Context, result: IntakeResult) -> None
                 now=now,
             )
         )
-    Claim.objects.bulk_create(rows, batch_size=BATCH)
-    dx_rows: list[Any] = []
-    line_rows: list[Any] = []
-    events: list[ClaimStatusEvent] = []
-    att_rows: list[ClaimAttachment] = []
-    for (c, _m, _cov, original), row in zip(accepted, rows, strict=True):
-        dx, lines = _children(c, row)
+    claim_ids = insert_rows(Claim, rows, returning=True)
+    dx_rows: list[dict[str, Any]] = []
+    line_rows: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    att_rows: list[dict[str, Any]] = []
+    received_note = f"Received in file {ctx.item.filename}."
+    for (c, _m, _cov, original), row, claim_id in zip(accepted, rows, claim_ids, strict=True):
+        dx, lines = _children(c, claim_id, row)
         dx_rows += dx
         line_rows += lines
         events.append(
-            ClaimStatusEvent(
-                claim=row,
-                from_status=ClaimStatus.DRAFT,
-                to_status=ClaimStatus.RECEIVED,
-                at=now,
-                note=f"Received in file {ctx.item.filename}.",
-                category_code="A1",
-                status_code="19",
-            )
+            {
+                "claim_id": claim_id,
+                "from_status": ClaimStatus.DRAFT,
+                "to_status": ClaimStatus.RECEIVED,
+                "at": now,
+                "note": received_note,
+                "category_code": "A1",
+                "status_code": "19",
+            }
         )
         events.append(
-            ClaimStatusEvent(
-                claim=row,
-                from_status=ClaimStatus.RECEIVED,
-                to_status=ClaimStatus.ACCEPTED,
-                at=now,
-                note="Accepted for processing (277CA).",
-                category_code="A2",
-                status_code="20",
-            )
+            {
+                "claim_id": claim_id,
+                "from_status": ClaimStatus.RECEIVED,
+                "to_status": ClaimStatus.ACCEPTED,
+                "at": now,
+                "note": "Accepted for processing (277CA).",
+                "category_code": "A2",
+                "status_code": "20",
+            }
         )
         if original is not None:
-            result.follow_ups.append((row.pk, original.pk, _set_key(c)))
+            result.follow_ups.append((claim_id, original.pk, _set_key(c)))
         for att in [*c.attachments, *(a for ln in c.lines for a in ln.attachments)]:
             att_rows.append(
-                ClaimAttachment(
-                    claim=row,
-                    organization_id=ctx.org_id,
-                    report_type=att.report_type[:2],
-                    transmission_code=att.transmission_code[:2],
-                    control_number=att.control_number[:50],
-                    uploaded_by=ctx.item.uploaded_by,
-                    description="Declared in the 837 (PWK).",
-                )
+                {
+                    "claim_id": claim_id,
+                    "organization_id": ctx.org_id,
+                    "report_type": att.report_type[:2],
+                    "transmission_code": att.transmission_code[:2],
+                    "control_number": att.control_number[:50],
+                    "uploaded_by_id": ctx.item.uploaded_by_id,
+                    "description": "Declared in the 837 (PWK).",
+                }
             )
-    ClaimDiagnosis.objects.bulk_create(dx_rows, batch_size=BATCH * 4)
-    ClaimLine.objects.bulk_create(line_rows, batch_size=BATCH * 4)
-    ClaimStatusEvent.objects.bulk_create(events, batch_size=BATCH * 4)
+    insert_rows(ClaimDiagnosis, dx_rows)
+    insert_rows(ClaimLine, line_rows)
+    insert_rows(ClaimStatusEvent, events)
     if att_rows:
-        ClaimAttachment.objects.bulk_create(att_rows, batch_size=BATCH)
+        insert_rows(ClaimAttachment, att_rows)
     for c in pending:
         result.claims += 1
         dup = existing.get(keys[id(c)])
@@ -597,27 +631,40 @@ def build_277ca_text(
 
 
 def claim_file_process(*, file_id: int) -> ClaimSubmissionFile:
-    """Process one queued file (the Celery task's body). Never raises for bad input."""
-    item = ClaimSubmissionFile.objects.select_related("uploaded_by").get(pk=file_id)
-    if item.status != SubmissionStatus.QUEUED:
-        return item
-    ClaimSubmissionFile.objects.filter(pk=item.pk).update(
+    """Process one queued file (the Celery task's body). Never raises for bad input.
+
+    Delivery is at least once (the outbox relay; the broker redelivers when a worker dies), so
+    a file an attempt left Processing is processed again: that attempt died, and its claims
+    rolled back with its transaction. The claims, the 999 and 277CA and the final status
+    commit together; a concurrent attempt waits for the file's row and then finds it done.
+    """
+    unfinished = (SubmissionStatus.QUEUED, SubmissionStatus.PROCESSING)
+    if not ClaimSubmissionFile.objects.filter(pk=file_id, status__in=unfinished).update(
         status=SubmissionStatus.PROCESSING, started_at=timezone.now()
-    )
-    access = claims_access(user=item.uploaded_by)
-    ctx = _Context(item=item, submit_tins=access.submit.get(item.organization_id, frozenset()))
-    validation: ValidationResult | None = None
-    result = IntakeResult()
-    try:
-        with transaction.atomic():
-            with default_storage.open(item.file_key, "rb") as stream:
-                validation, result = ingest(stream, ctx=ctx)
-            if validation.fatal is not None or not validation.accepted_sets():
-                transaction.set_rollback(True)
-    except (X12Error, OSError, UnicodeError, ValueError) as exc:  # unreadable beyond the 999
-        log.warning("claim file %s could not be processed: %s", item.pk, exc)
-        result = IntakeResult(rejections=[f"The file could not be processed: {exc}"])
-    return _finish(item, validation, result)
+    ):
+        return ClaimSubmissionFile.objects.get(pk=file_id)  # finished already
+    with transaction.atomic():
+        item = (
+            ClaimSubmissionFile.objects.select_for_update(of=("self",))
+            .select_related("uploaded_by")
+            .get(pk=file_id)
+        )
+        if item.status != SubmissionStatus.PROCESSING:
+            return item  # another attempt finished it while this one waited
+        access = claims_access(user=item.uploaded_by)
+        ctx = _Context(item=item, submit_tins=access.submit.get(item.organization_id, frozenset()))
+        validation: ValidationResult | None = None
+        result = IntakeResult()
+        try:
+            with transaction.atomic():
+                with default_storage.open(item.file_key, "rb") as stream:
+                    validation, result = ingest(stream, ctx=ctx)
+                if validation.fatal is not None or not validation.accepted_sets():
+                    transaction.set_rollback(True)
+        except (X12Error, OSError, UnicodeError, ValueError) as exc:  # unreadable beyond the 999
+            log.warning("claim file %s could not be processed: %s", item.pk, exc)
+            result = IntakeResult(rejections=[f"The file could not be processed: {exc}"])
+        return _finish(item, validation, result)
 
 
 def _finish(

@@ -18,6 +18,7 @@ from portico.claims.models import ClaimSubmissionFile
 from portico.claims.selectors import claims_access
 from portico.claims.services.common import ClaimError
 from portico.core.audit import audit_record
+from portico.core.outbox import enqueue
 from portico.core.uploads import sanitize_filename
 
 
@@ -31,7 +32,7 @@ def x12_max_bytes() -> int:
 def claim_file_upload(
     *, user: Any, file: Any, organization_id: int | None = None
 ) -> ClaimSubmissionFile:
-    """Store an uploaded 837 and queue its processing (runs after commit)."""
+    """Store an uploaded 837 and queue its processing (through the outbox, after commit)."""
     access = claims_access(user=user)
     if not access.can_submit:
         raise ClaimError("You are not allowed to submit claims online.", code="forbidden")
@@ -95,5 +96,7 @@ def claim_file_upload(
             organization_id=organization_id,
             changes={"size": size, "sha256": item.sha256, "duplicate_of": previous and previous.pk},
         )
-        transaction.on_commit(lambda: tasks.process_claim_file.delay(item.pk))
+        # Recorded with the file (transactional outbox): a process dying before the task is
+        # sent, or in the middle of it when eager, leaves it pending for the relay to retry.
+        enqueue(tasks.process_claim_file.name, args=[item.pk])
     return item

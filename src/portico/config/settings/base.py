@@ -249,7 +249,11 @@ PORTICO_SMS_GATEWAY_URL = env.str("PORTICO_SMS_GATEWAY_URL", default="")
 PORTICO_SMS_GATEWAY_ACCOUNT = env.str("PORTICO_SMS_GATEWAY_ACCOUNT", default="")
 PORTICO_SMS_GATEWAY_TOKEN = env.str("PORTICO_SMS_GATEWAY_TOKEN", default="")
 PORTICO_SMS_FROM = env.str("PORTICO_SMS_FROM", default="+18005550100")
+# Seconds to wait for the gateway: the user is waiting on the page for the code to go out.
+PORTICO_SMS_GATEWAY_TIMEOUT = env.float("PORTICO_SMS_GATEWAY_TIMEOUT", default=10.0)
 PORTICO_OUTBOX_ENABLED = env.bool("PORTICO_OUTBOX_ENABLED", default=False)
+# Stored files no row references are deleted once older than this (portico storage sweep).
+PORTICO_STORAGE_SWEEP_GRACE_HOURS = env.float("PORTICO_STORAGE_SWEEP_GRACE_HOURS", default=24.0)
 
 # ---------------------------------------------------------------------------
 # Background work (Celery; eager in-process by default)
@@ -318,6 +322,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portico.core.audit_archive",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Stored files left by killed or rolled-back writes (core/storage_sweep.py).
+    "core-storage-sweep": {
+        "task": "portico.core.storage_sweep",
+        "schedule": crontab(hour=3, minute=40),
+    },
     "documents-expire": {
         "task": "portico.documents.expire",
         "schedule": crontab(hour=1, minute=0),
@@ -330,7 +339,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portico.support.auto_close_resolved",
         "schedule": crontab(hour=4, minute=0),
     },
-    # The weekly payment run (Friday evening), after the day's automatic adjudication.
+    # The adjudication cycle: claims waiting for adjudication are priced or pended.
+    "claims-adjudication-cycle": {
+        "task": "portico.claims.adjudication_cycle",
+        "schedule": crontab(minute="*/15"),
+    },
+    # The weekly payment run (Friday evening); it first adjudicates what is still waiting.
     "remittance-payment-run": {
         "task": "portico.remittance.payment_run",
         "schedule": crontab(day_of_week="fri", hour=18, minute=0),

@@ -21,7 +21,7 @@ from portico.core.uploads import (
     check_upload,
     max_upload_bytes,
 )
-from portico.organizations.models import AccessRequest
+from portico.organizations.models import AccessRequest, Application
 from portico.organizations.validators import (
     US_STATES,
     normalize_phone,
@@ -30,6 +30,7 @@ from portico.organizations.validators import (
     validate_state,
     validate_zip,
 )
+from portico.support.validators import normalize_pfi, normalize_user_id
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 RT = AccessRequest.RequestType
@@ -109,6 +110,12 @@ class _AccessFormBase(forms.Form):
         self.fields["portico_id"].help_text = f"The {idp_name} you are signed in with."
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4())
+
+    def to_data(self) -> dict[str, Any]:
+        """The form's values as stored on the request (``data``), with the Portico ID."""
+        data = {k: v for k, v in self.cleaned_data.items() if k != "idempotency_key"}
+        data["portico_id"] = self.user.get_username()
+        return data
 
     def _clean_phone(self, name: str) -> str:
         value = self.cleaned_data.get(name, "")
@@ -236,10 +243,17 @@ class ClaimsAccessForm(_AccessFormBase):
             )
         return value
 
-    def to_data(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.cleaned_data.items() if k != "idempotency_key"}
-        data["portico_id"] = self.user.get_username()
-        return data
+    def submission(self) -> dict[str, Any]:
+        """``access_request_submit``'s arguments for this valid form (page and API alike)."""
+        data = self.to_data()
+        return {
+            "application": Application.CLAIMS,
+            "request_type": data["request_type"],
+            "practice_name": data["practice_name"],
+            "contact_email": data["user_email"],
+            "tins": [t["digits"] for t in data["tins"]],
+            "data": data,
+        }
 
 
 class PipRowForm(forms.Form):
@@ -345,11 +359,74 @@ class PhysicianInfoAccessForm(_AccessFormBase):
             )
         return actions
 
-    def to_data(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
-        data = {k: v for k, v in self.cleaned_data.items() if k != "idempotency_key"}
-        data["portico_id"] = self.user.get_username()
-        data["rows"] = rows
-        return data
+    def submission(self, rows: Any) -> dict[str, Any]:
+        """``access_request_submit``'s arguments for this valid form and its valid rows."""
+        data = {**self.to_data(), "rows": [r.cleaned_data for r in rows.forms if r.cleaned_data]}
+        return {
+            "application": Application.PATIENT_INFO,
+            "request_type": AccessRequest.RequestType.PIP,
+            "practice_name": data["practice_name"],
+            "contact_email": self.user.email,
+            "data": data,
+        }
+
+
+class SupportAccessForm(_AccessFormBase):
+    """Support access for a direct customer's user: who they are at the customer (the values
+    of the "Customer log in" page) and a way to reach them. Access administrators check it
+    against the customer file before approving."""
+
+    company_name = _text("Company name", max_length=200, autocomplete="organization")
+    pfi = forms.CharField(
+        label="PFI",
+        max_length=20,
+        help_text="Your company's PFI (its tax ID), digits only; fewer than 9 digits are "
+        "padded with zeros.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    user_id = forms.CharField(
+        label="User ID",
+        max_length=20,
+        help_text="Your customer User ID: ZCS followed by 5 digits, for example ZCS01234.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    first_name = _text("First name", autocomplete="given-name")
+    last_name = _text("Last name", autocomplete="family-name")
+    title = _text("Job title", autocomplete="organization-title")
+    phone = _phone("Phone number")
+    email = _email("Email address", autocomplete="email")
+    attest = forms.BooleanField(
+        label="I work for this company and this User ID was issued to me.",
+        error_messages={"required": "Confirm that you work for this company to continue."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("first_name", self.user.first_name)
+            self.initial.setdefault("last_name", self.user.last_name)
+            self.initial.setdefault("email", self.user.email)
+
+    def clean_pfi(self) -> str:
+        return normalize_pfi(self.cleaned_data["pfi"])
+
+    def clean_user_id(self) -> str:
+        return normalize_user_id(self.cleaned_data["user_id"])
+
+    def clean_phone(self) -> str:
+        return self._clean_phone("phone")
+
+    def submission(self) -> dict[str, Any]:
+        """``access_request_submit``'s arguments for this valid form."""
+        data = self.to_data()
+        return {
+            "application": Application.SUPPORT,
+            "request_type": AccessRequest.RequestType.SUPPORT,
+            "practice_name": data["company_name"],
+            "contact_email": data["email"],
+            "tins": [data["pfi"]],
+            "data": data,
+        }
 
 
 # ---------------------------------------------------------------------------

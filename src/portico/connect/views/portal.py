@@ -23,6 +23,7 @@ from portico.connect.forms.access import (
     PipRowFormSet,
     ReplyForm,
     SignedFormUploadForm,
+    SupportAccessForm,
 )
 from portico.connect.pdfs import access_form_pdf
 from portico.connect.presenters import access_request_sections, signature_summary
@@ -67,27 +68,28 @@ def _submitted(request: HttpRequest, access_request: AccessRequest, created: boo
     return redirect("connect:request-detail", pk=access_request.pk)
 
 
+def _submit(request: HttpRequest, form: Any, submission: dict[str, Any]) -> HttpResponse | None:
+    """Submit a valid access form; None (with the refusal on the form) when it is refused."""
+    try:
+        access_request, created = access_request_submit(
+            requester=request.user,
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            **submission,
+        )
+    except AccessRequestError as exc:
+        form.add_error(None, str(exc))
+        return None
+    return _submitted(request, access_request, created)
+
+
 @login_required
 @never_cache
 def access_claims(request: HttpRequest) -> HttpResponse:
     form = ClaimsAccessForm(request.POST or None, user=request.user, idp_name=_idp())
     if request.method == "POST" and form.is_valid():
-        data = form.to_data()
-        try:
-            access_request, created = access_request_submit(
-                requester=request.user,
-                application=Application.CLAIMS,
-                request_type=data["request_type"],
-                practice_name=data["practice_name"],
-                contact_email=data["user_email"],
-                tins=[t["digits"] for t in data["tins"]],
-                data=data,
-                idempotency_key=form.cleaned_data["idempotency_key"],
-            )
-        except AccessRequestError as exc:
-            form.add_error(None, str(exc))
-        else:
-            return _submitted(request, access_request, created)
+        response = _submit(request, form, form.submission())
+        if response is not None:
+            return response
     return render(
         request,
         "connect/access_claims.html",
@@ -106,27 +108,26 @@ def access_patientinfo(request: HttpRequest) -> HttpResponse:
         initial=None if request.POST else [{"email": user.email}],
     )
     if request.method == "POST" and form.is_valid() and rows.is_valid():
-        row_data = [r.cleaned_data for r in rows.forms if r.cleaned_data]
-        data = form.to_data(row_data)
-        try:
-            access_request, created = access_request_submit(
-                requester=request.user,
-                application=Application.PATIENT_INFO,
-                request_type=AccessRequest.RequestType.PIP,
-                practice_name=data["practice_name"],
-                contact_email=user.email,
-                data=data,
-                idempotency_key=form.cleaned_data["idempotency_key"],
-            )
-        except AccessRequestError as exc:
-            form.add_error(None, str(exc))
-        else:
-            return _submitted(request, access_request, created)
+        response = _submit(request, form, form.submission(rows))
+        if response is not None:
+            return response
     return render(
         request,
         "connect/access_patientinfo.html",
         {"form": form, "rows": rows, "content": content},
     )
+
+
+@login_required
+@never_cache
+def access_support(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form = SupportAccessForm(request.POST or None, user=user, idp_name=_idp())
+    if request.method == "POST" and form.is_valid():
+        response = _submit(request, form, form.submission())
+        if response is not None:
+            return response
+    return render(request, "connect/access_support.html", {"form": form, "content": content})
 
 
 # ---------------------------------------------------------------------------

@@ -67,7 +67,8 @@ def signup_choose(request: HttpRequest) -> HttpResponse:
 
 
 def help_center(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:100]
+    # NUL can't be in a question (PostgreSQL can't even compare text with it): drop it.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     entries = FaqEntry.objects.filter(is_published=True)
     if query:
         entries = entries.filter(Q(question__icontains=query) | Q(answer__icontains=query))

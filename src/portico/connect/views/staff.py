@@ -22,6 +22,7 @@ from portico.organizations.selectors import (
     access_request_get_for_staff,
     access_request_history,
     access_requests_for_staff,
+    claims_form_user,
     grants_for_user,
     provider_links_pending,
 )
@@ -85,6 +86,9 @@ def _detail(
             "can_grant_referrals": access_request.status == AccessRequest.Status.APPROVED
             and not referrals_granted,
             "referrals_granted": referrals_granted,
+            "access_for": claims_form_user(access_request=access_request)
+            if access_request.application == Application.CLAIMS
+            else access_request.requester,
         },
         status=status,
     )

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portico.core.audit import audit_record
+from portico.core.lookups import same_ignoring_case
 from portico.identity import legal_texts
 from portico.identity.models import (
     LegalAcceptance,
@@ -121,7 +122,7 @@ def unverified_accounts_purge(*, older_than: timedelta) -> int:
 @transaction.atomic
 def username_change(*, user: User, username: str) -> User:
     validate_username(username)
-    if User.objects.filter(username__iexact=username).exclude(pk=user.pk).exists():
+    if User.objects.filter(same_ignoring_case("username", username)).exclude(pk=user.pk).exists():
         raise ValidationError("That username is taken. Choose another.", code="username_taken")
     old = user.username
     user.username = username

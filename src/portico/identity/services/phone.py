@@ -15,7 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from portico.core.notifications import VoiceCall, get_gateway
+from portico.core.notifications import GatewayError, VoiceCall, get_gateway
 from portico.identity import phones
 from portico.identity.models import (
     PhoneAuthenticator,
@@ -36,6 +36,7 @@ class PhoneCheck(enum.Enum):
     EXPIRED = "expired"
     USED = "used"
     LOCKED = "locked"
+    UNDELIVERED = "undelivered"
     NONE = "none"
 
 
@@ -44,6 +45,7 @@ PHONE_CHECK_MESSAGES = {
     PhoneCheck.EXPIRED: "That code has expired. Send a new code.",
     PhoneCheck.USED: "That code was already used. Send a new code.",
     PhoneCheck.LOCKED: "Too many wrong codes. Send a new code.",
+    PhoneCheck.UNDELIVERED: "The last code could not be delivered to your phone. Send a new code.",
     PhoneCheck.NONE: "No code has been sent yet. Send a code first.",
 }
 
@@ -108,6 +110,35 @@ def phone_code_send(
         )
         verification.code_hash = _hash_code(str(verification.call_ref), code)
         verification.save()
+    # Outside the transaction: a provider failure must not roll back the rate-limit record.
+    idp = settings.PORTICO_BRAND["idp_name"]
+    try:
+        gateway = get_gateway()
+        if channel == PhoneVerification.Channel.SMS:
+            gateway.send_sms(
+                to=user.phone,
+                body=f"{code} is your {idp} verification code. It expires in "
+                f"{settings.PORTICO_PHONE_CODE_TIMEOUT_SECONDS // 60} minutes. Do not share it.",
+            )
+        else:
+            status_url = settings.PORTICO_BASE_URL.rstrip("/") + reverse(
+                "identity:voice_webhook", kwargs={"call_ref": verification.call_ref}
+            )
+            gateway.place_call(
+                call=VoiceCall(
+                    to=user.phone,
+                    call_ref=str(verification.call_ref),
+                    answer_callback=VOICE_CALLBACK,
+                    prompt=f"This is {idp}. To verify your phone number, key in the six-digit "
+                    "code shown on your screen, then press pound.",
+                ),
+                status_url=status_url,
+            )
+    except GatewayError as exc:
+        _phone_code_undelivered(verification, reason=str(exc))
+        raise
+    # Recorded as sent only once the provider (or the outbox) accepted it.
+    with transaction.atomic():
         _user_audit(
             "phone_code_sent",
             user=user,
@@ -115,30 +146,23 @@ def phone_code_send(
             purpose=purpose,
             phone=phones.masked(user.phone),
         )
-    # Outside the transaction: a provider failure must not roll back the rate-limit record.
-    gateway = get_gateway()
-    idp = settings.PORTICO_BRAND["idp_name"]
-    if channel == PhoneVerification.Channel.SMS:
-        gateway.send_sms(
-            to=user.phone,
-            body=f"{code} is your {idp} verification code. It expires in "
-            f"{settings.PORTICO_PHONE_CODE_TIMEOUT_SECONDS // 60} minutes. Do not share it.",
-        )
-    else:
-        status_url = settings.PORTICO_BASE_URL.rstrip("/") + reverse(
-            "identity:voice_webhook", kwargs={"call_ref": verification.call_ref}
-        )
-        gateway.place_call(
-            call=VoiceCall(
-                to=user.phone,
-                call_ref=str(verification.call_ref),
-                answer_callback=VOICE_CALLBACK,
-                prompt=f"This is {idp}. To verify your phone number, key in the six-digit "
-                "code shown on your screen, then press pound.",
-            ),
-            status_url=status_url,
-        )
     return PhoneCodeSent(verification=verification, code=code)
+
+
+@transaction.atomic
+def _phone_code_undelivered(verification: PhoneVerification, *, reason: str) -> None:
+    """The provider refused or could not be reached: the code never left, so it can never be
+    accepted (the attempt still counts towards the resend limits)."""
+    verification.status = PhoneVerification.Status.UNDELIVERED
+    verification.completed_at = timezone.now()
+    verification.save(update_fields=["status", "completed_at"])
+    _user_audit(
+        "phone_code_undelivered",
+        user=verification.user,
+        channel=verification.channel,
+        purpose=verification.purpose,
+        reason=reason,
+    )
 
 
 def _phone_verified(verification: PhoneVerification) -> None:
@@ -177,6 +201,8 @@ def phone_code_check(
         return PhoneCheck.NONE
     if verification.status == PhoneVerification.Status.VERIFIED:
         return PhoneCheck.USED
+    if verification.status == PhoneVerification.Status.UNDELIVERED:
+        return PhoneCheck.UNDELIVERED
     if verification.status != PhoneVerification.Status.PENDING:
         return PhoneCheck.LOCKED
     if verification.is_expired:

@@ -11,7 +11,7 @@ from typing import Any
 
 from django import template
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 register = template.Library()
 
@@ -23,8 +23,10 @@ def session_timeout_warning(context: template.Context) -> SafeString:
     request: Any = context.get("request")
     user = getattr(request, "user", None)
     if request is None or not getattr(user, "is_authenticated", False):
-        return mark_safe("")
+        return SafeString("")
     if getattr(request, _RENDERED, False):
-        return mark_safe("")
+        return SafeString("")
     setattr(request, _RENDERED, True)
-    return mark_safe(render_to_string("identity/_session_timeout.html", request=request))  # noqa: S308
+    # A rendered template is already a SafeString (its variables were escaped).
+    rendered: SafeString = render_to_string("identity/_session_timeout.html", request=request)
+    return rendered

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from allauth.account.decorators import reauthentication_required
 from allauth.account.internal.flows.login import record_authentication
 from allauth.account.stages import LoginStageController
 from allauth.mfa.internal.constants import LoginStageKey as MFALoginStageKey
@@ -103,6 +104,10 @@ def mfa_done(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
+# Adding a factor is as sensitive as removing one (allauth asks the same before activating an
+# authenticator app): a session left open must not let someone else add their way in. Right
+# after sign-up or sign-in this passes straight through (AccountAdapter).
+@reauthentication_required(app="allauth.mfa")
 def mfa_phone_enable(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     try:
@@ -122,6 +127,10 @@ def mfa_phone_enable(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
+# Like allauth's own "deactivate authenticator app" and "remove passkey": a session that has
+# not (re-)authenticated in the last few minutes is sent to confirm it is the user first;
+# the form's POST is replayed once they have.
+@reauthentication_required(app="allauth.mfa")
 def mfa_phone_disable(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     others = [t for t in selectors.mfa_factor_types(user=user) if t != "phone"]

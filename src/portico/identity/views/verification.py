@@ -61,7 +61,10 @@ def verify_email_link(request: HttpRequest, token: str) -> HttpResponse:
     try:
         address = emails.address_for_token(token)
     except emails.LinkInvalid as exc:
-        return render(request, "identity/email_link.html", {"problem": exc.reason}, status=400)
+        change = emails.pending_change_for_token(request, token)
+        if change is None:
+            return render(request, "identity/email_link.html", {"problem": exc.reason}, status=400)
+        return _verify_email_change(request, change)
     if address.verified:
         return render(request, "identity/email_link.html", {"problem": "used"}, status=400)
     if request.method == "GET":
@@ -72,6 +75,16 @@ def verify_email_link(request: HttpRequest, token: str) -> HttpResponse:
         # Same browser as the sign-up: carry on with the flow (phone, then MFA set-up).
         request.session.pop(EMAIL_VERIFICATION_CODE_SESSION_KEY, None)
         return stage.exit()
+    return render(request, "identity/email_link.html", {"address": address, "done": True})
+
+
+def _verify_email_change(request: HttpRequest, change: Any) -> HttpResponse:
+    """The link of a signed-in user's email change (see emails.pending_change_for_token)."""
+    if request.method == "GET":
+        return render(request, "identity/email_link.html", {"address": change.email_address})
+    address = change.finish()  # verified, made primary; the old address goes (allauth)
+    if address is None:
+        return render(request, "identity/email_link.html", {"problem": "invalid"}, status=400)
     return render(request, "identity/email_link.html", {"address": address, "done": True})
 
 

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portico.core.audit import audit_record
+from portico.core.lookups import same_ignoring_case
 from portico.core.uploads import StoredUpload
 from portico.organizations.models import (
     AccessRequest,
@@ -29,6 +30,7 @@ from portico.organizations.models import (
     Organization,
     OrganizationTIN,
 )
+from portico.organizations.selectors import claims_form_user
 from portico.organizations.services import (
     grant_revoke,
     grant_set,
@@ -337,6 +339,7 @@ def access_request_approve(*, access_request: AccessRequest, actor: Any) -> Acce
     appliers: dict[str, Callable[[AccessRequest, Any], Organization]] = {
         Application.CLAIMS: _apply_claims,
         Application.PATIENT_INFO: _apply_patient_info,
+        Application.SUPPORT: _apply_support,
     }
     organization = appliers[access_request.application](access_request, actor)
     access_request.organization = organization
@@ -404,9 +407,36 @@ def _claims_grants(user: Any, *, active: bool) -> list[ApplicationGrant]:
     return list(qs.order_by("-revoked_at", "-created_at"))
 
 
-def _existing_claims_grant(access_request: AccessRequest, tins: list[str], *, active: bool):
-    """The requester's claims grant the request is about: matching a TIN, else the only one."""
-    grants = _claims_grants(access_request.requester, active=active)
+def _claims_invite(access_request: AccessRequest, org: Organization, actor: Any) -> None:
+    """A New Request for someone without a Portico ID yet: an invitation to the form's user
+    email that carries the approved grant, written when they accept with their own ID."""
+    data = access_request.data
+    accept_url = settings.PORTICO_BASE_URL.rstrip("/") + reverse(
+        "connect:invitation", kwargs={"token": "TOKEN"}
+    ).replace("TOKEN", "{token}")
+    scope = {
+        "tins": [t["digits"] for t in data["tins"]],
+        "submit_claims": bool(data["submit_claims"]),
+    }
+    try:
+        invitation_send(
+            organization=org,
+            email=data["user_email"],
+            role=Membership.Role.STAFF,
+            actor=actor,
+            accept_url=accept_url,
+            grants=[{"application": Application.CLAIMS, "scope": scope}],
+            access_request=access_request,
+        )
+    except PracticeError as exc:
+        raise AccessRequestError(str(exc)) from exc
+
+
+def _existing_claims_grant(
+    access_request: AccessRequest, tins: list[str], *, active: bool, user: Any = None
+):
+    """The user's claims grant the request is about: matching a TIN, else the only one."""
+    grants = _claims_grants(user or access_request.requester, active=active)
     for grant in grants:
         if set(grant.scope.get("tins", [])) & set(tins):
             return grant
@@ -455,15 +485,25 @@ def _practice_by_tins(access_request: AccessRequest, actor: Any) -> Organization
 
 
 def _apply_claims(access_request: AccessRequest, actor: Any) -> Organization:
+    """The access goes to the person the form's User section names (``claims_form_user``)."""
     data = access_request.data
-    user = access_request.requester
+    user = claims_form_user(access_request=access_request)
     tins = [t["digits"] for t in data["tins"]]
     kind = access_request.request_type
+    if user is None and kind != RT.NEW:
+        raise AccessRequestError(
+            f"The user named on the form ({data.get('user_email', '')}) has no "
+            f"{settings.PORTICO_BRAND['idp_name']}, so there is no account to change. Ask for "
+            "a New Request instead."
+        )
     if kind == RT.NEW:
         org = _practice_by_tins(access_request, actor)
         for tin in data["tins"]:
             if not org.tins.filter(tin=tin["digits"], is_active=True).exists():
                 organization_tin_add(organization=org, tin=tin["display"], actor=actor)
+        if user is None:
+            _claims_invite(access_request, org, actor)
+            return org
         _join(user, org, data.get("user_title", ""), actor)
         grant_set(
             user=user,
@@ -474,9 +514,9 @@ def _apply_claims(access_request: AccessRequest, actor: Any) -> Organization:
         )
         return org
     if kind == RT.REACTIVATE:
-        if _existing_claims_grant(access_request, tins, active=True):
+        if _existing_claims_grant(access_request, tins, active=True, user=user):
             raise AccessRequestError("This user's Claims Online Portal access is already active.")
-        previous = _existing_claims_grant(access_request, tins, active=False)
+        previous = _existing_claims_grant(access_request, tins, active=False, user=user)
         if previous is None or previous.organization is None:
             raise AccessRequestError(
                 "There is no deactivated Claims Online Portal account to reactivate for these "
@@ -492,7 +532,7 @@ def _apply_claims(access_request: AccessRequest, actor: Any) -> Organization:
             actor=actor,
         )
         return org
-    grant = _existing_claims_grant(access_request, tins, active=True)
+    grant = _existing_claims_grant(access_request, tins, active=True, user=user)
     if grant is None or grant.organization is None:
         raise AccessRequestError(
             "This user has no active Claims Online Portal account for these Tax IDs to "
@@ -503,6 +543,16 @@ def _apply_claims(access_request: AccessRequest, actor: Any) -> Organization:
         grant_revoke(grant=grant, actor=actor, reason=f"Access request {access_request.reference}")
         return org
     if kind == RT.ADD_TIN:
+        taken = (
+            OrganizationTIN.objects.filter(tin__in=tins, is_active=True)
+            .exclude(organization=org)
+            .select_related("organization")
+        )
+        for other in taken:
+            raise AccessRequestError(
+                f"Tax ID {other.display} belongs to {other.organization.name}, "
+                f"not {org.name}. A practice's users ask for their own practice's Tax IDs."
+            )
         for tin in data["tins"]:
             if not org.tins.filter(tin=tin["digits"], is_active=True).exists():
                 organization_tin_add(organization=org, tin=tin["display"], actor=actor)
@@ -590,7 +640,9 @@ def _pip_users(access_request: AccessRequest) -> list[tuple[Any, dict[str, Any]]
     for row in rows:
         if row is own:
             continue
-        other = user_model.objects.filter(email__iexact=row["email"], is_active=True).first()
+        other = user_model.objects.filter(
+            same_ignoring_case("email", row["email"]), is_active=True
+        ).first()
         if other is not None and other.pk != requester.pk:
             pairs.append((other, row))
     return pairs
@@ -605,7 +657,9 @@ def _pip_rows_without_portico_id(access_request: AccessRequest) -> list[dict[str
         for row in rows
         if row.get("email")
         and row["email"].lower() != requester_email
-        and not user_model.objects.filter(email__iexact=row["email"], is_active=True).exists()
+        and not user_model.objects.filter(
+            same_ignoring_case("email", row["email"]), is_active=True
+        ).exists()
     ]
 
 
@@ -681,6 +735,38 @@ def _apply_patient_info(access_request: AccessRequest, actor: Any) -> Organizati
     if "remove" not in actions:
         _pip_invite(access_request, org, actor)
     return org
+
+
+def _apply_support(access_request: AccessRequest, actor: Any) -> Organization:
+    """Support for the direct customer the form's PFI names (the payer's customer file).
+
+    The customer's User ID and name are checked again at every customer log in, which also
+    links the Portico ID to that customer user; the grant only opens the door.
+    """
+    data = access_request.data
+    customer = (
+        Organization.objects.filter(
+            kind=Organization.Kind.DIRECT_CUSTOMER,
+            is_active=True,
+            tins__tin=data["pfi"],
+            tins__is_active=True,
+        )
+        .distinct()
+        .first()
+    )
+    if customer is None:
+        raise AccessRequestError(
+            f"No active direct customer has the PFI {data['pfi']}. Check the PFI with the "
+            "requester, or add the customer before approving."
+        )
+    grant_set(
+        user=access_request.requester,
+        application=Application.SUPPORT,
+        organization=customer,
+        scope={"user_id": data["user_id"]},
+        actor=actor,
+    )
+    return customer
 
 
 def _pip_membership_role(role: str) -> str:

@@ -78,7 +78,7 @@ def home(request: HttpRequest) -> HttpResponseBase:
             try:
                 if by == "member_id":
                     results = selectors.patient_lookup_by_member_id(
-                        user=request.user, member_id=data["member_id"]
+                        user=request.user, member_id=data["member_id"], scopes=scopes
                     )
                 else:
                     results = selectors.patient_search_by_name(
@@ -86,6 +86,7 @@ def home(request: HttpRequest) -> HttpResponseBase:
                         last_name=data["last_name"],
                         first_name=data["first_name"],
                         date_of_birth=data["date_of_birth"],
+                        scopes=scopes,
                     )
             except SearchRefused as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -114,7 +115,9 @@ def home(request: HttpRequest) -> HttpResponseBase:
 
 
 def _summary(request: HttpRequest, pk: int, *, view: str, rx_limit: int | None = 200) -> Any:
-    member, scope = selectors.patient_get_for_user(user=request.user, pk=pk)
+    member, scope = selectors.patient_get_for_user(
+        user=request.user, pk=pk, scopes=_scopes(request)
+    )
     rx_form = RxFilterForm(request.GET or None)
     rx_from = rx_to = None
     if rx_form.is_bound and rx_form.is_valid():

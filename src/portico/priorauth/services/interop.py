@@ -3,13 +3,16 @@
 ``priorauth_submit_pas(user=, bundle=)`` → the PAS response Bundle (dict); bad input raises
 ``PasInputError`` (``portico.fhir.pas``) whose ``issues`` are OperationOutcome issues; nothing
 is saved then. ``priorauth_inquire_pas`` answers the current status of one request.
-``priorauth_submit_278(user=, content=)`` takes a 278 request and returns the 278 response.
+``priorauth_submit_278(user=, content=)`` takes a 278 request and returns the 278 response:
+HCR decisions when the request was submitted, AAA (Request Validation) segments in the loops
+of the request's problems when it was refused (then nothing is saved).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 
@@ -24,6 +27,8 @@ from portico.fhir.pas import (
     parse_pas_request,
 )
 from portico.members.models import HealthPlan
+from portico.organizations.models import Provider
+from portico.organizations.validators import validate_npi
 from portico.priorauth.models import (
     LineDecision,
     PriorAuthRequest,
@@ -32,6 +37,7 @@ from portico.priorauth.models import (
     Status,
     Urgency,
 )
+from portico.priorauth.services.common import PriorAuthError
 from portico.priorauth.services.requests import (
     LineInput,
     PossibleDuplicate,
@@ -41,6 +47,7 @@ from portico.priorauth.services.requests import (
     priorauth_submit,
 )
 from portico.x12 import auth278
+from portico.x12.auth278 import FollowUp, Rejection, RejectLoop, RejectReason
 from portico.x12.errors import X12Error
 from portico.x12.writer import Envelope
 
@@ -213,13 +220,15 @@ def _looks_complete(bundle: dict[str, Any]) -> bool:
 
 
 def _minimal(bundle: dict[str, Any]) -> PasRequest:
+    """The Claim of a bundle that is not a complete PAS request (entries of any JSON shape)."""
+    entries = bundle.get("entry")
+    resources = (
+        [e.get("resource") for e in entries if isinstance(e, dict)]
+        if isinstance(entries, list)
+        else []
+    )
     claim: dict[str, Any] = next(
-        (
-            e["resource"]
-            for e in bundle.get("entry", [])
-            if (e or {}).get("resource", {}).get("resourceType") == "Claim"
-        ),
-        {},
+        (r for r in resources if isinstance(r, dict) and r.get("resourceType") == "Claim"), {}
     )
     return PasRequest("", "", "", "", None, "", "", "", "", "normal", claim=claim)
 
@@ -228,18 +237,34 @@ def _minimal(bundle: dict[str, Any]) -> PasRequest:
 # X12 278
 # ---------------------------------------------------------------------------
 def priorauth_submit_278(*, user: Any, content: str | bytes, envelope: Envelope) -> str:
-    """A 278 request (005010X217) → the 278 response with HCR decisions per service.
+    """A 278 request (005010X217) → the 278 response.
 
-    Raises ``RequestInvalid`` (field errors) or ``X12Error`` for a malformed document.
+    Submitted: HCR decisions per service and for the event. Refused (unknown UMO/payer, field
+    errors, no right to submit): the request echoed with AAA segments where the problems are
+    (see ``rejections_for_errors``), and nothing saved. Raises ``X12Error`` only for a document
+    that is not a readable 278 request (the caller answers a 999).
     """
     review = auth278.read_278(content)
     if review.is_response:
         raise X12Error("this is a 278 response, not a request")
     plan = HealthPlan.objects.filter(payer_id=review.umo_id).first()
-    if plan is None:
-        raise RequestInvalid(
-            {"plan": [f"No health plan with payer ID {review.umo_id!r} (NM109 of the UMO)."]}
+    if plan is None:  # NM109 of 2010A names no plan this UMO reviews for
+        unknown = Rejection(
+            RejectLoop.UMO, RejectReason.INVALID_PARTICIPANT, FollowUp.NO_RESUBMISSION
         )
+        return build_278_rejection(review, [unknown], envelope)
+    try:
+        row = priorauth_submit(
+            user=user, data=_input_from_278(review, plan), source=Source.X12, confirm_duplicate=True
+        )
+    except RequestInvalid as exc:
+        return build_278_rejection(review, rejections_for_errors(exc.errors, review), envelope)
+    except PriorAuthError as exc:
+        return build_278_rejection(review, [_refusal(exc)], envelope)
+    return build_278_response(row, review, envelope)
+
+
+def _input_from_278(review: auth278.ServiceReview, plan: HealthPlan) -> RequestInput:
     first = next((s.service_date for s in review.services if s.service_date), review.event_date)
     code = review.services[0].procedure_code if review.services else ""
     category = _category_for(code)
@@ -248,7 +273,8 @@ def priorauth_submit_278(*, user: Any, content: str | bytes, envelope: Envelope)
         answers[question["key"]] = {"yesno": "yes", "number": "0"}.get(
             question.get("kind", ""), "Provided in the 278 request"
         )
-    data = RequestInput(
+    urgent = review.level_of_service in ("U", "03")
+    return RequestInput(
         plan=plan,
         member_id=review.member_id,
         member_birth_date=review.patient_birth_date or review.subscriber_birth_date,
@@ -259,11 +285,9 @@ def priorauth_submit_278(*, user: Any, content: str | bytes, envelope: Envelope)
         service_category=category,
         service_date=first,
         diagnoses=[d.code for d in review.diagnoses],
-        urgency=Urgency.EXPEDITED if review.level_of_service in ("U", "03") else Urgency.STANDARD,
-        expedited_attestation=review.level_of_service in ("U", "03"),
-        expedited_reason="Urgent (UM06) in the 278 request."
-        if review.level_of_service in ("U", "03")
-        else "",
+        urgency=Urgency.EXPEDITED if urgent else Urgency.STANDARD,
+        expedited_attestation=urgent,
+        expedited_reason="Urgent (UM06) in the 278 request." if urgent else "",
         clinical_answers=answers,
         lines=[
             LineInput(
@@ -277,8 +301,113 @@ def priorauth_submit_278(*, user: Any, content: str | bytes, envelope: Envelope)
         ],
         external_id=review.trace_number,
     )
-    row = priorauth_submit(user=user, data=data, source=Source.X12, confirm_duplicate=True)
-    return build_278_response(row, review, envelope)
+
+
+# Field errors of a service line (``lines-<index>-<field>``) → AAA03 in that line's 2000F.
+_LINE_REASONS = {
+    "code": RejectReason.INVALID_PROCEDURE,
+    "modifier": RejectReason.INVALID_PROCEDURE,  # SV101-3: part of the procedure composite
+    "start_date": RejectReason.INVALID_SERVICE_DATES,
+    "end_date": RejectReason.INVALID_SERVICE_DATES,
+}
+
+
+def _provider_rejection(loop: RejectLoop, npi: str, index: int | None = None) -> Rejection:
+    """A requesting/servicing provider refused: bad NPI (43), unknown (51), or known but not
+    connected to the submitter's practices (41, no resubmission: connect it first)."""
+    npi = npi.strip()
+    try:
+        validate_npi(npi)
+    except ValidationError:
+        return Rejection(loop, RejectReason.INVALID_PROVIDER_ID, index=index)
+    if not Provider.objects.filter(npi=npi).exists():
+        return Rejection(loop, RejectReason.PROVIDER_NOT_ON_FILE, index=index)
+    return Rejection(loop, RejectReason.ACCESS_RESTRICTED, FollowUp.NO_RESUBMISSION, index)
+
+
+def _field_rejection(key: str, review: auth278.ServiceReview) -> Rejection:
+    patient = RejectLoop.DEPENDENT if review.patient_last_name else RejectLoop.SUBSCRIBER
+    event = RejectLoop.PATIENT_EVENT
+    if key == "plan":
+        return Rejection(RejectLoop.UMO, RejectReason.INVALID_PARTICIPANT, FollowUp.NO_RESUBMISSION)
+    if key == "member_id":  # "not found" also covers a wrong birth date: never say which
+        if not review.member_id.strip():
+            return Rejection(RejectLoop.SUBSCRIBER, RejectReason.INVALID_MEMBER_ID)
+        return Rejection(RejectLoop.SUBSCRIBER, RejectReason.MEMBER_NOT_FOUND)
+    if key == "member_birth_date":
+        return Rejection(patient, RejectReason.INVALID_BIRTH_DATE)
+    if key == "service_date":  # no date at all, or no coverage on it
+        if not any(s.service_date for s in review.services) and review.event_date is None:
+            return Rejection(event, RejectReason.INVALID_SERVICE_DATES)
+        return Rejection(patient, RejectReason.PATIENT_NOT_ELIGIBLE)
+    if key == "requesting_provider":
+        return _provider_rejection(RejectLoop.REQUESTER, review.requester.npi)
+    if key == "servicing_provider":
+        if review.servicing_providers:
+            npi = review.servicing_providers[0].npi
+            return _provider_rejection(RejectLoop.EVENT_PROVIDER, npi, 0)
+        return Rejection(event, RejectReason.INVALID_PROVIDER_ID)
+    if key == "diagnoses":
+        return Rejection(event, RejectReason.INVALID_DIAGNOSIS)
+    if key == "lines":  # none, or more than Portico takes
+        if not review.services:
+            return Rejection(event, RejectReason.INVALID_PROCEDURE)
+        return Rejection(event, RejectReason.INPUT_ERRORS)
+    if key.startswith("lines-"):
+        _, number, name = key.split("-", 2)
+        index = int(number) if number.isdigit() else len(review.services)
+        if index >= len(review.services):
+            return Rejection(event, RejectReason.INPUT_ERRORS)
+        reason = _LINE_REASONS.get(name, RejectReason.INPUT_ERRORS)
+        if name == "units" and review.services[index].quantity <= 0:
+            reason = RejectReason.REQUIRED_DATA_MISSING
+        return Rejection(RejectLoop.SERVICE, reason, index=index)
+    if key == "service_category" or key.startswith("q_"):
+        return Rejection(event, RejectReason.REQUIRED_DATA_MISSING)
+    return Rejection(event, RejectReason.INPUT_ERRORS)  # urgency, attestation, facility, ...
+
+
+def rejections_for_errors(
+    errors: dict[str, list[str]], review: auth278.ServiceReview
+) -> list[Rejection]:
+    """``RequestInvalid.errors`` (keyed by the form's field names) → AAA segments in the loops
+    that carry those fields: the member's in 2010C (2010D for a dependent's birth date and
+    eligibility), the requester's in 2010B, the servicing provider's in 2010EA, diagnoses,
+    dates and the clinical data in 2000E, a service line's in its 2000F. One AAA per loop and
+    reason, at most ``auth278.MAX_AAA`` per loop."""
+    found: list[Rejection] = []
+    for key in errors:
+        rejection = _field_rejection(key, review)
+        same_loop = [r for r in found if (r.loop, r.index) == (rejection.loop, rejection.index)]
+        if rejection not in found and len(same_loop) < auth278.MAX_AAA:
+            found.append(rejection)
+    return found
+
+
+def _refusal(exc: PriorAuthError) -> Rejection:
+    """A refusal that is not about a field: the submitter may not submit (41 in 2010B), or the
+    UMO cannot take the request now (42 in 2010A: AAA01 "Y", the request itself is valid)."""
+    if exc.code == "forbidden":
+        return Rejection(
+            RejectLoop.REQUESTER, RejectReason.ACCESS_RESTRICTED, FollowUp.NO_RESUBMISSION
+        )
+    return Rejection(
+        RejectLoop.UMO, RejectReason.UNABLE_TO_RESPOND, FollowUp.RESUBMIT_ORIGINAL, valid=True
+    )
+
+
+def build_278_rejection(
+    review: auth278.ServiceReview, rejections: list[Rejection], envelope: Envelope
+) -> str:
+    """The request echoed as a 278 response with AAA segments and no decisions."""
+    review.decision = None
+    for service in review.services:
+        service.decision = None
+    # Never answer a refusal without saying why (and without an AAA it would be a request).
+    review.rejections = rejections or [
+        Rejection(RejectLoop.PATIENT_EVENT, RejectReason.INPUT_ERRORS)
+    ]
+    return auth278.build_278(review, envelope)
 
 
 def build_278_response(
@@ -330,9 +459,11 @@ def build_278_response(
 
 __all__ = [
     "PasInputError",
+    "build_278_rejection",
     "build_278_response",
     "pas_result",
     "priorauth_inquire_pas",
     "priorauth_submit_278",
     "priorauth_submit_pas",
+    "rejections_for_errors",
 ]

@@ -26,6 +26,7 @@ from portico.codes.validators import (
     validate_procedure_code,
     validate_procedure_modifier,
 )
+from portico.core.idempotency import run_once
 from portico.core.uploads import delete_stored, store_upload
 from portico.members.models import HealthPlan, Member
 from portico.members.selectors import coverage_on, member_find
@@ -541,13 +542,43 @@ def priorauth_submit(
     confirm_duplicate: bool = False,
     source: str = Source.PORTAL,
     staff: bool = False,
+    idempotency_key: str = "",
 ) -> PriorAuthRequest:
     """Validate and submit: a reference number and **Received**, or at once **Submission
     not required** when the plan needs no authorization for any of the codes.
 
     Raises ``RequestInvalid`` (field errors) or ``PossibleDuplicate`` (unless confirmed);
-    nothing is saved then. ``staff=True`` is fax intake (any known provider).
+    nothing is saved then. ``staff=True`` is fax intake (any known provider). The same
+    ``idempotency_key`` (the form's hidden key, the API's ``Idempotency-Key``) submitted
+    again by the same user returns the first request: a retry after a timeout, a double
+    click or a killed worker never creates a second one.
     """
+    return run_once(
+        user=user,
+        scope="priorauth.submit",
+        key=idempotency_key,
+        create=lambda: _submit(
+            user=user,
+            data=data,
+            draft=draft,
+            files=files,
+            confirm_duplicate=confirm_duplicate,
+            source=source,
+            staff=staff,
+        ),
+    ).obj
+
+
+def _submit(
+    *,
+    user: Any,
+    data: RequestInput,
+    draft: PriorAuthRequest | None,
+    files: list[Any] | None,
+    confirm_duplicate: bool,
+    source: str,
+    staff: bool,
+) -> PriorAuthRequest:
     org_ids = None if staff else priorauth_organization_ids(user=user)
     if org_ids is not None and not org_ids:
         raise PriorAuthError("Your account has no Prior Authorization access.", code="forbidden")

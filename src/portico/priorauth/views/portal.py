@@ -28,6 +28,7 @@ from portico.priorauth.forms import (
     apply_errors,
 )
 from portico.priorauth.models import STATUS_MEANINGS, PriorAuthRequest, ServiceCategory, Status
+from portico.priorauth.transitions import TransitionNotAllowed
 
 NOT_CHANGING = [
     (
@@ -209,7 +210,13 @@ def _handle_post(
                 prebound=(form, formset),
                 status=400,
             )
-        data = {k: v for k, v in request.POST.lists() if k != "csrfmiddlewaretoken"}
+        # What was typed, less NUL characters: no field takes them and PostgreSQL's JSON
+        # can't hold them (saving raised DataError).
+        data = {
+            k.replace("\x00", ""): [v.replace("\x00", "") for v in values]
+            for k, values in request.POST.lists()
+            if k != "csrfmiddlewaretoken"
+        }
         data["service_category"] = [category.code]
         try:
             saved = services.priorauth_draft_save(
@@ -235,6 +242,7 @@ def _handle_post(
             draft=draft,
             files=form.cleaned_data.get("attachments") or [],
             confirm_duplicate=bool(form.cleaned_data.get("confirm_duplicate")),
+            idempotency_key=form.cleaned_data.get("idempotency_key", ""),
         )
     except services.RequestInvalid as exc:
         apply_errors(form, formset, exc.errors)
@@ -283,7 +291,8 @@ def request_new(request: HttpRequest) -> HttpResponseBase:
         )
     if request.method == "POST":
         code = request.POST.get("service_category", "")
-        category = selectors.categories().filter(code=code).first()
+        # No category has NUL in its code (and PostgreSQL can't compare text with it).
+        category = selectors.categories().filter(code=code).first() if "\x00" not in code else None
         if category is None:
             return redirect("priorauth:request_new")
         return _handle_post(request, category=category, draft=None)
@@ -406,7 +415,8 @@ def request_respond(request: HttpRequest, reference: str) -> HttpResponseBase:
         except services.RequestInvalid as exc:
             for message in exc.errors.get("answer", []):
                 form.add_error("answer", message)
-        except services.PriorAuthError as exc:
+        except (services.PriorAuthError, TransitionNotAllowed) as exc:
+            # e.g. answered twice, or the request is no longer sent back (another tab).
             messages.error(request, exc.message)
             return redirect("priorauth:request_detail", reference=reference)
         else:

@@ -34,6 +34,7 @@ from portico.priorauth.forms import (
     apply_errors,
 )
 from portico.priorauth.models import LineDecision, PriorAuthRequest, Source, Status, Urgency
+from portico.priorauth.transitions import TransitionNotAllowed
 
 
 def _reviewers() -> list[Any]:
@@ -53,7 +54,7 @@ def queue(request: HttpRequest) -> HttpResponseBase:
     urgency = request.GET.get("urgency", "")
     status = request.GET.get("status", "open")
     assigned = request.GET.get("assigned", "")
-    query = request.GET.get("q", "")[:40]
+    query = request.GET.get("q", "").replace("\x00", "")[:40]  # PostgreSQL can't compare NUL
     qs = selectors.review_queue(
         urgency=urgency,
         status=status if status in ("open", *Status.values) else "open",
@@ -156,7 +157,7 @@ def _act(
             for message in msgs:
                 form.add_error(None, message)
         return _render(request, row, status=400, **{form_key: form})
-    except services.PriorAuthError as exc:
+    except (services.PriorAuthError, TransitionNotAllowed) as exc:
         form.add_error(None, exc.message)
         return _render(request, row, status=400, **{form_key: form})
     messages.success(request, success)
@@ -275,7 +276,7 @@ def request_decide(request: HttpRequest, reference: str) -> HttpResponseBase:
             for message in msgs:
                 form.add_error(None, message)
         return _render(request, row, status=400, decide_form=form, decision_formset=formset)
-    except services.PriorAuthError as exc:
+    except (services.PriorAuthError, TransitionNotAllowed) as exc:
         form.add_error(None, exc.message)
         return _render(request, row, status=400, decide_form=form, decision_formset=formset)
     messages.success(
@@ -291,7 +292,10 @@ def request_decide(request: HttpRequest, reference: str) -> HttpResponseBase:
 def fax_intake(request: HttpRequest) -> HttpResponseBase:
     start = StartForm(request.GET or None)
     code = request.POST.get("service_category", "") if request.method == "POST" else ""
-    category = selectors.categories().filter(code=code).first() if code else None
+    # No category has NUL in its code (and PostgreSQL can't compare text with it).
+    category = (
+        selectors.categories().filter(code=code).first() if code and "\x00" not in code else None
+    )
     if category is None and start.is_bound and start.is_valid():
         category = start.cleaned_data["category"]
     if category is None:
@@ -316,6 +320,7 @@ def fax_intake(request: HttpRequest) -> HttpResponseBase:
                     source=Source.FAX,
                     files=[form.cleaned_data["fax"], *(form.cleaned_data.get("attachments") or [])],
                     confirm_duplicate=True,
+                    idempotency_key=form.cleaned_data.get("idempotency_key", ""),
                 )
             except services.RequestInvalid as exc:
                 apply_errors(form, formset, exc.errors)

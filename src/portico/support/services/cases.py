@@ -413,14 +413,28 @@ def case_reopen(*, case: Case, actor: Any, actor_kind: str = Actor.CUSTOMER) -> 
     return case
 
 
+def _check_unchanged(case: Case, seen: dt.datetime | None) -> None:
+    """Optimistic concurrency for agents' decisions: refuse when the locked case changed after
+    the agent loaded the page they decided on (``seen`` = the case's ``updated_at`` then)."""
+    if seen is not None and case.updated_at > seen:
+        raise SupportError(
+            f"Case {case.number} was changed by someone else since you opened it. Review the "
+            "latest timeline below, then try again.",
+            code="stale",
+        )
+
+
 @transaction.atomic
-def case_status_change(*, case: Case, actor: Any, status: str, note: str = "") -> Case:
+def case_status_change(
+    *, case: Case, actor: Any, status: str, note: str = "", seen: dt.datetime | None = None
+) -> Case:
     """An agent changes the status (the customer is emailed about the new status)."""
     case = (
         Case.objects.select_for_update(of=("self",))
         .select_related("customer__portico_user", "merged_into")
         .get(pk=case.pk)
     )
+    _check_unchanged(case, seen)
     try:
         _set_status(
             case,
@@ -441,8 +455,9 @@ def case_status_change(*, case: Case, actor: Any, status: str, note: str = "") -
 
 
 @transaction.atomic
-def case_assign(*, case: Case, actor: Any, assignee: Any) -> Case:
+def case_assign(*, case: Case, actor: Any, assignee: Any, seen: dt.datetime | None = None) -> Case:
     case = Case.objects.select_for_update().get(pk=case.pk)
+    _check_unchanged(case, seen)
     before = case.assignee
     if before == assignee:
         return case
@@ -473,7 +488,9 @@ def case_assign(*, case: Case, actor: Any, assignee: Any) -> Case:
 
 
 @transaction.atomic
-def case_merge(*, duplicate: Case, survivor: Case, actor: Any) -> Case:
+def case_merge(
+    *, duplicate: Case, survivor: Case, actor: Any, seen: dt.datetime | None = None
+) -> Case:
     """Close ``duplicate`` as merged into ``survivor``; its timeline shows on the survivor."""
     if duplicate.pk == survivor.pk:
         raise SupportError("A case can't be merged into itself.")
@@ -484,6 +501,7 @@ def case_merge(*, duplicate: Case, survivor: Case, actor: Any) -> Case:
         .filter(pk__in=[duplicate.pk, survivor.pk])
     }
     duplicate, survivor = locked[duplicate.pk], locked[survivor.pk]
+    _check_unchanged(duplicate, seen)
     if duplicate.organization_id != survivor.organization_id:
         raise SupportError("Only cases of the same customer can be merged.")
     if duplicate.merged_into_id is not None:

@@ -49,7 +49,9 @@ def queue(request: HttpRequest) -> HttpResponseBase:
 def _render_case(
     request: HttpRequest, case: Case, *, status: int = 200, **forms: Any
 ) -> HttpResponseBase:
-    status_form = forms.get("status_form") or StatusForm()
+    # Each decision form carries the case's version as shown (optimistic concurrency).
+    seen = {"seen": case.updated_at.isoformat()}
+    status_form = forms.get("status_form") or StatusForm(initial=seen)
     status_field = cast(ChoiceField, status_form.fields["status"])
     targets = allowed_targets(case, Actor.AGENT)
     status_field.choices = [(v, label) for v, label in CaseStatus.choices if v in targets]
@@ -58,14 +60,25 @@ def _render_case(
         "timeline": selectors.case_timeline(case=case, include_internal=True),
         "sla": selectors.sla_clock(case),
         "assign_form": forms.get("assign_form")
-        or AssignForm(initial={"assignee": case.assignee_id}),
+        or AssignForm(initial={"assignee": case.assignee_id, **seen}),
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "status_form": status_form,
-        "merge_form": forms.get("merge_form") or MergeForm(),
+        "merge_form": forms.get("merge_form") or MergeForm(initial=seen),
         "attach_form": forms.get("attach_form") or AttachForm(),
         "merged_cases": Case.objects.filter(merged_into=case).order_by("number"),
     }
     return render(request, "support/staff/case.html", context, status=status)
+
+
+def _stale(form: Any, exc: Any, case: Case) -> Any:
+    """The refused form again, its error shown, carrying the case's current version so the
+    agent's next submit (after reading the timeline) is judged against what they now see."""
+    data = form.data.copy()
+    data["seen"] = case.updated_at.isoformat()
+    fresh = type(form)(data)
+    fresh.is_valid()
+    fresh.add_error(None, exc.message)
+    return fresh
 
 
 @never_cache
@@ -87,7 +100,15 @@ def case_assign(request: HttpRequest, number: str) -> HttpResponseBase:
     form = AssignForm(data)
     if not form.is_valid():
         return _render_case(request, case, status=400, assign_form=form)
-    services.case_assign(case=case, actor=request.user, assignee=form.cleaned_data["assignee"])
+    try:
+        services.case_assign(
+            case=case,
+            actor=request.user,
+            assignee=form.cleaned_data["assignee"],
+            seen=form.cleaned_data["seen"],
+        )
+    except services.SupportError as exc:
+        return _render_case(request, case, status=409, assign_form=_stale(form, exc, case))
     messages.success(request, "The assignment was saved.")
     return redirect("support:staff_case", number=case.number)
 
@@ -157,8 +178,11 @@ def case_status(request: HttpRequest, number: str) -> HttpResponseBase:
                 actor=request.user,
                 status=form.cleaned_data["status"],
                 note=form.cleaned_data["note"],
+                seen=form.cleaned_data["seen"],
             )
         except services.SupportError as exc:
+            if exc.code == "stale":
+                return _render_case(request, case, status=409, status_form=_stale(form, exc, case))
             form.add_error(None, exc.message)
         else:
             messages.success(request, "The status was changed.")
@@ -177,8 +201,16 @@ def case_merge(request: HttpRequest, number: str) -> HttpResponseBase:
             form.add_error("survivor", "There is no case with that number.")
         else:
             try:
-                services.case_merge(duplicate=case, survivor=survivor, actor=request.user)
+                services.case_merge(
+                    duplicate=case,
+                    survivor=survivor,
+                    actor=request.user,
+                    seen=form.cleaned_data["seen"],
+                )
             except services.SupportError as exc:
+                if exc.code == "stale":
+                    stale = _stale(form, exc, case)
+                    return _render_case(request, case, status=409, merge_form=stale)
                 form.add_error("survivor", exc.message)
             else:
                 messages.success(request, f"{case.number} was merged into {survivor.number}.")

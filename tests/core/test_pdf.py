@@ -1,0 +1,40 @@
+"""The shared PDF helpers (portico.core.pdf): real PDFs, user text kept as text."""
+
+from __future__ import annotations
+
+import subprocess
+
+from portico.core import pdf
+
+
+def test_reportlab_runs_on_its_c_accelerator():
+    """Letters and forms are rendered in bulk (a determination letter per decision); without
+    rl_accel ReportLab silently falls back to pure-Python text measuring and encoding."""
+    from reportlab.lib import rl_accel
+
+    assert type(rl_accel.fp_str).__name__ == "builtin_function_or_method"
+    assert type(rl_accel.instanceStringWidthT1).__name__ == "builtin_function_or_method"
+
+
+def test_user_text_is_printed_as_typed_not_as_markup(tmp_path):
+    typed = 'Smith & Sons <b>"Clinic"</b>'
+    data = pdf.render_pdf(
+        title="Test",
+        header="Portico",
+        footer="page footer",
+        content=[
+            pdf.heading("A heading"),
+            pdf.paragraph(typed),
+            pdf.key_value_table([("Practice", typed), ("Empty", "")]),
+            pdf.table(["Line", "Code"], [["1", "99213"]]),
+        ],
+    )
+    assert data.startswith(b"%PDF-")
+    path = tmp_path / "out.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert typed in text
+    assert "—" in text  # an empty value prints as a dash
+    assert "99213" in text and "page footer" in text
