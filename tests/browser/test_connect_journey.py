@@ -15,6 +15,7 @@ from allauth.mfa.totp.internal.auth import (
     hotp_value,
 )
 from django.contrib.auth.models import Group
+from playwright.sync_api import expect
 
 from portico.identity.roles import StaffRole
 from portico.organizations.models import AccessRequest, ApplicationGrant
@@ -78,11 +79,11 @@ def approve_as_staff(
     page.get_by_role("link", name=reference).click()
     heading = page.get_by_role("heading", name=f"Access request {reference}")
     heading.wait_for()  # the click navigates: wait for the request's page, then check it
-    assert heading.is_visible()
+    expect(heading).to_be_visible()
     axe_check(page)
     page.get_by_role("button", name="Approve").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Approved. The access is stored").is_visible()
+    expect(page.get_by_text("Approved. The access is stored")).to_be_visible()
     axe_check(page)
     context.close()
 
@@ -99,7 +100,7 @@ def sign_in_browser(page: Any, person: Person, axe_check: Any) -> None:
     check(page, "id_attest")
     page.get_by_role("button", name="Sign the access form").click()
     page.wait_for_load_state()
-    assert page.get_by_text("You signed the access form").is_visible()
+    expect(page.get_by_text("You signed the access form")).to_be_visible()
     axe_check(page)
 
 
@@ -113,7 +114,7 @@ def test_sign_me_up_to_approval_and_routing(page, browser, live_server, axe_chec
     axe_check(page)
     page.get_by_role("link", name="Sign Me Up").click()
     dialog = page.get_by_role("dialog")
-    assert dialog.get_by_role("heading", name="Validate with Portico ID").is_visible()
+    expect(dialog.get_by_role("heading", name="Validate with Portico ID")).to_be_visible()
     axe_check(page)
     dialog.get_by_role("link", name="Portico ID", exact=True).click()
 
@@ -126,7 +127,7 @@ def test_sign_me_up_to_approval_and_routing(page, browser, live_server, axe_chec
     chooser.get_by_role("link", name="Claims Online Portal").click()
 
     # The Claims Online Portal access form, Portico ID filled in and read-only.
-    assert page.get_by_role("heading", name="Claims Online Portal access form").is_visible()
+    expect(page.get_by_role("heading", name="Claims Online Portal access form")).to_be_visible()
     assert page.get_by_label("Portico ID").input_value() == "bayside.clerk"
     assert page.get_by_label("Portico ID").is_disabled()
     axe_check(page)
@@ -157,8 +158,8 @@ def test_sign_me_up_to_approval_and_routing(page, browser, live_server, axe_chec
     page.wait_for_load_state()
 
     request = AccessRequest.objects.get(requester=person.user)
-    assert page.get_by_role("heading", name=f"Access request {request.reference}").is_visible()
-    assert page.get_by_text("(310) 555-0117").first.is_visible()
+    expect(page.get_by_role("heading", name=f"Access request {request.reference}")).to_be_visible()
+    expect(page.get_by_text("(310) 555-0117").first).to_be_visible()
     axe_check(page)
 
     # "Print Portal Access Form": a real PDF with every value.
@@ -191,14 +192,16 @@ def test_sign_me_up_to_approval_and_routing(page, browser, live_server, axe_chec
     page.get_by_role("link", name="Log in with Portico ID").click()
     person.sign_in(page, axe_check)
     assert page.url.endswith("/claims/"), page.url
-    assert page.get_by_role("heading", name="Claims Home", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Claims Home", level=1)).to_be_visible()
     axe_check(page)
 
     # A Physician Info Portal request for the same user.
     page.goto("/")
     page.get_by_role("link", name="Sign Me Up").click()
     page.get_by_role("dialog").get_by_role("link", name="Physician Info Portal").click()
-    assert page.get_by_role("heading", name="Physician Information Portal access form").is_visible()
+    expect(
+        page.get_by_role("heading", name="Physician Information Portal access form")
+    ).to_be_visible()
     axe_check(page)
     page.fill("#id_physician_name", "Dr. Robin Hartwell")
     page.fill("#id_address", "400 Harbor Road")
@@ -216,11 +219,11 @@ def test_sign_me_up_to_approval_and_routing(page, browser, live_server, axe_chec
     page.get_by_role("button", name="Submit").click()
     page.wait_for_load_state()
     pip = AccessRequest.objects.get(requester=person.user, application="patientinfo")
-    assert page.get_by_role("heading", name=f"Access request {pip.reference}").is_visible()
+    expect(page.get_by_role("heading", name=f"Access request {pip.reference}")).to_be_visible()
     axe_check(page)
     sign_in_browser(page, person, axe_check)
     page.goto("/")
-    assert page.get_by_text(pip.reference).is_visible()  # status on the landing page
+    expect(page.get_by_text(pip.reference)).to_be_visible()  # status on the landing page
     axe_check(page)
     approve_as_staff(browser, live_server.url, staff, pip.reference, axe_check)
 
@@ -229,9 +232,9 @@ def test_sign_me_up_to_approval_and_routing(page, browser, live_server, axe_chec
     page.get_by_role("link", name="Log in with Portico ID").click()
     person.sign_in(page, axe_check)
     assert page.url.endswith("/connect/home/"), page.url
-    assert page.get_by_role("heading", name="Choose an application").is_visible()
-    assert page.get_by_role("link", name="Open Claims Online Portal").is_visible()
-    assert page.get_by_role("link", name="Open Physician Info Portal").is_visible()
+    expect(page.get_by_role("heading", name="Choose an application")).to_be_visible()
+    expect(page.get_by_role("link", name="Open Claims Online Portal")).to_be_visible()
+    expect(page.get_by_role("link", name="Open Physician Info Portal")).to_be_visible()
     axe_check(page)
     page.get_by_role("link", name="Open Physician Info Portal").click()
     assert page.url.endswith("/pip/"), page.url
@@ -259,10 +262,12 @@ def test_sign_me_up_for_support_to_the_customer_log_in(page, browser, live_serve
 
     page.goto("/support/customer/login/")
     person.sign_in(page, axe_check)
-    assert page.get_by_role("heading", name="Support access needed").is_visible()
+    expect(page.get_by_role("heading", name="Support access needed")).to_be_visible()
     axe_check(page)
     page.get_by_role("link", name="Support access form").click()
-    assert page.get_by_role("heading", name="Support access form (direct customers)").is_visible()
+    expect(
+        page.get_by_role("heading", name="Support access form (direct customers)")
+    ).to_be_visible()
     axe_check(page)
     page.fill("#id_company_name", "Empire Test Billing")
     page.fill("#id_pfi", "123456")
@@ -271,14 +276,14 @@ def test_sign_me_up_for_support_to_the_customer_log_in(page, browser, live_serve
     page.fill("#id_phone", "(212) 555-0188")
     page.get_by_role("button", name="Submit").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Confirm that you work for this company").first.is_visible()
+    expect(page.get_by_text("Confirm that you work for this company").first).to_be_visible()
     axe_check(page)
     check(page, "id_attest")
     page.get_by_role("button", name="Submit").click()
     page.wait_for_load_state()
     request = AccessRequest.objects.get(requester=person.user, application="support")
-    assert page.get_by_role("heading", name=f"Access request {request.reference}").is_visible()
-    assert page.get_by_text("000123456").first.is_visible()  # the padded PFI
+    expect(page.get_by_role("heading", name=f"Access request {request.reference}")).to_be_visible()
+    expect(page.get_by_text("000123456").first).to_be_visible()  # the padded PFI
     axe_check(page)
     sign_in_browser(page, person, axe_check)
     approve_as_staff(browser, live_server.url, staff, request.reference, axe_check)

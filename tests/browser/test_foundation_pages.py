@@ -1,15 +1,16 @@
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_landing_page_is_accessible_and_offers_every_entry(page, axe_check):
     page.goto("/")
-    assert page.get_by_role("heading", name="Welcome to Portico").is_visible()
+    expect(page.get_by_role("heading", name="Welcome to Portico")).to_be_visible()
     for card in ["Claims Online Portal", "Physician Info Portal", "Referrals Portal"]:
-        assert page.get_by_role("heading", name=card).first.is_visible()
-    assert page.get_by_role("link", name="Sign Me Up").is_visible()
-    assert page.get_by_role("link", name="Log in with Portico ID").is_visible()
+        expect(page.get_by_role("heading", name=card).first).to_be_visible()
+    expect(page.get_by_role("link", name="Sign Me Up")).to_be_visible()
+    expect(page.get_by_role("link", name="Log in with Portico ID")).to_be_visible()
     axe_check(page)
     # The skip link is the first thing the keyboard reaches and moves focus to the content.
     page.keyboard.press("Tab")
@@ -20,10 +21,10 @@ def test_landing_page_is_accessible_and_offers_every_entry(page, axe_check):
 def test_error_and_outbox_pages_are_accessible(page, axe_check):
     response = page.goto("/no-such-page/")
     assert response.status == 404
-    assert page.get_by_role("heading", level=1).is_visible()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
     axe_check(page)
     page.goto("/dev/outbox/")
-    assert page.get_by_role("heading", level=1).is_visible()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
     axe_check(page)
 
 
@@ -52,9 +53,9 @@ def test_403_500_and_503_pages_are_accessible(page, axe_check, live_server, worl
     for path in ("/connect/staff/requests/", "/support/customer/login/"):
         response = page.goto(path)
         assert response.status == 403, path
-        assert page.get_by_role("heading", level=1).is_visible()
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
         axe_check(page)
-    assert page.get_by_role("link", name="Support access form").is_visible()
+    expect(page.get_by_role("link", name="Support access form")).to_be_visible()
 
     request = RequestFactory().get("/")
     for status, html in (
@@ -65,7 +66,7 @@ def test_403_500_and_503_pages_are_accessible(page, axe_check, live_server, worl
         url = f"{live_server.url}/__error_{status}__/"
         page.route(url, _fulfil(status, html.decode()))
         assert page.goto(url).status == status
-        assert page.get_by_role("heading", level=1).is_visible()
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
         axe_check(page)
 
 
@@ -91,10 +92,10 @@ def test_compliance_audit_trail_is_accessible_and_filters(page, axe_check, live_
         [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
     )
     page.goto("/backoffice/audit/")
-    assert page.get_by_role("heading", level=1, name="Audit trail").is_visible()
+    expect(page.get_by_role("heading", level=1, name="Audit trail")).to_be_visible()
     axe_check(page)
     page.get_by_label("Patient or member").fill("AB12345")
     page.get_by_role("button", name="Search").click()
-    assert page.get_by_role("cell", name="AB12345").first.is_visible()
-    assert page.get_by_role("link", name="Export these events (CSV)").is_visible()
+    expect(page.get_by_role("cell", name="AB12345").first).to_be_visible()
+    expect(page.get_by_role("link", name="Export these events (CSV)")).to_be_visible()
     axe_check(page)

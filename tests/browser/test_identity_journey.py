@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from playwright.sync_api import expect
 
 from portico.core.models import OutboxMessage
 from portico.identity import services
@@ -104,7 +105,7 @@ def test_full_journey_passkey_then_authenticator_then_password_change(page, axe_
     axe_check(page)
     page.get_by_label("Verification code").fill(outbox_code("sms", "+12025550143"))
     page.get_by_role("button", name="Verify", exact=True).click()
-    assert page.get_by_role("heading", name="Phone number verified").is_visible()
+    expect(page.get_by_role("heading", name="Phone number verified")).to_be_visible()
     axe_check(page)
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url("**/id/mfa/setup/")
@@ -219,7 +220,7 @@ def test_skip_phone_then_use_phone_factor_later_blocked_until_verified(page, axe
     page.get_by_role("button", name="Skip").click()
     page.wait_for_url("**/id/mfa/setup/")
     axe_check(page)
-    assert page.get_by_role("link", name="Verify my phone first").is_visible()
+    expect(page.get_by_role("link", name="Verify my phone first")).to_be_visible()
     assert not User.objects.get(username="sokafor01").phone_verified
     # Without a factor, application pages are out of reach.
     page.goto("/id/profile/")

@@ -128,10 +128,11 @@ def test_direct_customer_journey(page, browser, live_server, axe_check, direct_c
 
     # Show Details reveals the User ID next to the customer's name.
     details = page.locator("#customer-details")
-    assert not details.is_visible()
+    expect(details).not_to_be_visible()
     page.get_by_role("button", name="Show Details").click()
-    assert details.is_visible() and "ZCS00001" in details.inner_text()
-    assert "000123456" in details.inner_text()
+    expect(details).to_be_visible()
+    expect(details).to_contain_text("ZCS00001")
+    expect(details).to_contain_text("000123456")
 
     # Create Case → Claim.
     assert page.get_by_label("ECT Number").is_disabled()
@@ -268,6 +269,6 @@ def test_login_error_and_details_work_without_javascript(browser, live_server, d
         # Without JavaScript the details are simply shown and the toggle is not offered.
         expect(page.locator("#customer-details")).to_be_visible()
         assert "ZCS00001" in page.locator("#customer-details").inner_text()
-        assert not page.get_by_role("button", name="Show Details").is_visible()
+        expect(page.get_by_role("button", name="Show Details")).not_to_be_visible()
     finally:
         context.close()
