@@ -36,7 +36,7 @@ def mfa_login(client: Client, user: Any) -> Client:
     The session carries allauth's record of the methods used, which is what Portico's
     MFA gate reads; tests of the sign-in flow itself drive the real forms instead.
     """
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user)
     session = client.session
     now = time.time()
     session["account_authentication_methods"] = [

@@ -206,7 +206,7 @@ class TokenRun:
         from django.test import Client
 
         browser = Client()
-        browser.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        browser.force_login(user)
         session = browser.session
         now = time.time()
         session["account_authentication_methods"] = [

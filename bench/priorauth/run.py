@@ -86,7 +86,7 @@ def _client(user: Any) -> Any:
     from django.test import Client
 
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user)
     session = client.session
     now = time.time()
     session["account_authentication_methods"] = [

@@ -47,12 +47,16 @@ class Person:
         axe_check(page)
         page.fill("input[name=login]", self.user.username)
         page.fill("input[name=password]", PASSWORD)
-        page.locator("input[name=password]").press("Enter")
+        # Enter submits the form a moment after the key event: wait for that navigation, or
+        # the check below would still see the sign-in page.
+        with page.expect_navigation():
+            page.locator("input[name=password]").press("Enter")
         page.wait_for_load_state()
         if page.locator("input[name=code]").count():
             axe_check(page)
             page.fill("input[name=code]", self.code())
-            page.locator("input[name=code]").press("Enter")
+            with page.expect_navigation():
+                page.locator("input[name=code]").press("Enter")
             page.wait_for_load_state()
 
 

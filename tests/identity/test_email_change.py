@@ -129,7 +129,7 @@ def test_unverified_stored_address_cannot_become_primary(client, user):
 
 
 def test_email_page_needs_an_mfa_verified_session(client, user):
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")  # no MFA
+    client.force_login(user)  # no MFA
     for response in (client.get("/id/email/"), start_change_without_profile(client)):
         assert response.status_code == 302
         assert response["Location"].startswith("/id/mfa/")

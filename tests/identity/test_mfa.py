@@ -168,7 +168,7 @@ def test_legacy_email_mfa_account_must_enrol_another_method(client):
 
 
 def test_signed_in_session_without_mfa_is_sent_to_verify(client, phone_user):
-    client.force_login(phone_user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(phone_user)
     response = client.get("/id/profile/")
     assert response["Location"].startswith("/id/mfa/verify/")
     page = client.get(response["Location"]).content.decode()

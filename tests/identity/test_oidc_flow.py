@@ -74,7 +74,7 @@ def test_root_urlconf_mounts_portico_oidc_views(settings: Any) -> None:
 def browser_for(user: Any, *, methods: list[dict[str, Any]]) -> requests.Session:
     """A requests session carrying a Portico session cookie for ``user``."""
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user)
     session = client.session
     session["account_authentication_methods"] = methods
     session["account_authentication_methods_user"] = user_id_to_str(user)

@@ -171,3 +171,35 @@ def test_forgot_username_is_rate_limited_per_address(client, clerk, settings):
         assert OutboxMessage.objects.filter(to="front.desk@example.org").count() == 2
     finally:
         cache.clear()
+
+
+@pytest.mark.parametrize(
+    ("identifier", "password", "signed_in"),
+    [
+        ("FrontDesk01", PASSWORD, True),
+        ("frontdesk01", PASSWORD, True),
+        ("FRONT.DESK@example.org", PASSWORD, True),
+        ("front.desk@example.org", "Wrong-Password-1", False),
+        ("nobody-here", PASSWORD, False),
+        ("nobody@example.org", PASSWORD, False),
+    ],
+)
+def test_every_sign_in_hashes_the_password_exactly_once(
+    client, clerk, monkeypatch, identifier, password, signed_in
+):
+    """One password hash per attempt, whatever the identifier: a second backend (Django's
+    ModelBackend) used to hash once more for email addresses, other cases and unknown names."""
+    from portico.identity.models import User
+
+    hashes: list[str] = []
+    for name in ("check_password", "set_password"):
+        original = getattr(User, name)
+
+        def counted(self, raw, _original=original, _name=name):
+            hashes.append(_name)
+            return _original(self, raw)
+
+        monkeypatch.setattr(User, name, counted)
+    response = login(client, identifier, password)
+    assert (response.status_code == 302) is signed_in
+    assert len(hashes) == 1, hashes

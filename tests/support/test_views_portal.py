@@ -353,7 +353,7 @@ def test_contact_page_opens_before_mfa_but_cases_do_not(sw):
     """A user who signed in with a password but cannot finish MFA (lost phone) can still
     read how to reach Customer Support; every case page stays behind the MFA gate."""
     client = Client()
-    client.force_login(sw.user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(sw.user)
     response = client.get("/support/contact/")
     assert response.status_code == 200
     assert "Contacting Customer Support" in response.content.decode()

@@ -25,7 +25,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 from django.urls import reverse
 
-from portico.identity import crypto, emails, selectors, services
+from portico.identity import backends, crypto, emails, selectors, services
 from portico.identity.middleware import SIGNED_IN_AT_KEY
 from portico.identity.models import User
 from portico.identity.validators import validate_username
@@ -141,7 +141,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
         super().pre_authenticate(request, **credentials)  # allauth's per-IP/per-key limits
-        user = selectors.user_for_login(login=self._login_identifier(credentials))
+        user = backends.user_for_login(request, self._login_identifier(credentials))
         throttle = selectors.throttle_for(user=user) if user is not None else None
         # A success resets the failure count; when there is none to reset, skip the write.
         request.portico_throttle_clean = (  # type: ignore[attr-defined]
@@ -160,7 +160,7 @@ class AccountAdapter(DefaultAccountAdapter):
             raise self.validation_error(f"{method.value}_password_mismatch")
 
     def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
-        user = selectors.user_for_login(login=self._login_identifier(credentials))
+        user = backends.user_for_login(request, self._login_identifier(credentials))
         if user is not None:
             services.login_failure_record(user=user)
 

@@ -184,10 +184,8 @@ PASSWORD_HASHERS = [
     # Last: only OIDC client secrets (high-entropy random values) use it; see identity.oidc.
     "portico.identity.oidc.ClientSecretHasher",
 ]
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# One backend: allauth's with Portico's look-up (identity/backends.py says why not two).
+AUTHENTICATION_BACKENDS = ["portico.identity.backends.PorticoAuthenticationBackend"]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "connect:home"
 LOGOUT_REDIRECT_URL = "/"
