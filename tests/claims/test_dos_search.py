@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from portico.claims import selectors
 from portico.claims.models import Claim
@@ -67,12 +69,38 @@ def test_drafts_without_service_dates_never_match_a_window(cw, periods):
     assert "UNDATED" not in found(cw, dos_from=D(2000, 1, 1), dos_to=D(2099, 1, 1))
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL range index")
-def test_a_narrow_window_can_use_the_period_index_on_postgresql(cw, periods):
-    window = selectors.ClaimSearch(dos_from=D(2025, 1, 22), dos_to=D(2025, 1, 23))
-    qs = selectors._service_period_overlaps(Claim.objects.all(), window.dos_from, window.dos_to)
+def test_a_date_of_service_search_lists_the_newest_service_first_unless_told(cw, periods):
+    def order(**search: Any) -> list[str]:
+        page = selectors.claims_search(
+            user=cw.world.users["billing_clerk"], search=selectors.ClaimSearch(**search)
+        )
+        return [c.patient_account_number for c in page.items]
+
+    window = {"dos_from": D(2024, 12, 1), "dos_to": D(2025, 3, 1)}
+    assert order(**window) == ["FEB_10", "JAN_20_25", "JAN_05", "DEC_TO_JAN"]
+    assert order(**window, sort="dos") == ["DEC_TO_JAN", "JAN_05", "JAN_20_25", "FEB_10"]
+    # Without a window (or with a chosen order), the newest submitted claim comes first.
+    Claim.objects.filter(patient_account_number="DEC_TO_JAN").update(
+        submitted_at=timezone.now() + dt.timedelta(minutes=5)
+    )
+    assert order()[0] == "DEC_TO_JAN"
+    assert order(**window, sort="-submitted")[0] == "DEC_TO_JAN"
+
+
+def test_the_search_page_offers_the_automatic_order_first(cw, persona_client):
+    html = persona_client("billing_clerk").get("/claims/search/").content.decode()
+    assert "Newest first (by date of service when you search by it)" in html
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
+def test_a_window_search_walks_the_tin_and_service_date_index(cw, periods):
     with connection.cursor() as cursor:
-        # Four rows would be read sequentially; forbid that to see whether the index applies.
+        # Four rows would be read sequentially; forbid that to see which index serves it.
         cursor.execute("SET LOCAL enable_seqscan = off")
-        plan = qs.explain()
-    assert "claim_dos_period" in plan, plan
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        with CaptureQueriesContext(connection) as queries:
+            found(cw, dos_from=D(2025, 1, 1), dos_to=D(2025, 1, 31))
+        search_sql = next(q["sql"] for q in queries if "ORDER BY" in q["sql"])
+        cursor.execute(f"EXPLAIN {search_sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "claim_tin_dos" in plan, plan

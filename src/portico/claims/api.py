@@ -179,7 +179,9 @@ class SearchIn(Schema):
     billed_min: Any = None
     billed_max: Any = None
     tin: str = ""
-    sort: str = selectors.DEFAULT_SORT
+    # Empty: newest submitted first, or newest date of service first when dos_from/dos_to
+    # are given. Otherwise one of -submitted, submitted, -dos, dos, -charge, charge, number.
+    sort: str = ""
     cursor: str = ""
     limit: int = 25
 

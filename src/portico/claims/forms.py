@@ -340,6 +340,7 @@ class ClaimSearchForm(forms.Form):
         label="Sort by",
         required=False,
         choices=[
+            ("", "Newest first (by date of service when you search by it)"),
             ("-submitted", "Newest submitted first"),
             ("submitted", "Oldest submitted first"),
             ("-dos", "Newest date of service first"),

@@ -306,6 +306,8 @@ class Claim(TimeStampedModel):
             ),
             models.Index(fields=["status", "-submitted_at"], name="claim_status_sub"),
             models.Index(fields=["service_date_from", "service_date_to"], name="claim_dos"),
+            # Date-of-service search, newest service first (selectors.DOS_SEARCH_SORT).
+            models.Index(fields=["billing_tin", "-service_date_from", "-id"], name="claim_tin_dos"),
             models.Index(fields=["billing_tin", "total_charge"], name="claim_tin_charge"),
             models.Index(fields=["member", "-service_date_from"], name="claim_member_dos"),
             # Equality search + newest-first order in one index (0002).

@@ -126,7 +126,7 @@ def claim_list(request: HttpRequest) -> HttpResponseBase:
             billed_min=d["billed_min"],
             billed_max=d["billed_max"],
             tin=d["tin"],
-            sort=d["sort"] or selectors.DEFAULT_SORT,
+            sort=d["sort"],
         )
     if not form.is_bound or form.is_valid():
         page = selectors.claims_search(
@@ -157,7 +157,7 @@ def claim_list(request: HttpRequest) -> HttpResponseBase:
             page=page,
             next_url=link(page.next_cursor) if page else "",
             prev_url=link(page.prev_cursor) if page else "",
-            sort=search.sort,
+            sort=page.sort if page else selectors.effective_sort(search),
         ),
     )
 
