@@ -23,6 +23,7 @@ import argparse
 import os
 import random
 import resource
+import secrets
 import statistics
 import sys
 import tempfile
@@ -60,10 +61,18 @@ def _world(n_members: int = 2000):
 
     from tests.factories.identity import UserFactory
 
+    from portico.identity.models import User
     from portico.members.models import Coverage, HealthPlan, Member
     from portico.organizations.models import Application, Membership, Organization, OrganizationTIN
     from portico.organizations.services import grant_set
 
+    org = Organization.objects.filter(name="Bench Practice").first()
+    if org is not None:  # a database a previous run built (DATABASE_URL): reuse it
+        return (
+            org,
+            User.objects.get(username="bench-clerk"),
+            HealthPlan.objects.get(payer_id="BENCH1"),
+        )
     org = Organization.objects.create(name="Bench Practice")
     OrganizationTIN.objects.create(organization=org, tin="123456789")
     user = UserFactory(username="bench-clerk")
@@ -150,7 +159,11 @@ def ingest(path: Path, org, user) -> dict[str, float]:
     from portico.claims.services.intake import ingest as run_ingest
 
     item = ClaimSubmissionFile.objects.create(
-        organization=org, uploaded_by=user, file_key="x", filename=path.name, sha256="b" * 64
+        organization=org,
+        uploaded_by=user,
+        file_key="x",
+        filename=path.name,
+        sha256=secrets.token_hex(32),
     )
     ctx = _Context(item=item, submit_tins=claims_access(user=user).submit[org.pk])
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -160,6 +173,8 @@ def ingest(path: Path, org, user) -> dict[str, float]:
     elapsed = time.perf_counter() - start
     peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) * 1024
     assert validation.accepted, "bench file should be valid"
+    assert result.accepted + result.rejected == result.claims > 0, "claims were not stored"
+    assert not result.duplicates, "a previous run's claims: not an ingestion"
     return {
         "claims": result.claims,
         "accepted": result.accepted,

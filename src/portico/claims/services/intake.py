@@ -13,9 +13,7 @@ with the claim number it got the first time.
 from __future__ import annotations
 
 import logging
-import queue
-import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -521,68 +519,12 @@ def _remember_ack(c: X12Claim, number: str, ctx: _Context, result: IntakeResult)
     result.acks.append(_Ack(npi, provider, ack, _set_key(c)))
 
 
-_READ_AHEAD_DONE = object()
-
-
-def _read_ahead(
-    claims: Iterable[X12Claim], *, chunk: int = 100, depth: int = 8
-) -> Iterator[X12Claim]:
-    """``claims``, read by a helper thread up to ``depth`` chunks ahead of the caller.
-
-    Reading an 837 is pure Python and holds the GIL, but storing a batch mostly waits for the
-    database, which releases it: reading the next claims meanwhile overlaps the two (on
-    PostgreSQL the database works on another core). The queue is bounded, so memory stays
-    flat; an error while reading is raised here, in the caller's thread. The reader never
-    touches the database, so the helper thread needs no connection of its own.
-    """
-    ahead: queue.Queue[object] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                ahead.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False  # the caller has gone (it raised): stop reading
-
-    def read() -> None:
-        batch: list[X12Claim] = []
-        try:
-            for claim in claims:
-                batch.append(claim)
-                if len(batch) >= chunk:
-                    if not put(batch):
-                        return
-                    batch = []
-            if put(batch):
-                put(_READ_AHEAD_DONE)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, raised there
-            if put(batch):  # the claims read before the error, as a plain loop would see them
-                put(exc)
-
-    thread = threading.Thread(target=read, name="x12-read-ahead", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = ahead.get()
-            if item is _READ_AHEAD_DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield from item  # type: ignore[misc]
-    finally:
-        stop.set()
-        thread.join()
-
-
 def ingest(stream: IO[bytes], *, ctx: _Context) -> tuple[ValidationResult, IntakeResult]:
     """Read, check and store every claim; the caller's transaction makes it all-or-nothing."""
     reader = Claim837Reader(stream)
     result = IntakeResult()
     pending: list[X12Claim] = []
-    for claim in _read_ahead(reader):
+    for claim in reader:
         pending.append(claim)
         if len(pending) >= BATCH:
             _flush(pending, ctx, result)
