@@ -305,6 +305,12 @@ class Claim(TimeStampedModel):
                 Lower("patient_last_name"), Lower("patient_first_name"), name="claim_patient_ci"
             ),
             models.Index(fields=["status", "-submitted_at"], name="claim_status_sub"),
+            # Status search within a practice's TINs, newest first: without it the planner
+            # walks claim_tin_sub past every newer claim in another status.
+            models.Index(
+                fields=["billing_tin", "status", "-submitted_at", "-id"],
+                name="claim_tin_status_sub",
+            ),
             models.Index(fields=["service_date_from", "service_date_to"], name="claim_dos"),
             # Date-of-service search, newest service first (selectors.DOS_SEARCH_SORT).
             models.Index(fields=["billing_tin", "-service_date_from", "-id"], name="claim_tin_dos"),
