@@ -1,5 +1,6 @@
-"""Date-of-service search: a claim matches when its service period overlaps the window, with
-either end of the window open; on PostgreSQL the search can use the GiST period index."""
+"""Claim search by date of service and by status: a claim matches a date window when its
+service period overlaps the window (either end may be open); a window without a chosen order
+lists the newest service dates first; on PostgreSQL each search walks an index in its order."""
 
 from __future__ import annotations
 
@@ -93,14 +94,23 @@ def test_the_search_page_offers_the_automatic_order_first(cw, persona_client):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
-def test_a_window_search_walks_the_tin_and_service_date_index(cw, periods):
+@pytest.mark.parametrize(
+    ("search", "index"),
+    [
+        ({"dos_from": D(2025, 1, 1), "dos_to": D(2025, 1, 31)}, "claim_tin_dos"),
+        ({"status": "received"}, "claim_tin_status_sub"),
+    ],
+)
+def test_searches_walk_an_index_in_their_order_within_the_tins(cw, periods, search, index):
+    """Newest-submitted order with a date window or a status far back would walk the TIN's
+    newest-first index past every newer claim (decision 0011)."""
     with connection.cursor() as cursor:
         # Four rows would be read sequentially; forbid that to see which index serves it.
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_bitmapscan = off")
         with CaptureQueriesContext(connection) as queries:
-            found(cw, dos_from=D(2025, 1, 1), dos_to=D(2025, 1, 31))
+            found(cw, **search)
         search_sql = next(q["sql"] for q in queries if "ORDER BY" in q["sql"])
         cursor.execute(f"EXPLAIN {search_sql}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "claim_tin_dos" in plan, plan
+    assert index in plan, plan
