@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -179,9 +179,11 @@ class SearchIn(Schema):
     billed_min: Any = None
     billed_max: Any = None
     tin: str = ""
-    # Empty: newest submitted first, or newest date of service first when dos_from/dos_to
-    # are given. Otherwise one of -submitted, submitted, -dos, dos, -charge, charge, number.
-    sort: str = ""
+    sort: str = Field(
+        "",
+        description="Empty: newest submitted first, or newest date of service first when "
+        "dos_from or dos_to is given. Otherwise one of: " + ", ".join(selectors.SORTS) + ".",
+    )
     cursor: str = ""
     limit: int = 25
 
