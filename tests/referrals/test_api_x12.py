@@ -171,6 +171,16 @@ def test_278_bad_referred_to_npi_and_visits_are_refused_in_their_loops(api, rw, 
     ]
 
 
+@pytest.mark.parametrize("service_line", ["SV1*HC:99242**VS*0~", "SV1*HC:99242**VS~"])
+def test_278_without_a_visit_count_is_refused_not_taken_as_one_visit(api, rw, world, service_line):
+    text, count = _request(rw)
+    text = text.replace("SV1*HC:99242**VS*3~", service_line)
+    before = Referral.objects.count()
+    response = api.post("/x12/278", data=text.encode(), user=world.users["physician"])
+    assert _refused(response, count) == [Rejection(RejectLoop.SERVICE, "15", "C", index=0)]
+    assert Referral.objects.count() == before
+
+
 def _review(rw, *, dependent: bool = False):
     review = read_278(referral_278(submit(rw), response=False))
     if dependent:

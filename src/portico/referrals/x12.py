@@ -345,7 +345,8 @@ def referral_278_receive(
         else ReferredToKind.SPECIALIST,
         reason=f"Specialty care referral (278 trace {review.trace_number})"[:500],
         diagnoses=[dx.code for dx in review.diagnoses],
-        visits_requested=int(svc.quantity) if svc and svc.quantity else 1,
+        # No count (SV104 absent reads as 0) is refused with AAA 15, never taken as 1 visit.
+        visits_requested=int(svc.quantity) if svc else 0,
         start_date=review.event_date,
         end_date=review.event_date_end or review.event_date,
         urgency=URGENCY_FROM_LEVEL.get(review.level_of_service, Urgency.ROUTINE),
