@@ -157,7 +157,6 @@ def claim_list(request: HttpRequest) -> HttpResponseBase:
             page=page,
             next_url=link(page.next_cursor) if page else "",
             prev_url=link(page.prev_cursor) if page else "",
-            sort=page.sort if page else selectors.effective_sort(search),
         ),
     )
 
