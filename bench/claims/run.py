@@ -3,8 +3,9 @@
 Measures in one run:
 
 1. 837P ingestion through the real intake service (``claims.services.intake.ingest``: stream,
-   front-end edits, member/coverage matching, claim/line/diagnosis rows, 277CA entries) of an
-   N-claim file (default 100,000): claims/s and peak RSS growth (not tracemalloc, which
+   front-end edits, member/coverage matching, claim/line/diagnosis rows, 277CA entries, then
+   the 277CA file written from its spool) of an N-claim file (default 100,000): claims/s and
+   peak RSS growth (not tracemalloc, which
    slows Django several-fold), against pyx12 validating a smaller file of the same shape
    (scaled to claims/s);
 2. claim search p95 latency over M claims (default 1,000,000, made by the demo generator)
@@ -155,7 +156,7 @@ def ingest(path: Path, org, user) -> dict[str, float]:
 
     from portico.claims.models import ClaimSubmissionFile
     from portico.claims.selectors import claims_access
-    from portico.claims.services.intake import _Context
+    from portico.claims.services.intake import _Context, save_277ca
     from portico.claims.services.intake import ingest as run_ingest
 
     item = ClaimSubmissionFile.objects.create(
@@ -170,7 +171,16 @@ def ingest(path: Path, org, user) -> dict[str, float]:
     start = time.perf_counter()
     with transaction.atomic(), path.open("rb") as stream:
         validation, result = run_ingest(stream, ctx=ctx)
+    with result.acks:
+        ack_key = save_277ca(
+            result.acks,
+            item=item,
+            validation=validation,
+            receiver=result.receiver,
+            payer=result.payer,
+        )
     elapsed = time.perf_counter() - start
+    assert ack_key, "no 277CA was written"
     peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) * 1024
     assert validation.accepted, "bench file should be valid"
     assert result.accepted + result.rejected == result.claims > 0, "claims were not stored"

@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 
-from portico.claims import services
+from portico.claims import selectors, services
 from portico.claims.models import (
     Claim,
     ClaimAttachment,
@@ -72,6 +72,14 @@ def upload(client: Any, content: bytes, name: str = "claims.837") -> ClaimSubmis
     return ClaimSubmissionFile.objects.order_by("-id").first()
 
 
+def ack_277ca(item: ClaimSubmissionFile) -> str:
+    """The file's 277CA as the download gives it (it is kept in storage, not in the row)."""
+    stream = selectors.claim_file_ack_open(item=item, which="277ca")
+    assert stream is not None, "no 277CA"
+    with stream:
+        return stream.read().decode()
+
+
 def _claims(
     n: int, *, bad: set[int] = frozenset(), freq: str = "1", ref: str = ""
 ) -> list[X12Claim]:
@@ -85,7 +93,7 @@ def test_fixture_837p_is_accepted_with_999_and_277ca_that_pyx12_accepts(cw, pers
     assert item.status in (SubmissionStatus.ACCEPTED, SubmissionStatus.ACCEPTED_WITH_ERRORS)
     assert "IK5*A" in item.ack_999 and "AK9*A*1*1*1" in item.ack_999
     assert pyx12_errors(item.ack_999) == []
-    assert pyx12_errors(item.ack_277ca) == [], item.ack_277ca
+    assert pyx12_errors(ack_277ca(item)) == [], ack_277ca(item)
     # Claim 1 accepted; claim 2 is a replacement of an unknown claim → rejected in the 277CA.
     assert item.accepted_count == 1 and item.rejected_count == 1, item.error_summary
     claim = Claim.objects.get(patient_account_number="26463774")
@@ -93,13 +101,16 @@ def test_fixture_837p_is_accepted_with_999_and_277ca_that_pyx12_accepts(cw, pers
     assert claim.patient_first_name == "TED" and claim.prior_auth_number == "PA13579"
     assert claim.lines.count() == 4 and claim.diagnoses.count() == 2
     assert ClaimAttachment.objects.get(claim=claim).control_number == "DMN0012"
-    assert f"REF*1K*{claim.number}" in item.ack_277ca
+    assert f"REF*1K*{claim.number}" in ack_277ca(item)
     page = client.get(f"/claims/files/{item.pk}/")
     # Claim 2 uses M54.5, retired from ICD-10-CM: rejected one by one in the 277CA.
     assert "M54.5 is not an ICD-10-CM code" in item.error_summary
     assert b"Claim 26463775" in page.content
     download = client.get(f"/claims/files/{item.pk}/277ca/")
-    assert download.status_code == 200 and download.content.startswith(b"ISA")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).decode() == ack_277ca(item)
+    assert download["Content-Disposition"] == f'attachment; filename="file-{item.pk}.277ca.x12"'
+    assert "277CA acknowledgment" in page.content.decode() and "ISA*" in page.content.decode()
 
 
 def test_837i_fixture_is_read(cw, persona_client):
@@ -108,7 +119,7 @@ def test_837i_fixture_is_read(cw, persona_client):
     # The billing TIN is not practice A's: every claim is rejected one by one, file accepted.
     assert item.ack_999 and "IK5*A" in item.ack_999
     assert item.rejected_count >= 1 and item.accepted_count == 0
-    assert "A7:128:85" in item.ack_277ca and pyx12_errors(item.ack_277ca) == []
+    assert "A7:128:85" in ack_277ca(item) and pyx12_errors(ack_277ca(item)) == []
 
 
 def test_good_and_bad_claims_in_one_file(cw, persona_client):
@@ -118,7 +129,7 @@ def test_good_and_bad_claims_in_one_file(cw, persona_client):
     assert (item.accepted_count, item.rejected_count) == (2, 1)
     assert Claim.objects.count() == 2
     assert "not a billable code" in item.error_summary
-    assert pyx12_errors(item.ack_277ca) == []
+    assert pyx12_errors(ack_277ca(item)) == []
 
 
 def test_same_file_twice_creates_no_duplicates(cw, persona_client):
@@ -129,7 +140,7 @@ def test_same_file_twice_creates_no_duplicates(cw, persona_client):
     assert Claim.objects.count() == 2
     assert second.duplicate_of_id == first.pk and second.duplicate_count == 2
     numbers = sorted(Claim.objects.values_list("number", flat=True))
-    assert all(f"REF*1K*{n}" in second.ack_277ca for n in numbers)
+    assert all(f"REF*1K*{n}" in ack_277ca(second) for n in numbers)
 
 
 def test_replacement_adjusts_original_and_void_voids(cw, persona_client):
@@ -184,3 +195,16 @@ def test_service_level_processing_is_idempotent(cw):
     services.claim_file_process(file_id=item.pk)
     services.claim_file_process(file_id=item.pk)
     assert Claim.objects.count() == 1
+
+
+def test_a_long_277ca_is_shown_in_part_and_downloaded_whole(cw, persona_client):
+    client = persona_client("billing_clerk")
+    item = upload(client, build_837(_claims(150), env()).encode())
+    assert item.accepted_count == 150
+    whole = ack_277ca(item)
+    assert len(whole) > selectors.ACK_PREVIEW_CHARS and whole.count("REF*1K*") == 150
+    page = client.get(f"/claims/files/{item.pk}/").content.decode()
+    assert "its beginning is shown here; the download has all of it" in page
+    assert whole[:200] in page and whole[-200:] not in page
+    download = client.get(f"/claims/files/{item.pk}/277ca/")
+    assert b"".join(download.streaming_content).decode() == whole

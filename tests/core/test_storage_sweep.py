@@ -95,32 +95,40 @@ def test_old_orphans_are_deleted_referenced_and_young_files_stay(world):
     age(document.storage_key, OLD)
     claim_file = make_file(organization=world.practice_a)
     age(claim_file.file_key, OLD)
+    age(claim_file.ack_277ca_key, OLD)
     # What a killed or rolled-back write leaves behind.
-    old = [orphan("documents"), orphan("support"), orphan("claims/x12"), orphan("access-forms")]
+    old = [
+        orphan("documents"),
+        orphan("support"),
+        orphan("claims/x12"),
+        orphan("claims/acks"),
+        orphan("access-forms"),
+    ]
     young = orphan("priorauth", hours=2)
     # Outside every registered folder: never looked at.
     stray = put("stray/2025/01/old.pdf")
 
     result = sweep_orphans()
 
-    assert [default_storage.exists(k) for k in old] == [False] * 4
+    assert [default_storage.exists(k) for k in old] == [False] * 5
     assert default_storage.exists(document.storage_key)
     assert default_storage.exists(claim_file.file_key)
+    assert default_storage.exists(claim_file.ack_277ca_key)
     assert default_storage.exists(young)
     assert default_storage.exists(stray)
-    assert (result.examined, result.referenced, result.too_young, result.deleted) == (7, 2, 1, 4)
+    assert (result.examined, result.referenced, result.too_young, result.deleted) == (9, 3, 1, 5)
     assert "documents/" in result.prefixes and "stray/" not in result.prefixes
 
     [event] = sweep_events()
-    assert event.changes["deleted"] == 4 and event.changes["examined"] == 7
-    assert event.changes["referenced"] == 2 and event.changes["too_young"] == 1
+    assert event.changes["deleted"] == 5 and event.changes["examined"] == 9
+    assert event.changes["referenced"] == 3 and event.changes["too_young"] == 1
     assert sorted(event.changes["deleted_keys"]) == sorted(old)
     assert event.changes["keys_truncated"] is False
     assert verify_chain() is None
 
     # A second run finds nothing more to delete and is audited too.
     again = sweep_orphans()
-    assert again.deleted == 0 and again.examined == 3
+    assert again.deleted == 0 and again.examined == 4
     assert len(sweep_events()) == 2
 
 
@@ -310,6 +318,7 @@ ROW_MAKERS: dict[str, Callable[[Any], models.Model]] = {
     "core.AuditCheckpoint.archive_key": _audit_checkpoint,
     "documents.Document.storage_key": _document,
     "claims.ClaimSubmissionFile.file_key": _claim_file,
+    "claims.ClaimSubmissionFile.ack_277ca_key": _claim_file,
     "claims.ClaimAttachment.file_key": _claim_attachment,
     "claims.AppealAttachment.file_key": _appeal_attachment,
     "remittance.Payment.file_key": _payment,
@@ -342,6 +351,7 @@ def test_a_row_in_any_registered_model_protects_its_file_in_any_swept_folder(wor
 
 # Columns holding a stored file's key as text: named here so a rename is noticed.
 KNOWN_KEY_FIELDS = {
+    "claims.ClaimSubmissionFile.ack_277ca_key",
     "core.AuditCheckpoint.archive_key",
     "documents.Document.storage_key",
     "claims.ClaimSubmissionFile.file_key",

@@ -124,7 +124,9 @@ def make_file(
         size=7,
         status=SubmissionStatus.ACCEPTED,
         ack_999="ISA*999~",
-        ack_277ca="ISA*277~",
+        ack_277ca_key=default_storage.save(
+            f"claims/acks/test/{name}.277ca.x12", ContentFile(b"ISA*277~")
+        ),
     )
 
 

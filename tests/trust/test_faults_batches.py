@@ -168,6 +168,13 @@ def _837(claims: int = CLAIMS) -> bytes:
     return text.encode()
 
 
+def _ack_277ca(http: requests.Session, srv: Server, file_id: int) -> str:
+    """The 277CA as the office downloads it."""
+    response = http.get(f"{srv.url}{FILES_URL}{file_id}/277ca/", timeout=30)
+    assert response.status_code == 200, response.status_code
+    return response.text
+
+
 def _upload(http: requests.Session, srv: Server, content: bytes, token: str) -> requests.Response:
     return _post(
         http,
@@ -206,7 +213,9 @@ def test_sigkill_in_the_middle_of_an_837_batch_is_retried_once_never_doubled(bat
 
     # The upload committed (the file and its queued processing); the half-ingested claims did
     # not: nothing of the batch is half there.
-    files = _query(srv.db, "SELECT id, status, ack_999, ack_277ca FROM claims_claimsubmissionfile")
+    files = _query(
+        srv.db, "SELECT id, status, ack_999, ack_277ca_key FROM claims_claimsubmissionfile"
+    )
     assert len(files) == 1
     file_id, status, ack_999, ack_277 = files[0]
     assert (status, ack_999, ack_277) == ("queued", "", "")
@@ -218,11 +227,12 @@ def test_sigkill_in_the_middle_of_an_837_batch_is_retried_once_never_doubled(bat
     srv.start()
     assert "Sent 1 tasks; 0 still waiting" in _portico(srv, "outbox", "relay")
     assert "Sent 0 tasks; 0 still waiting" in _portico(srv, "outbox", "relay")
-    status, accepted, duplicates, ack_999, ack_277 = _query(
+    status, accepted, duplicates, ack_999 = _query(
         srv.db,
-        "SELECT status, accepted_count, duplicate_count, ack_999, ack_277ca "
+        "SELECT status, accepted_count, duplicate_count, ack_999 "
         f"FROM claims_claimsubmissionfile WHERE id={file_id}",
     )[0]
+    ack_277 = _ack_277ca(http, srv, file_id)
     assert (status, accepted, duplicates) == ("accepted", CLAIMS, 0)
     assert _claims_per_account(srv) == {f"FLT{i:04d}": 1 for i in range(CLAIMS)}
     assert _count(srv.db, "claims_claimline") == CLAIMS
@@ -239,11 +249,12 @@ def test_sigkill_in_the_middle_of_an_837_batch_is_retried_once_never_doubled(bat
     assert response.status_code == 302, response.text[:2000]
     again = _query(
         srv.db,
-        "SELECT status, duplicate_of_id, duplicate_count, accepted_count, ack_277ca "
+        "SELECT status, duplicate_of_id, duplicate_count, accepted_count, id "
         f"FROM claims_claimsubmissionfile WHERE id != {file_id}",
     )
     assert len(again) == 1
-    status, duplicate_of, duplicates, accepted, ack_277_again = again[0]
+    status, duplicate_of, duplicates, accepted, again_id = again[0]
+    ack_277_again = _ack_277ca(http, srv, again_id)
     assert (status, duplicate_of, duplicates, accepted) == ("accepted", file_id, CLAIMS, 0)
     assert _claims_per_account(srv) == {f"FLT{i:04d}": 1 for i in range(CLAIMS)}
     for (number,) in _query(srv.db, "SELECT number FROM claims_claim"):
@@ -384,7 +395,7 @@ def test_a_file_left_processing_by_a_dead_worker_is_processed_again_once(world):
     The redelivered task processes the file (the dead attempt's claims rolled back), once."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from portico.claims import services, tasks
+    from portico.claims import selectors, services, tasks
     from portico.claims.models import Claim, ClaimSubmissionFile, SubmissionStatus
     from tests.codes.factories import Icd10CodeFactory
     from tests.factories.claims import plan_member
@@ -400,5 +411,9 @@ def test_a_file_left_processing_by_a_dead_worker_is_processed_again_once(world):
     assert tasks.process_claim_file(item.pk) == SubmissionStatus.ACCEPTED  # delivered again
     item.refresh_from_db()
     assert (item.accepted_count, item.duplicate_count) == (CLAIMS, 0)
-    assert item.ack_999.startswith("ISA") and item.ack_277ca.startswith("ISA")
+    assert item.ack_999.startswith("ISA")
+    ack_277 = selectors.claim_file_ack_open(item=item, which="277ca")
+    assert ack_277 is not None
+    with ack_277:
+        assert ack_277.read(3) == b"ISA"
     assert Claim.objects.filter(submission_file=item).count() == CLAIMS

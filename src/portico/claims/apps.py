@@ -35,11 +35,13 @@ class ClaimsConfig(AppConfig):
                 "portico.appeal.attachment_downloaded": "downloaded an appeal attachment",
             }
         )
-        # Orphan sweep (core/storage_sweep.py): 837 files, claim and appeal attachments.
+        # Orphan sweep (core/storage_sweep.py): 837 files and their 277CAs, claim and appeal
+        # attachments.
         storage_sweep.register_stored_files(
-            prefixes=["claims/x12", "claims-attachments", "claims-appeals"],
+            prefixes=["claims/x12", "claims/acks", "claims-attachments", "claims-appeals"],
             key_fields=[
                 "claims.ClaimSubmissionFile.file_key",
+                "claims.ClaimSubmissionFile.ack_277ca_key",
                 "claims.ClaimAttachment.file_key",
                 "claims.AppealAttachment.file_key",
             ],

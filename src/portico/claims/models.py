@@ -154,7 +154,8 @@ class ClaimSubmissionFile(TimeStampedModel):
     rejected_count = models.PositiveIntegerField(default=0)
     duplicate_count = models.PositiveIntegerField(default=0)
     ack_999 = models.TextField("999", blank=True)
-    ack_277ca = models.TextField("277CA", blank=True)
+    # The 277CA lists every claim of the file, so it can be large: a file in storage, not a row.
+    ack_277ca_key = models.CharField("277CA file", max_length=255, blank=True)
     error_summary = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import io
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import IO, Any
 
+from django.core.files.storage import default_storage
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -376,6 +378,30 @@ def claim_file_get_for_user(*, user: Any, pk: int) -> ClaimSubmissionFile:
     if item is None:
         raise Http404("No such file.")
     return item
+
+
+ACK_PREVIEW_CHARS = 20_000
+
+
+def claim_file_ack_open(*, item: ClaimSubmissionFile, which: str) -> IO[bytes] | None:
+    """The file's 999 (kept in its row) or 277CA (a file in storage: it lists every claim) as
+    a byte stream, or ``None`` when there is none. The caller closes it."""
+    if which == "999":
+        return io.BytesIO(item.ack_999.encode("utf-8")) if item.ack_999 else None
+    if which == "277ca" and item.ack_277ca_key:
+        return default_storage.open(item.ack_277ca_key, "rb")
+    return None
+
+
+def claim_file_ack_preview(*, item: ClaimSubmissionFile, which: str) -> tuple[str, bool]:
+    """The acknowledgment's first ``ACK_PREVIEW_CHARS`` characters for the page, and whether
+    there is more (the download has it all)."""
+    stream = claim_file_ack_open(item=item, which=which)
+    if stream is None:
+        return "", False
+    with stream:
+        head = stream.read(ACK_PREVIEW_CHARS + 1).decode("utf-8", errors="replace")
+    return head[:ACK_PREVIEW_CHARS], len(head) > ACK_PREVIEW_CHARS
 
 
 # ---------------------------------------------------------------------------

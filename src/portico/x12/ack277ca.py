@@ -12,7 +12,7 @@ input, so the claims pipeline is "read 837 -> 999 -> 277CA" with nothing in betw
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -23,6 +23,7 @@ from portico.x12.models837 import Claim, ClaimKind
 from portico.x12.writer import Envelope, X12Writer, fmt_amount, fmt_date, render
 
 __all__ = [
+    "AcknowledgmentTotals",
     "ClaimAcknowledgment",
     "ClaimStatus",
     "ClaimsAcknowledgment",
@@ -72,13 +73,56 @@ class ClaimAcknowledgment:
 
 
 @dataclass(slots=True)
+class AcknowledgmentTotals:
+    """Counts and charges of accepted and rejected claims (the QTY and AMT segments)."""
+
+    accepted: int = 0
+    rejected: int = 0
+    accepted_amount: Decimal = Decimal(0)
+    rejected_amount: Decimal = Decimal(0)
+
+    def add(self, claim: ClaimAcknowledgment) -> None:
+        if claim.accepted:
+            self.accepted += 1
+            self.accepted_amount += claim.total_charge
+        else:
+            self.rejected += 1
+            self.rejected_amount += claim.total_charge
+
+    def __iadd__(self, other: AcknowledgmentTotals) -> AcknowledgmentTotals:
+        self.accepted += other.accepted
+        self.rejected += other.rejected
+        self.accepted_amount += other.accepted_amount
+        self.rejected_amount += other.rejected_amount
+        return self
+
+    @classmethod
+    def of(cls, claims: Iterable[ClaimAcknowledgment]) -> AcknowledgmentTotals:
+        totals = cls()
+        for claim in claims:
+            totals.add(claim)
+        return totals
+
+
+@dataclass(slots=True)
 class ProviderAcknowledgment:
+    """One billing provider's claims. ``claims`` may be a one-pass iterable (a spool read back
+    in order) when ``totals`` gives its counts and charges up front, which the 2000C loop
+    states before the claims."""
+
     name: str
     npi: str
-    claims: list[ClaimAcknowledgment]
+    claims: Iterable[ClaimAcknowledgment]
     tax_id: str = ""
     entity_type: str = "2"
     first_name: str = ""
+    totals: AcknowledgmentTotals | None = None
+
+    def claim_totals(self) -> AcknowledgmentTotals:
+        if self.totals is None:
+            self.claims = list(self.claims)
+            self.totals = AcknowledgmentTotals.of(self.claims)
+        return self.totals
 
 
 @dataclass(slots=True)
@@ -149,6 +193,7 @@ def acknowledgment_from_claims(
     claims' transaction header.
     """
     providers: dict[str, ProviderAcknowledgment] = {}
+    claim_lists: dict[str, list[ClaimAcknowledgment]] = {}
     receiver_name = receiver_id = batch = ""
     for claim, payer_number in claims:
         txn = claim.transaction
@@ -162,13 +207,13 @@ def acknowledgment_from_claims(
             prov = ProviderAcknowledgment(
                 name=(bp.last_or_org_name if bp else "") or "UNKNOWN",
                 npi=npi,
-                claims=[],
+                claims=claim_lists.setdefault(npi, []),
                 tax_id=bp.tax_id if bp else "",
                 entity_type=(bp.entity_type if bp else "2") or "2",
                 first_name=bp.first_name if bp else "",
             )
             providers[npi] = prov
-        prov.claims.append(_claim_from_837(claim, payer_number, processed))
+        claim_lists.setdefault(npi, []).append(_claim_from_837(claim, payer_number, processed))
     return ClaimsAcknowledgment(
         payer_name=payer_name,
         payer_id=payer_id,
@@ -182,19 +227,13 @@ def acknowledgment_from_claims(
     )
 
 
-def _totals(claims: Sequence[ClaimAcknowledgment]) -> tuple[int, int, Decimal, Decimal]:
-    acc = [c for c in claims if c.accepted]
-    rej = [c for c in claims if not c.accepted]
-    return (
-        len(acc),
-        len(rej),
-        sum((c.total_charge for c in acc), Decimal(0)),
-        sum((c.total_charge for c in rej), Decimal(0)),
-    )
-
-
 def write_277ca(ack: ClaimsAcknowledgment, out: TextIO, envelope: Envelope) -> None:
-    if not ack.providers or not any(p.claims for p in ack.providers):
+    """Write the 277CA to ``out`` as it goes: with each provider's ``totals`` given, its
+    claims are read once, in order, so a spooled batch of any size is never all in memory."""
+    batch = AcknowledgmentTotals()
+    for prov in ack.providers:
+        batch += prov.claim_totals()
+    if not batch.accepted + batch.rejected:
         raise X12WriteError("a 277CA acknowledges at least one claim")
     w = X12Writer(out, envelope)
     w.begin_interchange()
@@ -212,8 +251,8 @@ def write_277ca(ack: ClaimsAcknowledgment, out: TextIO, envelope: Envelope) -> N
     w.segment("HL", "2", "1", "21", "1")
     w.segment("NM1", "41", "2", ack.receiver_name, None, None, None, None, "46", ack.receiver_id)
     w.segment("TRN", "2", ack.batch_reference)
-    all_claims = [c for p in ack.providers for c in p.claims]
-    n_acc, n_rej, amt_acc, amt_rej = _totals(all_claims)
+    n_acc, n_rej = batch.accepted, batch.rejected
+    amt_acc, amt_rej = batch.accepted_amount, batch.rejected_amount
     batch_status = RECEIVED
     w.segment(
         "STC",
@@ -232,7 +271,8 @@ def write_277ca(ack: ClaimsAcknowledgment, out: TextIO, envelope: Envelope) -> N
         w.segment("AMT", "YY", fmt_amount(amt_rej))
     hl = 2
     for prov in ack.providers:
-        if not prov.claims:
+        totals = prov.claim_totals()
+        if not totals.accepted + totals.rejected:
             continue
         hl += 1
         prov_hl = hl
@@ -243,7 +283,8 @@ def write_277ca(ack: ClaimsAcknowledgment, out: TextIO, envelope: Envelope) -> N
             None, None, None, "XX", prov.npi,
         )  # fmt: skip
         w.segment("TRN", "1", "0")
-        p_acc, p_rej, p_amt_acc, p_amt_rej = _totals(prov.claims)
+        p_acc, p_rej = totals.accepted, totals.rejected
+        p_amt_acc, p_amt_rej = totals.accepted_amount, totals.rejected_amount
         w.segment(
             "STC",
             ["A1", "19", "85"],

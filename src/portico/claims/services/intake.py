@@ -1,8 +1,9 @@
 """X12 837P/837I intake: upload, background processing, 999 and 277CA.
 
 One streaming pass (``Claim837Reader``): claims are checked and written in batches of
-``BATCH`` rows inside one database transaction, so memory holds one batch plus the 277CA's
-small per-claim entries. After the pass, the claims of transaction sets that the 999 rejects
+``BATCH`` rows inside one database transaction; the 277CA's per-claim entries go to a disk spool
+(``ackspool``) and the 277CA is written from it to a file in storage, so memory holds one batch
+however large the file. After the pass, the claims of transaction sets that the 999 rejects
 are deleted again before commit — an envelope-level error never leaves a partial batch.
 
 The same file twice creates no claims twice: each claim's idempotency key is the file's
@@ -12,13 +13,15 @@ with the claim number it got the first time.
 
 from __future__ import annotations
 
+import io
 import logging
-from collections.abc import Iterable
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any
 
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -38,6 +41,7 @@ from portico.claims.models import (
     SubmissionStatus,
 )
 from portico.claims.selectors import claims_access
+from portico.claims.services.ackspool import AcknowledgmentSpool
 from portico.claims.services.attachments import claim_for_control_number
 from portico.claims.services.bulkinsert import insert_rows
 from portico.claims.services.common import CLAIM_PREFIX, numbers_allocate
@@ -47,11 +51,10 @@ from portico.claims.transitions import REPLACEABLE_CLAIM_STATUSES
 from portico.core.audit import audit_record
 from portico.members.models import Coverage, HealthPlan, Member
 from portico.x12.ack277ca import (
-    ClaimAcknowledgment,
     ClaimsAcknowledgment,
     ProviderAcknowledgment,
-    build_277ca,
     claim_acknowledgment,
+    write_277ca,
 )
 from portico.x12.ack999 import build_999
 from portico.x12.errors import X12Error
@@ -79,20 +82,12 @@ _DX_QUALIFIER = {
 # Processing
 # ---------------------------------------------------------------------------
 @dataclass
-class _Ack:
-    provider_key: str
-    provider: ProviderAcknowledgment
-    claim: ClaimAcknowledgment
-    set_key: tuple[str, str, str]
-
-
-@dataclass
 class IntakeResult:
     claims: int = 0
     accepted: int = 0
     rejected: int = 0
     duplicates: int = 0
-    acks: list[_Ack] = field(default_factory=list)
+    acks: AcknowledgmentSpool = field(default_factory=AcknowledgmentSpool)  # close() when done
     rejections: list[str] = field(default_factory=list)
     follow_ups: list[tuple[int, int, tuple[str, str, str]]] = field(default_factory=list)
     receiver: tuple[str, str, str] = ("", "", "")  # name, id, batch reference
@@ -506,58 +501,72 @@ def _remember_ack(c: X12Claim, number: str, ctx: _Context, result: IntakeResult)
     if not result.kind:
         result.kind = str(c.kind.value if hasattr(c.kind, "value") else c.kind)
     bp = c.billing_provider
-    npi = bp.npi if bp and bp.npi else "UNKNOWN"
-    provider = ProviderAcknowledgment(
-        name=(bp.last_or_org_name if bp else "") or "UNKNOWN",
-        npi=npi,
-        claims=[],
-        tax_id=bp.tax_id if bp else "",
-        entity_type=(bp.entity_type if bp else "2") or "2",
-        first_name=bp.first_name if bp else "",
-    )
     ack = claim_acknowledgment(c, number if not c.issues else "", ctx.today)
-    result.acks.append(_Ack(npi, provider, ack, _set_key(c)))
+    result.acks.add(
+        bp.npi if bp and bp.npi else "UNKNOWN",
+        ack,
+        _set_key(c),
+        lambda: ProviderAcknowledgment(
+            name=(bp.last_or_org_name if bp else "") or "UNKNOWN",
+            npi=bp.npi if bp and bp.npi else "UNKNOWN",
+            claims=(),
+            tax_id=bp.tax_id if bp else "",
+            entity_type=(bp.entity_type if bp else "2") or "2",
+            first_name=bp.first_name if bp else "",
+        ),
+    )
 
 
 def ingest(stream: IO[bytes], *, ctx: _Context) -> tuple[ValidationResult, IntakeResult]:
-    """Read, check and store every claim; the caller's transaction makes it all-or-nothing."""
+    """Read, check and store every claim; the caller's transaction makes it all-or-nothing.
+
+    The caller closes ``result.acks`` (the 277CA spool) once the 277CA is written."""
     reader = Claim837Reader(stream)
     result = IntakeResult()
-    pending: list[X12Claim] = []
-    for claim in reader:
-        pending.append(claim)
-        if len(pending) >= BATCH:
-            _flush(pending, ctx, result)
-            pending = []
-    _flush(pending, ctx, result)
-    validation = reader.validation
-    accepted_sets = validation.accepted_sets()
-    dropped = {a.set_key for a in result.acks if a.set_key not in accepted_sets}
+    try:
+        pending: list[X12Claim] = []
+        for claim in reader:
+            pending.append(claim)
+            if len(pending) >= BATCH:
+                _flush(pending, ctx, result)
+                pending = []
+        _flush(pending, ctx, result)
+        validation = reader.validation
+        accepted_sets = validation.accepted_sets()
+        _drop_rejected_sets(accepted_sets, ctx, result)
+        for claim_pk, original_pk, set_key in result.follow_ups:
+            if set_key not in accepted_sets:
+                continue
+            claim_obj = Claim.objects.filter(pk=claim_pk).first()
+            if claim_obj is None:
+                continue
+            original = Claim.objects.get(pk=original_pk)
+            apply_frequency(claim=claim_obj, original=original, user=ctx.item.uploaded_by)
+        _match_unsolicited(ctx.org_id)
+    except BaseException:
+        result.acks.close()
+        raise
+    return validation, result
+
+
+def _drop_rejected_sets(
+    accepted_sets: set[tuple[str, str, str]], ctx: _Context, result: IntakeResult
+) -> None:
+    dropped = result.acks.set_keys() - accepted_sets
     if dropped:
         # Claims of rejected transaction sets (or of a rejected interchange) are undone.
         for icn, _gcn, stn in dropped:
             Claim.objects.filter(
                 submission_file=ctx.item, x12_control__startswith=f"{icn}/{stn}/"
             ).delete()
-        kept = [a for a in result.acks if a.set_key in accepted_sets]
-        removed = len(result.acks) - len(kept)
-        result.acks = kept
-        result.accepted = sum(1 for a in kept if a.claim.accepted)
-        result.rejected = sum(1 for a in kept if not a.claim.accepted)
-        result.claims = len(kept)
+        result.acks.drop_sets(dropped)
+        kept = result.acks.totals()
+        removed = result.claims - kept.accepted - kept.rejected
+        result.accepted, result.rejected = kept.accepted, kept.rejected
+        result.claims = kept.accepted + kept.rejected
         result.rejections.insert(
             0, f"{removed} claim(s) in rejected transaction sets were not processed (see the 999)."
         )
-    for claim_pk, original_pk, set_key in result.follow_ups:
-        if set_key not in accepted_sets:
-            continue
-        claim_obj = Claim.objects.filter(pk=claim_pk).first()
-        if claim_obj is None:
-            continue
-        original = Claim.objects.get(pk=original_pk)
-        apply_frequency(claim=claim_obj, original=original, user=ctx.item.uploaded_by)
-    _match_unsolicited(ctx.org_id)
-    return validation, result
 
 
 def _match_unsolicited(org_id: int) -> int:
@@ -603,18 +612,17 @@ def _control_number() -> int:
     return int(number[2:]) % 999_999_999 or 1
 
 
-def build_277ca_text(
-    acks: Iterable[_Ack],
+def save_277ca(
+    acks: AcknowledgmentSpool,
     *,
+    item: ClaimSubmissionFile,
     validation: ValidationResult,
     receiver: tuple[str, str, str],
     payer: HealthPlan | None,
-    received: date,
 ) -> str:
-    providers: dict[str, ProviderAcknowledgment] = {}
-    for a in acks:
-        prov = providers.setdefault(a.provider_key, a.provider)
-        prov.claims.append(a.claim)
+    """Write the 277CA from the spool to a file in storage; return its key ("" when no claim
+    is acknowledged). Written through a temporary file, so it is never all in memory."""
+    providers = acks.providers()
     if not providers:
         return ""
     ack = ClaimsAcknowledgment(
@@ -623,11 +631,21 @@ def build_277ca_text(
         receiver_name=receiver[0] or "UNKNOWN",
         receiver_id=receiver[1] or "UNKNOWN",
         batch_reference=receiver[2] or "0",
-        received=received,
+        received=timezone.localdate(item.created_at),
         processed=timezone.localdate(),
-        providers=list(providers.values()),
+        providers=providers,
     )
-    return build_277ca(ack, _envelope(validation, _control_number()))
+    now = timezone.now()
+    with tempfile.TemporaryFile() as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        write_277ca(ack, text, _envelope(validation, _control_number()))
+        text.flush()
+        raw.seek(0)
+        key = default_storage.save(
+            f"claims/acks/{now:%Y/%m}/file-{item.pk}-{now:%H%M%S%f}.277ca.x12", File(raw)
+        )
+        text.detach()
+    return key
 
 
 def claim_file_process(*, file_id: int) -> ClaimSubmissionFile:
@@ -664,28 +682,28 @@ def claim_file_process(*, file_id: int) -> ClaimSubmissionFile:
         except (X12Error, OSError, UnicodeError, ValueError) as exc:  # unreadable beyond the 999
             log.warning("claim file %s could not be processed: %s", item.pk, exc)
             result = IntakeResult(rejections=[f"The file could not be processed: {exc}"])
-        return _finish(item, validation, result)
+        with result.acks:
+            return _finish(item, validation, result)
 
 
 def _finish(
     item: ClaimSubmissionFile, validation: ValidationResult | None, result: IntakeResult
 ) -> ClaimSubmissionFile:
-    ack_999 = ack_277 = ""
+    ack_999 = ack_277_key = ""
     payer = result.payer
     if validation is not None:
         try:
             ack_999 = build_999(validation, _envelope(validation, _control_number()))
         except X12Error as exc:
             result.rejections.append(f"No 999 could be written: {exc}")
-        accepted_sets = validation.accepted_sets()
-        if accepted_sets and result.acks:
+        if validation.accepted_sets():
             try:
-                ack_277 = build_277ca_text(
+                ack_277_key = save_277ca(
                     result.acks,
+                    item=item,
                     validation=validation,
                     receiver=result.receiver,
                     payer=payer,
-                    received=timezone.localdate(item.created_at),
                 )
             except X12Error as exc:
                 result.rejections.append(f"No 277CA could be written: {exc}")
@@ -713,7 +731,7 @@ def _finish(
             rejected_count=result.rejected,
             duplicate_count=result.duplicates,
             ack_999=ack_999,
-            ack_277ca=ack_277,
+            ack_277ca_key=ack_277_key,
             error_summary=summary[:20000],
             finished_at=timezone.now(),
         )
@@ -771,7 +789,3 @@ def describe_999_problems(validation: ValidationResult) -> list[str]:
     if not validation.interchanges and validation.fatal is None:
         out.append("No interchange (ISA) was found in the file.")
     return out
-
-
-def claim_file_ack_text(*, item: ClaimSubmissionFile, which: str) -> str:
-    return item.ack_999 if which == "999" else item.ack_277ca

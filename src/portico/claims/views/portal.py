@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -434,6 +434,7 @@ def file_list(request: HttpRequest) -> HttpResponseBase:
 def file_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     item = selectors.claim_file_get_for_user(user=request.user, pk=pk)
     claims = list(item.claims.order_by("id")[:200])
+    ack_277ca, ack_277ca_more = selectors.claim_file_ack_preview(item=item, which="277ca")
     _audit_view(request, "portico.claim_file.viewed", item)
     return render(
         request,
@@ -443,6 +444,8 @@ def file_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
             "files",
             item=item,
             claims=claims,
+            ack_277ca=ack_277ca,
+            ack_277ca_more=ack_277ca_more,
             rejections=[r for r in item.error_summary.splitlines() if r.strip()],
         ),
     )
@@ -452,12 +455,16 @@ def file_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
 @claims_required(object_view=True)
 def file_ack(request: HttpRequest, pk: int, which: str) -> HttpResponseBase:
     item = selectors.claim_file_get_for_user(user=request.user, pk=pk)
-    text = item.ack_999 if which == "999" else item.ack_277ca if which == "277ca" else ""
-    if not text:
+    stream = selectors.claim_file_ack_open(item=item, which=which)
+    if stream is None:
         raise Http404("No acknowledgment.")
     _audit_view(request, "portico.claim_file.ack_downloaded", item, which=which)
-    response = HttpResponse(text, content_type="application/edi-x12")
-    response["Content-Disposition"] = f'attachment; filename="file-{item.pk}.{which}.x12"'
+    response = FileResponse(
+        stream,
+        as_attachment=True,
+        filename=f"file-{item.pk}.{which}.x12",
+        content_type="application/edi-x12",
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 
