@@ -289,3 +289,38 @@ def test_835_matches_the_reviewed_golden_file() -> None:
     """The PPO check-payment example, reviewed by hand against the guide's 835 examples."""
     doc = build_835([remittance("CHK")], make_envelope(receiver_id="BENKILDARE"))
     assert doc == fixture_text("835_ppo_check.txt")
+
+
+# -- values that would break the document --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("elements", "message"),
+    [
+        (("A*B",), "value 'A*B' in NM101 contains the delimiter '*'"),
+        (("OK", ["X", "Y~Z"]), "value 'Y~Z' in NM102 contains the delimiter '~'"),
+        ((None, "", "LINE\nBREAK"), "value 'LINE\\nBREAK' in NM103 contains a line break"),
+        (("CARET^",), "value 'CARET^' in NM101 contains the delimiter '^'"),
+    ],
+)
+def test_writer_refuses_a_delimiter_or_line_break_inside_a_value(
+    envelope: Envelope, elements: tuple, message: str
+) -> None:
+    import io
+
+    from portico.x12.writer import X12Writer
+
+    writer = X12Writer(io.StringIO(), envelope)
+    with pytest.raises(X12WriteError) as refused:
+        writer.segment("NM1", *elements)
+    assert str(refused.value) == message
+
+
+def test_writer_drops_trailing_empty_elements_and_components(envelope: Envelope) -> None:
+    import io
+
+    from portico.x12.writer import X12Writer
+
+    out = io.StringIO()
+    X12Writer(out, envelope).segment("STC", ["A1", "19", ""], None, "WQ", "", None)
+    assert out.getvalue() == "STC*A1:19**WQ~\n"

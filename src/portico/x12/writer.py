@@ -12,6 +12,7 @@ Output goes to any text file object, so a large 835 is streamed rather than buil
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -110,6 +111,9 @@ class X12Writer:
         self._repetition = d.repetition
         self._terminator = d.segment + envelope.segment_separator_suffix
         self._forbidden = {d.element, d.component, d.repetition, d.segment}
+        self._unsafe = re.compile(
+            "[" + re.escape("".join(sorted(self._forbidden))) + "\r\n]"
+        ).search
         self._group_count = 0
         self._set_count = 0
         self._segment_count = 0
@@ -120,32 +124,36 @@ class X12Writer:
 
     # -- values -----------------------------------------------------------------------------
 
-    def _clean(self, value: str, where: str) -> str:
+    def _refuse(self, value: str, where: str) -> None:
         for ch in self._forbidden:
             if ch in value:
                 raise X12WriteError(f"value {value!r} in {where} contains the delimiter {ch!r}")
-        if "\n" in value or "\r" in value:
-            raise X12WriteError(f"value {value!r} in {where} contains a line break")
-        return value
+        raise X12WriteError(f"value {value!r} in {where} contains a line break")
 
     def segment(self, segment_id: str, *elements: Element) -> None:
         """Write one segment; composites are sequences, ``None``/``""`` are empty elements."""
+        # One regular-expression scan per value (a delimiter or a line break is refused): the
+        # writer runs for every segment of every 835 and 277CA, so the common path is lean.
+        bad = self._unsafe
         parts: list[str] = [segment_id]
-        for index, element in enumerate(elements, start=1):
-            where = f"{segment_id}{index:02d}"
+        for element in elements:
             if element is None:
                 parts.append("")
             elif isinstance(element, str):
-                parts.append(self._clean(element, where))
+                if bad(element):
+                    self._refuse(element, f"{segment_id}{len(parts):02d}")
+                parts.append(element)
             else:
-                comps = [self._clean(c or "", where) for c in element]
+                comps = [c or "" for c in element]
+                for c in comps:
+                    if bad(c):
+                        self._refuse(c, f"{segment_id}{len(parts):02d}")
                 while comps and not comps[-1]:
                     comps.pop()
                 parts.append(self._component.join(comps))
         while len(parts) > 1 and not parts[-1]:
             parts.pop()
-        self._out.write(self._element.join(parts))
-        self._out.write(self._terminator)
+        self._out.write(self._element.join(parts) + self._terminator)
         if self._set_control is not None:
             self._segment_count += 1
 
@@ -174,7 +182,8 @@ class X12Writer:
             d.component,
         ]
         for value in isa[5:9]:
-            self._clean(value, "ISA")
+            if self._unsafe(value):
+                self._refuse(value, "ISA")
         self._out.write(d.element.join(isa))
         self._out.write(self._terminator)
         self._interchange_open = True
