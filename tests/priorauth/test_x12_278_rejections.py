@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +24,9 @@ from portico.x12.validation import validate_envelope
 from portico.x12.writer import Envelope
 from tests.conftest import router_client
 from tests.factories.priorauth import npi
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "x12"))
+from x12_helpers import pyx12_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -228,4 +233,31 @@ def test_an_unreadable_document_is_still_a_999(world, pa):
     assert response.status_code == 400
     assert response["Content-Type"] == "application/edi-x12"
     assert "ST*999" in response.content.decode()
+    assert not PriorAuthRequest.objects.exists()
+
+
+def test_a_278_response_sent_as_a_request_is_refused_in_the_event(world, pa):
+    decided = request_278(pa, decision=auth278.Decision(auth278.ReviewAction.CERTIFIED, "PA1"))
+    answer = rejected(post(world, decided))
+    assert answer.rejections == [
+        Rejection(
+            RejectLoop.PATIENT_EVENT, RejectReason.INPUT_ERRORS, FollowUp.CORRECT_AND_RESUBMIT
+        )
+    ]
+
+
+def test_an_unreadable_278_in_sound_envelopes_gets_a_999_rejecting_its_segment(world, pa):
+    body = auth278.build_278(request_278(pa), ENVELOPE)
+    bad = body.replace(f"DTP*472*D8*{pa.service_date:%Y%m%d}", "DTP*472*D8*20261340", 1)
+    assert bad != body
+    client = router_client(router)
+    response = client.post("/x12/278", data=bad.encode(), user=world.users["physician"])
+    assert response.status_code == 400
+    ack = response.content.decode()
+    segments = {s.id: s for s in SegmentReader(ack)}
+    assert segments["IK5"].get(1) == "R" and segments["AK9"].get(1) == "R"
+    assert segments["IK3"].get(1) == "DTP" and segments["IK3"].get(4) == "8"
+    assert segments["IK4"].get(1) == "3" and segments["IK4"].get(3) == "8"  # invalid date
+    assert segments["IK4"].get(4) == "20261340"
+    assert pyx12_errors(ack) == []
     assert not PriorAuthRequest.objects.exists()

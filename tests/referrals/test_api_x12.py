@@ -250,3 +250,16 @@ def test_rejections_for_errors_one_per_loop_and_reason(rw):
 def test_278_response_for_pending_and_denied(rw, world):
     pending = submit(rw, visits_requested=20)
     assert read_278(referral_278(pending)).decision.action == ReviewAction.PENDED
+
+
+def test_278_unreadable_in_sound_envelopes_is_a_999_naming_the_segment(api, rw, world):
+    text, count = _request(rw)
+    date = next(s for s in text.split("~") if s.strip().startswith("DTP*")).split("*")[3]
+    bad = text.replace(f"*{date}~", "*20261399~", 1)
+    assert bad != text
+    response = api.post("/x12/278", data=bad.encode(), user=world.users["physician"])
+    assert response.status_code == 400 and response["X-X12-Transaction"] == "999"
+    ack = response.content.decode()
+    assert "IK5*R" in ack and "AK9*R" in ack  # not "accepted": nothing was processed
+    assert "IK3*DTP*" in ack and "IK4*3**8*20261399~" in ack
+    assert Referral.objects.count() == count

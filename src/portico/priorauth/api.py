@@ -28,7 +28,7 @@ from portico.priorauth.schemas import (
 from portico.priorauth.services.interop import priorauth_submit_278
 from portico.x12.ack999 import ExpectedGroup, build_999
 from portico.x12.errors import X12Error
-from portico.x12.validation import validate_envelope
+from portico.x12.validation import reject_for_reader_error, validate_envelope
 from portico.x12.writer import Envelope
 
 router = Router(tags=["prior authorization"])
@@ -219,11 +219,15 @@ def x12_278(request: HttpRequest) -> Any:
         # Submitted or refused, the answer is a 278 response (refusals as AAA segments): the
         # transport succeeded, the document says what became of the request.
         text = priorauth_submit_278(user=user, content=request.body, envelope=envelope)
-    except X12Error:
-        # Not a readable 278: the X12 answer to that is a 999 naming the envelope's errors.
+    except X12Error as exc:
+        # Not a readable 278: the X12 answer to that is a 999 naming the envelope's errors or,
+        # when the envelopes are sound, the segment the 278 reader refused.
+        validation = validate_envelope(request.body)
+        if validation.accepted:
+            reject_for_reader_error(validation, exc)
         return HttpResponse(
             build_999(
-                validate_envelope(request.body),
+                validation,
                 envelope,
                 expected_group=ExpectedGroup("HI", "0", "005010X217"),
             ),

@@ -50,7 +50,7 @@ from portico.x12.auth278 import (
 )
 from portico.x12.errors import X12Error
 from portico.x12.models837 import Diagnosis
-from portico.x12.validation import validate_envelope
+from portico.x12.validation import reject_for_reader_error, validate_envelope
 from portico.x12.writer import Envelope
 
 REQUEST_CATEGORY = "SC"  # UM01 specialty care review (referrals)
@@ -174,8 +174,13 @@ class X12Answer:
     rejections: list[Rejection] = field(default_factory=list)
 
 
-def _reject_999(content: str | bytes, control: int = 1) -> X12Answer:
+def _reject_999(content: str | bytes, error: X12Error | None = None) -> X12Answer:
+    """The 999 for a 278 that cannot be read: the envelope's errors or, when the envelopes are
+    sound, the segment the 278 reader refused (``error``)."""
     result = validate_envelope(content)
+    if error is not None and result.accepted:
+        reject_for_reader_error(result, error)
+    control = 1
     envelope = Envelope(
         sender_id=PAYER_ID,
         receiver_id="SUBMITTER",
@@ -323,8 +328,8 @@ def referral_278_receive(
         return _reject_999(content)
     try:
         review = read_278(content)
-    except X12Error:
-        return _reject_999(content)
+    except X12Error as exc:
+        return _reject_999(content, exc)
     if review.is_response or review.request_category != REQUEST_CATEGORY:
         errors = {"request_category": "Send referrals as 278 requests with UM01 = SC."}
         return _refused(review, errors)

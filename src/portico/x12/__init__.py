@@ -78,7 +78,12 @@ from portico.x12.status276 import (
     write_277,
 )
 from portico.x12.tokenizer import Delimiters, Segment, SegmentReader, iter_segments
-from portico.x12.validation import EnvelopeValidator, ValidationResult, validate_envelope
+from portico.x12.validation import (
+    EnvelopeValidator,
+    ValidationResult,
+    reject_for_reader_error,
+    validate_envelope,
+)
 from portico.x12.writer import Envelope
 from portico.x12.writer837 import build_837, write_837
 
@@ -95,6 +100,6 @@ __all__ = [
     "X12Error", "X12SyntaxError", "X12WriteError", "acknowledgment_from_claims", "build_276",
     "build_277", "build_277ca", "build_278", "build_835", "build_837", "build_999", "build_ta1",
     "is_valid_npi", "iter_segments", "read_278", "read_837", "read_claim_status",
-    "validate_envelope", "write_276", "write_277", "write_277ca", "write_278", "write_835",
-    "write_837", "write_999", "write_ta1",
+    "reject_for_reader_error", "validate_envelope", "write_276", "write_277", "write_277ca",
+    "write_278", "write_835", "write_837", "write_999", "write_ta1",
 ]  # fmt: skip

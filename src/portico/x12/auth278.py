@@ -33,7 +33,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import IO, TextIO
 
-from portico.x12.errors import X12Error, X12WriteError
+from portico.x12.errors import ElementErrorCode, X12Error, X12WriteError
 from portico.x12.models837 import Diagnosis
 from portico.x12.reader837 import parse_amount, parse_d8
 from portico.x12.tokenizer import Segment, SegmentReader
@@ -434,6 +434,7 @@ def _read_decision(seg: Segment) -> Decision:
             segment_position=seg.position,
             element_index=1,
             line=seg.line,
+            bad_value=seg.get(1),
         ) from None
     return Decision(action, seg.get(2), seg.get(3))
 
@@ -474,7 +475,10 @@ def read_278(source: IO[str] | IO[bytes] | str | bytes) -> ServiceReview:
         sid = seg.id
         if sid == "ST":
             if seg.get(1) != "278":
-                raise X12Error("not a 278 transaction set", segment_id="ST", element_index=1)
+                raise X12Error(
+                    "not a 278 transaction set", segment_id="ST", element_index=1,
+                    segment_position=seg.position, line=seg.line, bad_value=seg.get(1),
+                )  # fmt: skip
             seen_st = True
         elif sid == "SE":
             break
@@ -545,6 +549,7 @@ def read_278(source: IO[str] | IO[bytes] | str | bytes) -> ServiceReview:
                 raise X12Error(
                     f"invalid date {seg.get(3)!r}", segment_id="DTP",
                     segment_position=seg.position, element_index=3, line=seg.line,
+                    element_code=ElementErrorCode.INVALID_DATE, bad_value=seg.get(3),
                 )  # fmt: skip
             target = review.decision if level == "EV" else svc.decision if svc else None
             if qual == "AAH":

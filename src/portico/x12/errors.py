@@ -31,9 +31,15 @@ class X12Error(Exception):
         element_index: int | None = None,
         component_index: int | None = None,
         line: int | None = None,
+        element_code: str | None = None,
+        bad_value: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
+        # IK403 and IK404 for a 999 naming this error (``element_code``: an ``ElementErrorCode``
+        # value; None means an invalid code value).
+        self.element_code = element_code
+        self.bad_value = bad_value
         self.segment_position = segment_position
         self.segment_id = segment_id
         self.element_index = element_index

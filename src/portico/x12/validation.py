@@ -27,6 +27,7 @@ from portico.x12.errors import (
     InterchangeNoteCode,
     SegmentErrorCode,
     TransactionSetErrorCode,
+    X12Error,
     X12SyntaxError,
 )
 from portico.x12.tokenizer import Segment, SegmentReader
@@ -574,3 +575,48 @@ def validate_envelope(
     except X12SyntaxError as exc:
         validator.fail(exc)
     return validator.finish()
+
+
+def reject_for_reader_error(result: ValidationResult, error: X12Error) -> None:
+    """A transaction set's reader refused a document whose envelopes are sound: record the
+    reader's error in the set it occurred in (IK3, with IK4 when the element is known), so the
+    999 rejects that set and says where, instead of accepting what was not processed."""
+    sets = [ts for g in result.groups() for ts in g.transaction_sets]
+    if not sets:
+        return
+    position = error.segment_position
+    target = sets[0]
+    if position is not None:
+        for ts in sets:
+            if ts.start_position <= position:
+                target = ts
+    if error.segment_id is None:
+        target.errors.append(TransactionSetErrorCode.IMPLEMENTATION_CONVENTION_NOT_SUPPORTED)
+        return
+    elements = (
+        [
+            ElementError(
+                position=error.element_index,
+                code=ElementErrorCode(error.element_code or ElementErrorCode.INVALID_CODE_VALUE),
+                component=error.component_index,
+                bad_value=error.bad_value,
+                message=error.message,
+            )
+        ]
+        if error.element_index is not None
+        else []
+    )
+    target.add(
+        SegmentError(
+            segment_id=error.segment_id,
+            position=position - target.start_position + 1 if position is not None else 1,
+            code=(
+                SegmentErrorCode.HAS_DATA_ELEMENT_ERRORS
+                if elements
+                else SegmentErrorCode.UNEXPECTED_SEGMENT
+            ),
+            elements=elements,
+            message=error.message,
+            line=error.line,
+        )
+    )

@@ -48,7 +48,6 @@ from portico.priorauth.services.requests import (
 )
 from portico.x12 import auth278
 from portico.x12.auth278 import FollowUp, Rejection, RejectLoop, RejectReason
-from portico.x12.errors import X12Error
 from portico.x12.writer import Envelope
 
 FIELD_EXPRESSIONS = {
@@ -246,7 +245,12 @@ def priorauth_submit_278(*, user: Any, content: str | bytes, envelope: Envelope)
     """
     review = auth278.read_278(content)
     if review.is_response:
-        raise X12Error("this is a 278 response, not a request")
+        # A response sent where requests go is refused like a request that cannot be taken
+        # (AAA 33 in the patient event), as the referrals endpoint answers it.
+        wrong_kind = Rejection(
+            RejectLoop.PATIENT_EVENT, RejectReason.INPUT_ERRORS, FollowUp.CORRECT_AND_RESUBMIT
+        )
+        return build_278_rejection(review, [wrong_kind], envelope)
     plan = HealthPlan.objects.filter(payer_id=review.umo_id).first()
     if plan is None:  # NM109 of 2010A names no plan this UMO reviews for
         unknown = Rejection(
