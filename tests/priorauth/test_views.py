@@ -201,3 +201,20 @@ def test_other_practice_letter_is_404(pa, world, persona_client):
         .status_code
         == 404
     )
+
+
+def test_a_refused_start_review_says_why_on_the_page(pa, world, persona_client):
+    row = submitted(pa, world.users["physician"])
+    reviewer = persona_client("um_reviewer")
+    start = reverse("priorauth:staff_start", kwargs={"reference": row.reference})
+    assert reviewer.post(start, {"version": row.version}).status_code == 302
+    row.refresh_from_db()
+    assert row.status == Status.IN_REVIEW
+    # Started again from a second tab still showing the button: refused, and the page says so.
+    again = reviewer.post(start, {"version": row.version})
+    assert again.status_code == 400
+    page = again.content.decode()
+    assert "There is a problem" in page
+    assert "A request that is In Review cannot be changed to In Review." in page
+    missing = reviewer.post(start, {})
+    assert missing.status_code == 400 and "This field is required" in missing.content.decode()

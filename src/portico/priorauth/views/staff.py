@@ -119,7 +119,8 @@ def _render(
             "pend_form": forms.get("pend_form") or PendForm(initial=version),
             "withdraw_form": forms.get("withdraw_form") or WithdrawForm(initial=version),
             "assign_form": assign_form,
-            "version_form": VersionForm(initial=version),
+            # Assign and Start review post this form; a refusal's message shows with the actions.
+            "version_form": forms.get("version_form") or VersionForm(initial=version),
             "history": selectors.history(request=row, include_internal=True),
             "letters": selectors.letters_for_request(request=row),
             "attachments": list(row.attachments.all()),
