@@ -77,7 +77,11 @@ def audit_record(
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:255]
     user = actor if getattr(actor, "is_authenticated", False) else None
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction: the event and the change commit or roll
+    # back together, so a failed audit write dooms the whole transaction (a caller cannot catch
+    # it and commit the change without its event), and each audited change is spared the
+    # SAVEPOINT/RELEASE pair. Outside a transaction this opens one, as before.
+    with transaction.atomic(savepoint=False):
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
         event = AuditEvent(
             occurred_at=timezone.now(),

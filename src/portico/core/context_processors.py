@@ -6,7 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.translation import get_language
 
 
 def _url(*names: str) -> str:
@@ -19,16 +20,29 @@ def _url(*names: str) -> str:
     return ""
 
 
+# The links depend only on the URLconf, the script prefix and the language: reversed once for
+# each, not eight reverse() calls on every rendered page (and message).
+_LINKS: dict[tuple[str, str, str | None], dict[str, str]] = {}
+
+
+def _links() -> dict[str, str]:
+    key = (str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix(), get_language())
+    links = _LINKS.get(key)
+    if links is None:
+        if len(_LINKS) > 64:  # bounded, whatever SCRIPT_NAME a server passes
+            _LINKS.clear()
+        links = _LINKS[key] = {
+            "login_url": _url("account_login"),
+            "logout_url": _url("account_logout"),
+            "signup_url": _url("account_signup"),
+            "profile_url": _url("identity:profile", "account_email"),
+            "help_url": _url("connect:help"),
+            "contact_url": _url("connect:contact"),
+            "terms_url": _url("identity:terms"),
+            "privacy_url": _url("identity:privacy"),
+        }
+    return links
+
+
 def brand(request: HttpRequest) -> dict[str, Any]:
-    data: dict[str, Any] = dict(settings.PORTICO_BRAND)
-    data.update(
-        login_url=_url("account_login"),
-        logout_url=_url("account_logout"),
-        signup_url=_url("account_signup"),
-        profile_url=_url("identity:profile", "account_email"),
-        help_url=_url("connect:help"),
-        contact_url=_url("connect:contact"),
-        terms_url=_url("identity:terms"),
-        privacy_url=_url("identity:privacy"),
-    )
-    return {"brand": data}
+    return {"brand": {**settings.PORTICO_BRAND, **_links()}}

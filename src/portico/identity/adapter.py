@@ -182,7 +182,9 @@ class AccountAdapter(DefaultAccountAdapter):
     # --- login stages -------------------------------------------------------------
     def get_login_stages(self) -> list[str]:
         stages = super().get_login_stages()
-        email_stage = "allauth.account.stages.EmailVerificationStage"
+        # allauth's email stage (same key), asking one statement for it and the MFA stage.
+        email_stage = "portico.identity.stages.EmailVerificationStage"
+        stages[stages.index("allauth.account.stages.EmailVerificationStage")] = email_stage
         stages.insert(
             stages.index(email_stage) + 1, "portico.identity.stages.PhoneVerificationStage"
         )
@@ -202,6 +204,16 @@ class MFAAdapter(DefaultMFAAdapter):
         entity = super().get_public_key_credential_rp_entity()
         entity["name"] = settings.PORTICO_BRAND["idp_name"]
         return entity
+
+    def is_mfa_enabled(self, user: AbstractBaseUser, types: Any = None) -> bool:
+        """allauth's MFA AuthenticateStage asks whether the user has a passkey or an
+        authenticator app right after the email stage asked the same statement
+        (``selectors.sign_in_facts``): answered from there. Any other question, or a user
+        instance the sign-in did not ask about, goes to the database as before."""
+        known = selectors.known_app_factor(user=user)
+        if known is not None and types is not None and set(types) == selectors.APP_FACTOR_TYPES:
+            return known
+        return super().is_mfa_enabled(user, types=types)
 
     def get_totp_issuer(self) -> str:
         return settings.MFA_TOTP_ISSUER

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -40,14 +43,83 @@ def user_for_login(*, login: str) -> User | None:
     if not login:
         return None
     users = User.objects.select_related("login_throttle")  # is_locked() needs no query then
-    user = users.filter(same_ignoring_case("username", login)).first()
+    # At most one row (case-insensitive unique indexes): no ORDER BY, unlike first().
+    user = next(iter(users.filter(same_ignoring_case("username", login))[:1]), None)
     if user is None and "@" in login:
-        user = users.filter(same_ignoring_case("email", login)).first()
+        user = next(iter(users.filter(same_ignoring_case("email", login))[:1]), None)
         if user is None:
             address = EmailAddress.objects.filter(email__iexact=login).select_related("user")
             first = address.first()
             user = first.user if first else None  # type: ignore[assignment]
     return user
+
+
+# What the sign-in flow asks about an account right after its password was accepted: allauth's
+# EmailVerificationStage (a verified address?), its MFA AuthenticateStage (a passkey or an
+# authenticator app?), Portico's PhoneMFAStage (a phone factor?) and the redirect after sign-in
+# (any second factor?). One statement answers them all (``sign_in_facts``) for the instance
+# being signed in, asked by the first of them (the email stage); the answers are
+# kept on that instance (it lives for the one request) and nowhere else, so every other
+# question about factors still goes to the database.
+SIGN_IN_FACTS_ATTR = "_portico_sign_in_facts"
+APP_FACTOR_TYPES = frozenset({Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN})
+
+
+@dataclass(frozen=True)
+class SignInFacts:
+    email: str  # the address allauth checks ("" for any of the user's addresses)
+    verified_email: bool
+    app_factor: bool  # a passkey or an authenticator app (not the phone, not recovery codes)
+    phone_authenticator: bool  # a phone factor row (counts only while the phone is verified)
+
+
+@functools.cache
+def _sign_in_facts_sql(with_email: bool) -> str:
+    qn = connection.ops.quote_name
+    addresses, factors, phones = EmailAddress._meta, Authenticator._meta, PhoneAuthenticator._meta
+    one_address = f" AND {qn(addresses.get_field('email').column)} = %s" if with_email else ""
+    types = ", ".join(["%s"] * len(APP_FACTOR_TYPES))
+    # Identifiers from the models' metadata, quoted; every value is a query parameter.
+    return (
+        f"SELECT EXISTS (SELECT 1 FROM {qn(addresses.db_table)} "  # noqa: S608  # nosec B608
+        f"WHERE {qn(addresses.get_field('user').column)} = %s "
+        f"AND {qn(addresses.get_field('verified').column)} = %s{one_address}), "
+        f"EXISTS (SELECT 1 FROM {qn(factors.db_table)} "
+        f"WHERE {qn(factors.get_field('user').column)} = %s "
+        f"AND {qn(factors.get_field('type').column)} IN ({types})), "
+        f"EXISTS (SELECT 1 FROM {qn(phones.db_table)} "
+        f"WHERE {qn(phones.get_field('user').column)} = %s)"
+    )
+
+
+def sign_in_facts(*, user: Any, email: str | None) -> SignInFacts:
+    """Whether ``email`` of ``user`` is verified — None/"": any of the user's addresses, else
+    that very address, as allauth's ``has_verified_email`` decides — whether the user has a
+    passkey or an authenticator app, and a phone factor; one statement, kept on ``user``."""
+    checked = (email or "").lower()
+    facts = getattr(user, SIGN_IN_FACTS_ATTR, None)
+    if isinstance(facts, SignInFacts) and facts.email == checked:
+        return facts
+    params: list[Any] = [user.pk, True, *([checked] if checked else []), user.pk]
+    params += [*sorted(APP_FACTOR_TYPES), user.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(_sign_in_facts_sql(bool(checked)), params)
+        verified, app_factor, phone = cursor.fetchone()
+    facts = SignInFacts(
+        email=checked,
+        verified_email=bool(verified),
+        app_factor=bool(app_factor),
+        phone_authenticator=bool(phone),
+    )
+    setattr(user, SIGN_IN_FACTS_ATTR, facts)
+    return facts
+
+
+def known_app_factor(*, user: Any) -> bool | None:
+    """Whether the user has a passkey or an authenticator app, if this sign-in already asked
+    (``sign_in_facts``); None otherwise."""
+    facts = getattr(user, SIGN_IN_FACTS_ATTR, None)
+    return facts.app_factor if isinstance(facts, SignInFacts) else None
 
 
 def usernames_for_email(*, email: str) -> list[str]:
@@ -83,11 +155,12 @@ def is_locked(*, user: Any) -> bool:
 
 def has_phone_factor(*, user: Any) -> bool:
     """The phone factor counts only while the phone it sends to is verified."""
-    return bool(
-        user.phone
-        and user.phone_verified
-        and PhoneAuthenticator.objects.filter(user_id=user.pk).exists()
-    )
+    if not (user.phone and user.phone_verified):
+        return False
+    facts = getattr(user, SIGN_IN_FACTS_ATTR, None)  # asked already by this sign-in
+    if isinstance(facts, SignInFacts):
+        return facts.phone_authenticator
+    return PhoneAuthenticator.objects.filter(user_id=user.pk).exists()
 
 
 def mfa_factor_types(*, user: Any) -> list[str]:
@@ -105,6 +178,9 @@ def mfa_factor_types(*, user: Any) -> list[str]:
 
 
 def has_mfa_factor(*, user: Any) -> bool:
+    app_factor = known_app_factor(user=user)  # asked already by this sign-in
+    if app_factor is not None:
+        return bool(app_factor) or has_phone_factor(user=user)
     return bool(mfa_factor_types(user=user))
 
 

@@ -8,6 +8,7 @@ skip. And allauth's MFA has no phone factor. These two stages add both.
 from __future__ import annotations
 
 from allauth.account.internal.flows.login import get_authentication_records
+from allauth.account.stages import EmailVerificationStage as AllauthEmailVerificationStage
 from allauth.account.stages import LoginStage
 from allauth.core.internal.httpkit import headed_redirect_response
 from django.contrib import messages
@@ -61,3 +62,17 @@ class PhoneMFAStage(LoginStage):
         if not selectors.has_phone_factor(user=user):
             return None, True
         return headed_redirect_response("identity:mfa_phone"), True
+
+
+class EmailVerificationStage(AllauthEmailVerificationStage):
+    """allauth's stage (same key), asking with ``selectors.sign_in_facts`` — one statement that
+    also answers the MFA stage's question, next — instead of ``has_verified_email``. A verified
+    address needs nothing, whatever the verification mode; otherwise allauth's stage runs as
+    before (it asks again and sends the code)."""
+
+    def handle(self) -> tuple:
+        login = self.login
+        known = login.user is not None and login.user.pk is not None
+        if known and selectors.sign_in_facts(user=login.user, email=login.email).verified_email:
+            return None, True
+        return super().handle()

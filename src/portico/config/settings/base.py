@@ -141,7 +141,8 @@ else:
             "LOCATION": "portico",
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    # Django's database sessions, writing a signed-in session once (identity/sessions.py).
+    SESSION_ENGINE = "portico.identity.sessions"
 
 # ---------------------------------------------------------------------------
 # Security (DESIGN.md §6)

@@ -45,4 +45,4 @@ CACHES = {
         "LOCATION": "portico-test",
     }
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "portico.identity.sessions"

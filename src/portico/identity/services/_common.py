@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-
 from portico.core.audit import audit_record
 
 # Actor of events nobody signed-in caused (a failed sign-in against an account).
@@ -24,7 +22,9 @@ def _user_audit(action: str, *, user: Any, actor: Any = None, **changes: Any) ->
 # ---------------------------------------------------------------------------------------
 # Generic authentication events (hooked to allauth's and Django's signals in signals.py)
 # ---------------------------------------------------------------------------------------
-@transaction.atomic
 def auth_event_record(*, action: str, user: Any, actor: Any = None, **details: Any) -> None:
-    """Record an authentication event that changes no Portico table (sign-in, sign-out…)."""
+    """Record an authentication event that changes no Portico table (sign-in, sign-out…).
+
+    The one write is the audit row, which ``audit_record`` commits in its own transaction (or
+    in the caller's): a transaction around it here only added a savepoint to every sign-in."""
     _user_audit(action, user=user, actor=actor, **details)
