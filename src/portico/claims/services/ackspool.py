@@ -136,13 +136,15 @@ class AcknowledgmentSpool:
         if self._db is not None:
             # Built once, after the appends: cheaper than keeping it up to date on each.
             self._db.execute("CREATE INDEX IF NOT EXISTS entry_provider ON entry (provider, seq)")
+        by_provider: dict[int, AcknowledgmentTotals] = {}
+        for (key, prov), t in self._totals.items():
+            if key not in self._dropped:
+                provider_totals = by_provider.setdefault(prov, AcknowledgmentTotals())
+                provider_totals += t  # in place: the dict holds the same object
         out = []
         for npi, (order, details) in self._providers.items():
-            totals = AcknowledgmentTotals()
-            for (key, prov), t in self._totals.items():
-                if prov == order and key not in self._dropped:
-                    totals += t
-            if totals.accepted + totals.rejected:
+            totals = by_provider.get(order)
+            if totals is not None and totals.accepted + totals.rejected:
                 out.append(
                     ProviderAcknowledgment(
                         name=details.name,
