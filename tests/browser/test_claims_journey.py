@@ -150,3 +150,56 @@ def test_claims_journey(page, live_server, axe_check, world, tmp_path):
     _visit(page, axe_check, f"{url}/claims/new/")
     expect(page.get_by_role("link", name="Submit a claim")).to_have_count(0)
     assert not page.locator("button[name=action][value=submit]").count()
+
+
+def test_837_upload_answers_with_the_999_and_the_277ca(
+    page, live_server, axe_check, world, tmp_path, settings
+):
+    """A clerk uploads an 837P with a bad claim among good ones: the file page shows the 999
+    and the 277CA, and the 277CA downloads whole, with each accepted claim's number."""
+    from portico.claims.models import ClaimSubmissionFile, SubmissionStatus
+    from portico.x12.models837 import Party
+    from portico.x12.writer import Envelope
+    from portico.x12.writer837 import build_837
+    from tests.factories.claims import practice_a_x12_claims
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the worker's processing runs within the upload
+    url = live_server.url
+    Icd10CodeFactory(code="M5450", billable=True, fiscal_year=2026)
+    Icd10CodeFactory(code="M54", billable=False, fiscal_year=2026)
+    plan_member()
+    envelope = Envelope(
+        sender_id="SUBMITTER01",
+        receiver_id="PORTICO",
+        interchange_control_number=77,
+        group_control_number=77,
+        created=dt.datetime.now(),
+    )
+    upload = tmp_path / "batch.837"
+    text = build_837(
+        practice_a_x12_claims(3, bad=frozenset({1})),
+        envelope,
+        submitter=Party(
+            "PRACTICE A BILLING", "SUBM01", contact_name="Pat", contact_phone="5555550100"
+        ),
+        receiver=Party("HARBOR", "PORTICO"),
+    )
+    upload.write_text(text)
+
+    _as(page, url, world.users["billing_clerk"])
+    _visit(page, axe_check, f"{url}/claims/files/")
+    page.set_input_files("input[type=file]", str(upload))
+    page.get_by_role("button", name="Upload file").click()
+    expect(page.get_by_role("heading", name="File batch.837")).to_be_visible()
+    item = ClaimSubmissionFile.objects.get()
+    assert item.status == SubmissionStatus.ACCEPTED_WITH_ERRORS
+    expect(page.get_by_text("3 (2 accepted, 1 rejected)")).to_be_visible()
+    expect(page.get_by_label("999 acknowledgment")).to_contain_text("AK9*A*1*1*1")
+    expect(page.get_by_label("277CA acknowledgment")).to_contain_text("STC*A7:")
+    axe_check(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the 277CA").click()
+    ack = download.value.path().read_text()
+    numbers = list(Claim.objects.values_list("number", flat=True))
+    assert len(numbers) == 2 and all(f"REF*1K*{n}~" in ack for n in numbers)
+    assert ack.startswith("ISA*") and ack.rstrip().endswith("~")
