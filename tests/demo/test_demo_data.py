@@ -67,3 +67,35 @@ def test_small_demo_has_pending_access_requests_for_claims_and_support():
     # The customer file knows that User ID; no Portico ID is linked to it yet.
     customer_user = CustomerUser.objects.get(user_id="ZCS00002")
     assert customer_user.portico_user is None
+
+
+@pytest.mark.django_db
+def test_the_sample_837_uploads_for_billing_clerk_with_one_rejection(capsys, settings, tmp_path):
+    """`demo-data` writes an 837P for billing.clerk's practice and says where; uploaded, the
+    clean claims are accepted and the one for an unknown member is rejected in the 277CA."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from portico.claims import selectors, services, tasks
+    from portico.claims.models import Claim, SubmissionStatus
+    from portico.identity.models import User
+
+    settings.VAR_DIR = tmp_path
+    call_command("demo_data", "--scale", "small")
+    sample = tmp_path / "demo" / "sample-837p.x12"
+    assert f"Sample 837P for billing.clerk (Claims → Files → Upload): {sample}" in (
+        capsys.readouterr().out
+    )
+    clerk = User.objects.get(username="billing.clerk")
+    item = services.claim_file_upload(
+        user=clerk, file=SimpleUploadedFile("sample-837p.x12", sample.read_bytes())
+    )
+    assert tasks.process_claim_file(item.pk) == SubmissionStatus.ACCEPTED_WITH_ERRORS
+    item.refresh_from_db()
+    assert (item.claim_count, item.accepted_count, item.rejected_count) == (6, 5, 1)
+    assert "Member NOSUCHMEMBER1 is not enrolled with this payer." in item.error_summary
+    stream = selectors.claim_file_ack_open(item=item, which="277ca")
+    assert stream is not None
+    with stream:
+        ack = stream.read().decode()
+    for claim in Claim.objects.filter(submission_file=item):
+        assert f"REF*1K*{claim.number}~" in ack

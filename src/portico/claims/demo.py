@@ -330,3 +330,104 @@ def generate(*, scale: str = "small", seed: int = 42, total: int | None = None) 
             _write(batch, events=scale != "large")
         left -= n
     return made
+
+
+def sample_837(*, username: str = "billing.clerk", claims: int = 5) -> str:
+    """A small 837P for ``username``'s practice, to try the file upload with: ``claims`` clean
+    claims for covered members of the demo plans (one line each, a recent date of service) and
+    one more for a member ID the plan does not know, which the 277CA rejects. "" when the
+    user has no Claims grant with a Tax ID, or the plans have no covered members."""
+    from portico.x12.models837 import (
+        Address,
+        Diagnosis,
+        Party,
+        Payer,
+        Provider,
+        ServiceLine,
+        Subscriber,
+    )
+    from portico.x12.models837 import Claim as X12Claim
+    from portico.x12.writer import Envelope
+    from portico.x12.writer837 import build_837
+
+    grant = (
+        ApplicationGrant.objects.filter(
+            user__username=username, application=Application.CLAIMS, is_active=True
+        )
+        .exclude(organization__isnull=True)
+        .order_by("id")
+        .first()
+    )
+    tins = (grant.scope or {}).get("tins", []) if grant is not None else []
+    if grant is None or grant.organization_id is None or not tins:
+        return ""
+    link = (
+        OrganizationProvider.objects.filter(organization_id=grant.organization_id)
+        .select_related("provider", "organization")
+        .order_by("id")
+        .first()
+    )
+    today = timezone.localdate()
+    dos = today - dt.timedelta(days=7)
+    covered = [
+        c
+        for c in Coverage.objects.select_related("member", "plan").order_by("id")[:200]
+        if c.covers(dos)
+    ][:claims]
+    if not covered:
+        return ""
+    org_name = grant.organization.name if grant.organization else "DEMO PRACTICE"
+    billing = Provider(
+        last_or_org_name=org_name.upper()[:60],
+        entity_type="2",
+        npi=link.provider.npi if link is not None else "1234567893",
+        tax_id=tins[0],
+        address=Address("100 MAIN ST", "SPRINGFIELD", "IL", "627010000"),
+    )
+    out: list[X12Claim] = []
+    for i, coverage in enumerate([*covered, None], start=1):
+        member = coverage.member if coverage is not None else None
+        plan = coverage.plan if coverage is not None else covered[0].plan
+        code = list(PROFESSIONAL_RATES)[i % 3]
+        charge = (PROFESSIONAL_RATES[code] * Decimal("1.6")).quantize(Decimal("0.01"))
+        out.append(
+            X12Claim(
+                patient_account_number=f"SAMPLE{today:%m%d}{i:03d}",
+                total_charge=charge,
+                facility_code="11",
+                frequency_code="1",
+                diagnoses=[Diagnosis("ABK", DIAGNOSES[i % 4])],
+                lines=[
+                    ServiceLine(
+                        number=1,
+                        charge=charge,
+                        units=Decimal(1),
+                        procedure_code=code,
+                        diagnosis_pointers=(1,),
+                        service_date=dos,
+                    )
+                ],
+                billing_provider=billing,
+                subscriber=Subscriber(
+                    member_id=member.member_id if member else "NOSUCHMEMBER1",
+                    last_name=(member.last_name if member else "UNKNOWN").upper(),
+                    first_name=(member.first_name if member else "PAT").upper(),
+                    birth_date=member.date_of_birth if member else dt.date(1980, 1, 1),
+                    payer=Payer(plan.name.upper()[:60], plan.payer_id),
+                ),
+            )
+        )
+    envelope = Envelope(
+        sender_id="DEMOSUBMITTER",
+        receiver_id="PORTICO",
+        interchange_control_number=int(f"{today:%y%m%d}"),
+        group_control_number=int(f"{today:%y%m%d}"),
+        created=timezone.localtime(),
+    )
+    return build_837(
+        out,
+        envelope,
+        submitter=Party(org_name.upper()[:60], "DEMOSUB", contact_name="Billing office",
+                        contact_phone="5555550100"),
+        receiver=Party("PORTICO", "PORTICO"),
+    )  # fmt: skip

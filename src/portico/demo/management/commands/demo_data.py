@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from portico.claims import demo as claims_demo
 from portico.demo.generators import (
     DEMO_PASSWORD,
     generate_large,
@@ -51,6 +54,12 @@ class Command(BaseCommand):
             if count:
                 self.stdout.write(f"Added {name}: {count}")
         self.stdout.write(f"Demo data ready in {time.perf_counter() - started:.1f}s.")
+        sample = claims_demo.sample_837()
+        if sample:  # an 837P to try the claims file upload with (one claim is meant to fail)
+            path = Path(settings.VAR_DIR) / "demo" / "sample-837p.x12"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(sample, encoding="utf-8")
+            self.stdout.write(f"Sample 837P for billing.clerk (Claims → Files → Upload): {path}")
         if options["quiet_accounts"]:
             return
         self.stdout.write("")
