@@ -223,8 +223,7 @@ def x12_278(request: HttpRequest) -> Any:
         # Not a readable 278: the X12 answer to that is a 999 naming the envelope's errors or,
         # when the envelopes are sound, the segment the 278 reader refused.
         validation = validate_envelope(request.body)
-        if validation.accepted:
-            reject_for_reader_error(validation, exc)
+        reject_for_reader_error(validation, exc)
         return HttpResponse(
             build_999(
                 validation,

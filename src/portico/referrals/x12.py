@@ -178,7 +178,7 @@ def _reject_999(content: str | bytes, error: X12Error | None = None) -> X12Answe
     """The 999 for a 278 that cannot be read: the envelope's errors or, when the envelopes are
     sound, the segment the 278 reader refused (``error``)."""
     result = validate_envelope(content)
-    if error is not None and result.accepted:
+    if error is not None:
         reject_for_reader_error(result, error)
     control = 1
     envelope = Envelope(

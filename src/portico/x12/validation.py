@@ -580,9 +580,10 @@ def validate_envelope(
 def reject_for_reader_error(result: ValidationResult, error: X12Error) -> None:
     """A transaction set's reader refused a document whose envelopes are sound: record the
     reader's error in the set it occurred in (IK3, with IK4 when the element is known), so the
-    999 rejects that set and says where, instead of accepting what was not processed."""
+    999 rejects that set and says where, instead of accepting what was not processed. A result
+    whose envelopes were refused already says why: it is left as it is."""
     sets = [ts for g in result.groups() for ts in g.transaction_sets]
-    if not sets:
+    if not sets or not result.accepted:
         return
     position = error.segment_position
     target = sets[0]

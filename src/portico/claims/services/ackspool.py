@@ -17,6 +17,7 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -145,17 +146,7 @@ class AcknowledgmentSpool:
         for npi, (order, details) in self._providers.items():
             totals = by_provider.get(order)
             if totals is not None and totals.accepted + totals.rejected:
-                out.append(
-                    ProviderAcknowledgment(
-                        name=details.name,
-                        npi=npi,
-                        claims=self._claims(order),
-                        tax_id=details.tax_id,
-                        entity_type=details.entity_type,
-                        first_name=details.first_name,
-                        totals=totals,
-                    )
-                )
+                out.append(replace(details, npi=npi, claims=self._claims(order), totals=totals))
         return out
 
     def _claims(self, provider: int) -> Iterator[ClaimAcknowledgment]:

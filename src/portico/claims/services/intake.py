@@ -501,14 +501,15 @@ def _remember_ack(c: X12Claim, number: str, ctx: _Context, result: IntakeResult)
     if not result.kind:
         result.kind = str(c.kind.value if hasattr(c.kind, "value") else c.kind)
     bp = c.billing_provider
+    npi = bp.npi if bp and bp.npi else "UNKNOWN"
     ack = claim_acknowledgment(c, number if not c.issues else "", ctx.today)
     result.acks.add(
-        bp.npi if bp and bp.npi else "UNKNOWN",
+        npi,
         ack,
         _set_key(c),
         lambda: ProviderAcknowledgment(
             name=(bp.last_or_org_name if bp else "") or "UNKNOWN",
-            npi=bp.npi if bp and bp.npi else "UNKNOWN",
+            npi=npi,
             claims=(),
             tax_id=bp.tax_id if bp else "",
             entity_type=(bp.entity_type if bp else "2") or "2",
