@@ -2,14 +2,16 @@
 
 ``QuerySet.bulk_create`` spends most of its time per value (model ``__init__``, ``pre_save``,
 expression checks, a placeholder per value): at ~8 rows and ~160 values per claim that was
-most of the intake's time. ``insert_rows`` writes the same rows from plain dicts keyed by
+most of the intake's time. ``prepare_rows`` takes the same rows from plain dicts keyed by
 attname (as ``Model(**row)`` would take them) through each field's own database conversion
 (``get_db_prep_save``), so the stored values are the ones ``bulk_create`` stores. Like
 ``bulk_create`` it sends no signals and runs no ``save()``.
 
-SQLite gets one prepared statement run for every row; PostgreSQL gets the rows by COPY
-(``_copy_rows``): the multi-row INSERT of arrays that ``bulk_create`` uses there made psycopg
-quote every array element in Python, most of the intake's time on that database.
+The work is split so that the database's part can overlap the caller's next batch:
+``prepare_rows`` converts the rows on the caller's thread; ``RowWriter`` runs them (through the
+driver, on the caller's connection and transaction) on a thread of its own; ``reserve_keys``
+gives the claim rows their keys first, so their children can be prepared before they are
+stored. SQLite gets multi-row INSERTs, PostgreSQL COPY (``run_insert``).
 
 A field a row leaves out gets what the model would give it: its default (a callable one is
 called per row), or ``now`` for ``auto_now``/``auto_now_add`` fields.
@@ -17,8 +19,11 @@ called per row), or ``now`` for ``auto_now``/``auto_now_add`` fields.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -40,7 +45,9 @@ _INT_FIELDS = (
     models.BigAutoField,
     models.SmallAutoField,
 )
-_MAX_ROWS = 1000  # per statement, below the backend's parameter limit
+_MAX_ROWS = 1024  # per SQLite statement
+
+log = logging.getLogger(__name__)
 
 
 class _NoFastType:
@@ -92,73 +99,36 @@ def _converter(field: models.Field[Any, Any], connection: Any) -> Callable[[Any]
     return convert
 
 
-def _param_limit(connection: Any) -> int:
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        return int(connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
-    if connection.vendor == "postgresql":
-        return 65535
-    return int(connection.features.max_query_params or 999)
+@dataclass
+class PreparedInsert:
+    """Rows converted for the database (``prepare_rows``), ready to run on any thread."""
+
+    table: str
+    columns: list[str]
+    rows: list[list[Any]]
 
 
-def _copy_rows(
-    connection: Any,
-    model: type[models.Model],
-    columns: list[models.Field[Any, Any]],
-    params: Iterable[list[Any]],
-    count: int,
-    returning: bool,
-) -> list[Any]:
-    """PostgreSQL: COPY the rows in (psycopg formats each row in C and the server parses the
-    stream while the next rows are formatted). COPY returns nothing, so when the new keys are
-    wanted they are drawn from the table's sequence first and sent as ordinary values."""
-    meta = model._meta
-    pk = meta.pk
-    assert pk is not None
-    qn = connection.ops.quote_name
-    table = qn(meta.db_table)
-    pks: list[Any] = []
-    with connection.cursor() as cursor:
-        if returning:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, pk.column, count],
-            )
-            pks = sorted(r[0] for r in cursor.fetchall())
-            columns = [pk, *columns]
-            params = ([key, *values] for key, values in zip(pks, params, strict=True))
-        names = ", ".join(qn(str(f.column)) for f in columns)
-        # Identifiers from the model's metadata, quoted; the values travel as COPY data.
-        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for values in params:
-                copy.write_row(values)
-    return pks
-
-
-def insert_rows(
-    model: type[models.Model], rows: Iterable[Mapping[str, Any]], *, returning: bool = False
-) -> list[Any]:
-    """Insert ``rows`` (dicts by attname, all with the same keys in the same order) in their
-    order; with ``returning``, their new primary keys in that order."""
+def prepare_rows(
+    model: type[models.Model], rows: Iterable[Mapping[str, Any]], *, keys: list[Any] | None = None
+) -> PreparedInsert:
+    """Convert ``rows`` (dicts by attname, all with the same keys in the same order) for the
+    model's database; ``keys`` (from ``reserve_keys``) are their primary keys, in order."""
     rows = list(rows)
-    if not rows:
-        return []
-    using = router.db_for_write(model)
-    connection = connections[using]
-    if returning and not connection.features.can_return_rows_from_bulk_insert:
-        objs = [model(**row) for row in rows]
-        model._default_manager.using(using).bulk_create(objs)
-        return [o.pk for o in objs]
+    connection = connections[router.db_for_write(model)]
     meta = model._meta
     pk = meta.pk
     assert pk is not None
+    if keys is not None and len(keys) != len(rows):
+        raise ValueError("one reserved key per row")
+    if not rows:
+        return PreparedInsert(meta.db_table, [], [])
     by_attname = {f.attname: f for f in meta.concrete_fields}
-    keys = tuple(rows[0])
-    given = [by_attname[k] for k in keys]  # KeyError: not a concrete field of the model
-    if pk in given or any(isinstance(row.get(k), models.Model) for row in rows[:1] for k in keys):
+    names = tuple(rows[0])
+    given = [by_attname[k] for k in names]  # KeyError: not a concrete field of the model
+    if pk in given or any(isinstance(rows[0].get(k), models.Model) for k in names):
         raise ValueError("rows name concrete fields by attname, without the primary key")
     now = timezone.now()
-    rest = [f for f in meta.concrete_fields if f is not pk and f.attname not in keys]
+    rest = [f for f in meta.concrete_fields if f is not pk and f.attname not in names]
     per_row = [f for f in rest if f.has_default() and callable(f.default)]
     fixed = [f for f in rest if f not in per_row]
     tail = [
@@ -170,19 +140,11 @@ def insert_rows(
         )
         for f in fixed
     ]
-    columns = [*given, *per_row, *fixed]
-    qn = connection.ops.quote_name
-    # Identifiers from the model's metadata, quoted; every value is a parameter.
-    into = f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(str(f.column)) for f in columns)}) "
-    pk_column = qn(str(pk.column))
-    head = into + "VALUES "
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     spec = [(_identity_type(f), _converter(f, connection)) for f in given]
     per_row_prep = [(f, f.get_db_prep_save) for f in per_row]
-    size = max(1, min(_MAX_ROWS, _param_limit(connection) // len(columns)))
 
     def _row_params(row: Mapping[str, Any]) -> list[Any]:
-        if tuple(row) != keys:
+        if tuple(row) != names:
             raise ValueError("every row needs the same keys in the same order")
         out = [
             value if value is None or type(value) is fast else convert(value)
@@ -193,27 +155,155 @@ def insert_rows(
         out += tail
         return out
 
-    pks: list[Any] = []
-    if connection.vendor == "postgresql":
-        return _copy_rows(connection, model, columns, map(_row_params, rows), len(rows), returning)
-    if not returning and connection.vendor == "sqlite":
-        # One prepared single-row statement for all rows: SQLite's fastest way in.
-        with connection.cursor() as cursor:
-            cursor.executemany(head + one, [_row_params(row) for row in rows])
-        return pks
+    params = [_row_params(row) for row in rows]
+    columns = [*given, *per_row, *fixed]
+    if keys is not None:
+        columns.insert(0, pk)
+        for key, values in zip(keys, params, strict=True):
+            values.insert(0, key)
+    return PreparedInsert(meta.db_table, [str(f.column) for f in columns], params)
+
+
+def reserve_keys(model: type[models.Model], count: int) -> list[Any]:
+    """``count`` new primary keys for ``model``, ascending, that no other writer will use.
+
+    PostgreSQL draws them from the table's sequence. SQLite has one writer at a time: inside
+    the caller's transaction (``BEGIN IMMEDIATE``, so the write lock is held) the keys after
+    both the largest key and the AUTOINCREMENT high-water mark are free until commit, and
+    inserting them moves the mark."""
+    if count <= 0:
+        return []
+    using = router.db_for_write(model)
+    connection = connections[using]
+    meta = model._meta
+    pk = meta.pk
+    assert pk is not None
+    qn = connection.ops.quote_name
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), size):
-            chunk = rows[start : start + size]
-            params: list[Any] = []
-            for row in chunk:
-                params += _row_params(row)
-            sql = head + ", ".join([one] * len(chunk))
-            if returning:
-                cursor.execute(f"{sql} RETURNING {pk_column}", params)
-                got = cursor.fetchall()
-                if len(got) != len(chunk):  # pragma: no cover - the backends' contract
-                    raise RuntimeError("INSERT … RETURNING gave a different number of rows")
-                pks += [r[0] for r in got]
-            else:
-                cursor.execute(sql, params)
-    return pks
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, pk.column, count],
+            )
+            return sorted(r[0] for r in cursor.fetchall())
+        if connection.vendor != "sqlite":
+            raise NotImplementedError(f"no key reservation on {connection.vendor}")
+        if not connection.in_atomic_block:
+            raise RuntimeError("keys are reserved inside the transaction that uses them")
+        # The table and column are the model's own, quoted; sqlite_sequence names it by value.
+        sql = (
+            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "  # noqa: S608  # nosec B608
+            f"COALESCE((SELECT MAX({qn(str(pk.column))}) FROM {qn(meta.db_table)}), 0))"
+        )
+        cursor.execute(sql, [meta.db_table])
+        last = int(cursor.fetchone()[0])
+    return list(range(last + 1, last + 1 + count))
+
+
+def run_insert(connection: Any, insert: PreparedInsert) -> None:
+    """Run a prepared insert on ``connection``'s driver connection (no Django cursor, so it
+    may run on another thread while the caller waits for it).
+
+    SQLite gets multi-row INSERT statements: one ``sqlite3_step`` per statement, which runs
+    without the GIL (executemany would take it back for every row). PostgreSQL gets COPY
+    (psycopg formats each row in C; the multi-row INSERT of arrays that ``bulk_create``
+    uses there made psycopg quote every array element in Python)."""
+    if not insert.rows:
+        return
+    qn = connection.ops.quote_name
+    table = qn(insert.table)
+    # Identifiers from the model's metadata, quoted; the values travel as parameters/COPY data.
+    names = ", ".join(qn(c) for c in insert.columns)
+    raw = connection.connection
+    if connection.vendor == "postgresql":
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for values in insert.rows:
+                copy.write_row(values)
+        return
+    # Row counts in powers of two, so the driver's statement cache (where each statement
+    # keeps its last rows' values) holds a few shapes per table, not one per batch.
+    width = len(insert.columns)
+    fits = min(_MAX_ROWS, raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
+    size = 1 << (fits.bit_length() - 1)
+    one = "(" + ", ".join(["?"] * width) + ")"
+    head = f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608  # nosec B608 - quoted identifiers
+    rows = insert.rows
+    start = 0
+    while start < len(rows):
+        count = size
+        while count > len(rows) - start:
+            count >>= 1
+        params: list[Any] = []
+        for values in rows[start : start + count]:
+            params += values
+        raw.execute(head + ", ".join([one] * count), params)  # nosec B608 - see above
+        start += count
+
+
+class RowWriter:
+    """Runs prepared inserts in order on the caller's connection and transaction, on a thread
+    of its own, so the caller reads the next batch while the database stores this one.
+
+    Only the driver's calls run there, and they run without the GIL for most of their time:
+    the gain is the database's work, overlapped. ``wait()`` is the barrier: the caller waits
+    (and gets the writer's error, as Django's exception) before it queries the connection
+    itself or leaves the transaction; leaving the ``with`` block waits too.
+    """
+
+    def __init__(self, using: str = "default", *, background: bool = True) -> None:
+        self.connection = connections[using]
+        self.background = background
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def _run(self, inserts: list[PreparedInsert]) -> None:
+        try:
+            with self.connection.wrap_database_errors:
+                for insert in inserts:
+                    run_insert(self.connection, insert)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller by wait()
+            self._error = exc
+
+    def submit(self, inserts: list[PreparedInsert]) -> None:
+        self.wait()
+        self.connection.ensure_connection()
+        if not self.background:
+            self._run(inserts)
+            self.wait()
+            return
+        self._thread = threading.Thread(
+            target=self._run, args=(inserts,), name="portico-row-writer", daemon=True
+        )
+        self._thread.start()
+
+    def wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def __enter__(self) -> RowWriter:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.wait()
+            return
+        try:  # already failing: finish the writer's work, keep the first error
+            self.wait()
+        except BaseException:
+            log.warning("row writer failed while the caller was failing", exc_info=True)
+
+
+def insert_rows(
+    model: type[models.Model], rows: Iterable[Mapping[str, Any]], *, returning: bool = False
+) -> list[Any]:
+    """Insert ``rows`` (dicts by attname, all with the same keys in the same order) in their
+    order, now; with ``returning``, their new primary keys in that order."""
+    rows = list(rows)
+    keys = reserve_keys(model, len(rows)) if returning else None
+    with RowWriter(router.db_for_write(model), background=False) as writer:
+        writer.submit([prepare_rows(model, rows, keys=keys)])
+    return keys or []

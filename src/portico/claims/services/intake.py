@@ -13,9 +13,13 @@ with the claim number it got the first time.
 
 from __future__ import annotations
 
+import gc
 import io
 import logging
+import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -43,7 +47,7 @@ from portico.claims.models import (
 from portico.claims.selectors import claims_access
 from portico.claims.services.ackspool import AcknowledgmentSpool
 from portico.claims.services.attachments import claim_for_control_number
-from portico.claims.services.bulkinsert import insert_rows
+from portico.claims.services.bulkinsert import RowWriter, prepare_rows, reserve_keys
 from portico.claims.services.common import CLAIM_PREFIX, numbers_allocate
 from portico.claims.services.submission import apply_frequency
 from portico.claims.services.validation import check_icd10
@@ -366,10 +370,12 @@ def _children(
     return dx, lines
 
 
-def _flush(pending: list[X12Claim], ctx: _Context, result: IntakeResult) -> None:
-    """Check and write one batch of claims: a fixed number of queries, whatever its size."""
+def _flush(pending: list[X12Claim], ctx: _Context, result: IntakeResult, writer: RowWriter) -> None:
+    """Check one batch of claims and hand its rows to ``writer``: a fixed number of queries,
+    whatever its size. The previous batch is stored before this one queries."""
     if not pending:
         return
+    writer.wait()
     now = timezone.now()
     # Members of the batch (and their coverage) in one look-up per plan.
     wanted: dict[int, set[str]] = {}
@@ -421,7 +427,7 @@ def _flush(pending: list[X12Claim], ctx: _Context, result: IntakeResult) -> None
                 now=now,
             )
         )
-    claim_ids = insert_rows(Claim, rows, returning=True)
+    claim_ids = reserve_keys(Claim, len(rows))
     dx_rows: list[dict[str, Any]] = []
     line_rows: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
@@ -467,11 +473,15 @@ def _flush(pending: list[X12Claim], ctx: _Context, result: IntakeResult) -> None
                     "description": "Declared in the 837 (PWK).",
                 }
             )
-    insert_rows(ClaimDiagnosis, dx_rows)
-    insert_rows(ClaimLine, line_rows)
-    insert_rows(ClaimStatusEvent, events)
-    if att_rows:
-        insert_rows(ClaimAttachment, att_rows)
+    writer.submit(
+        [
+            prepare_rows(Claim, rows, keys=claim_ids),
+            prepare_rows(ClaimDiagnosis, dx_rows),
+            prepare_rows(ClaimLine, line_rows),
+            prepare_rows(ClaimStatusEvent, events),
+            prepare_rows(ClaimAttachment, att_rows),
+        ]
+    )
     for c in pending:
         result.claims += 1
         dup = existing.get(keys[id(c)])
@@ -518,6 +528,26 @@ def _remember_ack(c: X12Claim, number: str, ctx: _Context, result: IntakeResult)
     )
 
 
+@contextmanager
+def _throughput_tuning() -> Iterator[None]:
+    """Process-wide interpreter settings for the length of one intake, restored after.
+
+    - The cyclic GC's youngest generation is collected every 10,000 allocations, not 700: a
+      batch keeps thousands of parsed claims alive, and collecting (and promoting) them every
+      700 allocations cost more than a tenth of the intake's time. Nothing is left uncollected.
+    - The GIL is handed over every 0.5 ms, not 5 ms: the row writer's thread wants it back after
+      each statement, and the reader should not keep it waiting.
+    """
+    thresholds, interval = gc.get_threshold(), sys.getswitchinterval()
+    gc.set_threshold(max(thresholds[0], 10_000), *thresholds[1:])
+    sys.setswitchinterval(min(interval, 0.0005))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        sys.setswitchinterval(interval)
+
+
 def ingest(stream: IO[bytes], *, ctx: _Context) -> tuple[ValidationResult, IntakeResult]:
     """Read, check and store every claim; the caller's transaction makes it all-or-nothing.
 
@@ -526,12 +556,13 @@ def ingest(stream: IO[bytes], *, ctx: _Context) -> tuple[ValidationResult, Intak
     result = IntakeResult()
     try:
         pending: list[X12Claim] = []
-        for claim in reader:
-            pending.append(claim)
-            if len(pending) >= BATCH:
-                _flush(pending, ctx, result)
-                pending = []
-        _flush(pending, ctx, result)
+        with _throughput_tuning(), RowWriter() as writer:  # stores a batch while the next is read
+            for claim in reader:
+                pending.append(claim)
+                if len(pending) >= BATCH:
+                    _flush(pending, ctx, result, writer)
+                    pending = []
+            _flush(pending, ctx, result, writer)
         validation = reader.validation
         accepted_sets = validation.accepted_sets()
         _drop_rejected_sets(accepted_sets, ctx, result)
