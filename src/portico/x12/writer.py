@@ -54,8 +54,11 @@ def fmt_decimal(value: Decimal) -> str:
 
 
 def fmt_date(value: date) -> str:
-    """CCYYMMDD (D8)."""
-    return value.strftime("%Y%m%d")
+    """CCYYMMDD (D8) of a date or a datetime's date; ``isoformat`` pads the year to four
+    digits (strftime's %Y may not)."""
+    if isinstance(value, datetime):
+        value = value.date()
+    return value.isoformat().replace("-", "")
 
 
 def fmt_time(value: datetime) -> str:

@@ -272,6 +272,7 @@ def _claim_row(
         original_id=original.pk if original is not None else None,
         original_claim_ref=claim.original_claim_number[:50],
         status=ClaimStatus.ACCEPTED,
+        created_at=now,  # the batch's moment, converted once (a default is converted per row)
         status_changed_at=now,
         billing_npi=(bp.npi if bp else "")[:10],
         billing_name=(bp.display_name if bp else "")[:200],
@@ -471,6 +472,7 @@ def _flush(pending: list[X12Claim], ctx: _Context, result: IntakeResult, writer:
                     "control_number": att.control_number[:50],
                     "uploaded_by_id": ctx.item.uploaded_by_id,
                     "description": "Declared in the 837 (PWK).",
+                    "created_at": now,
                 }
             )
     writer.submit(
