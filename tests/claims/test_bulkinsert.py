@@ -135,3 +135,11 @@ def test_rows_must_name_the_same_fields_and_not_the_key(cw):
         prepare_rows(ClaimLine, [{"id": 5, **rows[0]}])
     with pytest.raises(ValueError):
         prepare_rows(ClaimLine, rows, keys=[1])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's deferred keys")
+def test_postgresql_checks_foreign_keys_as_rows_are_stored(cw):
+    with pytest.raises(IntegrityError), transaction.atomic(), RowWriter() as writer:
+        writer.submit([prepare_rows(ClaimLine, _line_rows(2**40, 1))])  # no such claim
+        writer.wait()  # raises here, not at commit
+        pytest.fail("the missing claim was not noticed while the writer was open")

@@ -248,6 +248,11 @@ class RowWriter:
     the gain is the database's work, overlapped. ``wait()`` is the barrier: the caller waits
     (and gets the writer's error, as Django's exception) before it queries the connection
     itself or leaves the transaction; leaving the ``with`` block waits too.
+
+    On PostgreSQL the foreign keys (Django makes them deferred) are checked as the rows are
+    stored while the ``with`` block is open: the server checks them while the caller works,
+    instead of all at commit while the caller waits. Either way a bad key fails the
+    transaction.
     """
 
     def __init__(self, using: str = "default", *, background: bool = True) -> None:
@@ -285,11 +290,18 @@ class RowWriter:
             raise error
 
     def __enter__(self) -> RowWriter:
+        self._constraints("IMMEDIATE")
         return self
+
+    def _constraints(self, mode: str) -> None:
+        if self.connection.vendor == "postgresql" and self.connection.in_atomic_block:
+            with self.connection.cursor() as cursor:
+                cursor.execute(f"SET CONSTRAINTS ALL {mode}")  # nosec B608 - a fixed keyword
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is None:
             self.wait()
+            self._constraints("DEFERRED")
             return
         try:  # already failing: finish the writer's work, keep the first error
             self.wait()
