@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import IO
 
 from portico.x12.errors import ElementErrorCode, SegmentErrorCode, X12SyntaxError
@@ -91,6 +92,9 @@ _LINE_PROVIDER_LOOPS: dict[str, tuple[str, str]] = {
 _OTHER_PAYER_LOOPS = {"IL": "2330A", "PR": "2330B"}
 
 
+# The three parsers below are pure and their answers immutable; a file repeats the same dates,
+# amounts and provider NPIs thousands of times, so each keeps its recent answers.
+@lru_cache(maxsize=1024)
 def parse_d8(value: str) -> date | None:
     """CCYYMMDD -> date, ``None`` when it is not a real calendar date."""
     if len(value) != 8 or not value.isdigit():
@@ -101,6 +105,7 @@ def parse_d8(value: str) -> date | None:
         return None
 
 
+@lru_cache(maxsize=1024)
 def parse_amount(value: str) -> Decimal | None:
     """X12 R-type numeric -> Decimal, ``None`` when malformed (exponents are not X12)."""
     if not value or len(value) > 18 or not _AMOUNT.match(value):
@@ -108,6 +113,7 @@ def parse_amount(value: str) -> Decimal | None:
     return Decimal(value)
 
 
+@lru_cache(maxsize=1024)
 def is_valid_npi(npi: str) -> bool:
     """NPI check digit: Luhn over the 80840 card-issuer prefix plus the first nine digits."""
     if len(npi) != 10 or not npi.isdigit():

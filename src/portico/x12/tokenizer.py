@@ -56,7 +56,7 @@ class Segment:
     100,000-claim file has millions of them.
     """
 
-    __slots__ = ("_component", "_repetition", "elements", "line", "position")
+    __slots__ = ("_component", "_repetition", "elements", "id", "line", "position")
 
     def __init__(
         self,
@@ -67,14 +67,11 @@ class Segment:
         repetition: str | None = "^",
     ) -> None:
         self.elements = elements
+        self.id = elements[0]  # read for every segment, several times: an attribute, not a property
         self.position = position
         self.line = line
         self._component = component
         self._repetition = repetition
-
-    @property
-    def id(self) -> str:
-        return self.elements[0]
 
     def __len__(self) -> int:
         """Number of data elements (the segment ID not counted)."""
@@ -82,8 +79,10 @@ class Segment:
 
     def get(self, index: int) -> str:
         """Element at X12 position ``index`` (1-based); empty string when absent."""
-        elements = self.elements
-        return elements[index] if index < len(elements) else ""
+        try:  # the element is there far more often than not; a try costs nothing then
+            return self.elements[index]
+        except IndexError:
+            return ""
 
     def components(self, index: int) -> list[str]:
         """The components of a composite element (a simple element gives a 1-item list)."""

@@ -278,6 +278,15 @@ class EnvelopeValidator:
         self._set_numbers: set[str] = set()
         self._expected_set_id: str | None = None
         self._finished = False
+        self._envelope_segments = {
+            "ISA": self._isa,
+            "IEA": self._iea,
+            "GS": self._gs,
+            "GE": self._ge,
+            "ST": self._st,
+            "SE": self._se,
+        }
+        self._good_ids: set[str] = set()  # segment IDs already found well-formed
 
     # -- public API -------------------------------------------------------------------------
 
@@ -306,30 +315,24 @@ class EnvelopeValidator:
 
     def feed(self, seg: Segment) -> None:
         seg_id = seg.id
-        if seg_id == "ISA":
-            self._isa(seg)
-        elif seg_id == "IEA":
-            self._iea(seg)
-        elif seg_id == "GS":
-            self._gs(seg)
-        elif seg_id == "GE":
-            self._ge(seg)
-        elif seg_id == "ST":
-            self._st(seg)
-        elif seg_id == "SE":
-            self._se(seg)
+        envelope = self._envelope_segments.get(seg_id)
+        if envelope is not None:
+            envelope(seg)
         elif self._set is not None:
             self._set.segment_count += 1
-            if not _SEGMENT_ID.match(seg_id):
-                self._set.add(
-                    SegmentError(
-                        seg_id[:3] or "?",
-                        self.position_in_set(seg),
-                        SegmentErrorCode.UNRECOGNIZED_SEGMENT_ID,
-                        message=f"{seg_id!r} is not a segment ID",
-                        line=seg.line,
+            if seg_id not in self._good_ids:
+                if not _SEGMENT_ID.match(seg_id):
+                    self._set.add(
+                        SegmentError(
+                            seg_id[:3] or "?",
+                            self.position_in_set(seg),
+                            SegmentErrorCode.UNRECOGNIZED_SEGMENT_ID,
+                            message=f"{seg_id!r} is not a segment ID",
+                            line=seg.line,
+                        )
                     )
-                )
+                elif len(self._good_ids) < 1000:  # remembered: a file uses a few dozen
+                    self._good_ids.add(seg_id)
         else:
             ix = self._require_interchange(seg)
             ix.reject(
