@@ -1,7 +1,8 @@
 """X12 837P/837I intake: upload, background processing, 999 and 277CA.
 
-One streaming pass (``Claim837Reader``): claims are checked and written in batches of
-``BATCH`` rows inside one database transaction; the 277CA's per-claim entries go to a disk spool
+One streaming pass (``Claim837Reader``): claims are checked in batches of ``BATCH`` inside one
+database transaction, and each batch's rows are stored by a ``RowWriter`` thread while the
+next batch is read (decision 0010, item 9); the 277CA's per-claim entries go to a disk spool
 (``ackspool``) and the 277CA is written from it to a file in storage, so memory holds one batch
 however large the file. After the pass, the claims of transaction sets that the 999 rejects
 are deleted again before commit — an envelope-level error never leaves a partial batch.
