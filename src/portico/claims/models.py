@@ -173,7 +173,10 @@ class ClaimSubmissionFile(TimeStampedModel):
 # ---------------------------------------------------------------------------
 class Claim(TimeStampedModel):
     number = models.CharField("claim number", max_length=20, unique=True)
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="claims")
+    # No index of its own: claim_org_tin_sub and claim_idempotency_per_org lead with it.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="claims", db_index=False
+    )
     billing_tin = models.CharField("billing Tax ID", max_length=9)
     kind = models.CharField(
         max_length=15, choices=ClaimKind.choices, default=ClaimKind.PROFESSIONAL
@@ -212,8 +215,13 @@ class Claim(TimeStampedModel):
         HealthPlan, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
     )
     payer_id = models.CharField("payer ID", max_length=20, blank=True)
-    member = models.ForeignKey(
-        Member, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
+    member = models.ForeignKey(  # indexed by claim_member_dos, which leads with it
+        Member,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claims",
+        db_index=False,
     )
     coverage = models.ForeignKey(
         Coverage, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims"
@@ -299,8 +307,8 @@ class Claim(TimeStampedModel):
                 name="claim_org_tin_sub",
             ),
             models.Index(fields=["billing_tin", "-submitted_at", "-id"], name="claim_tin_sub"),
-            models.Index(fields=["member_number"], name="claim_member_id"),
-            models.Index(fields=["patient_account_number"], name="claim_pan"),
+            # member_number and patient_account_number alone: claim_member_sub and claim_pan_sub
+            # lead with them (an index of the column alone only cost every insert).
             # Patient-name search ignores case (core.lookups.same_ignoring_case).
             models.Index(
                 Lower("patient_last_name"), Lower("patient_first_name"), name="claim_patient_ci"
@@ -341,7 +349,10 @@ class Claim(TimeStampedModel):
 
 
 class ClaimDiagnosis(models.Model):
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="diagnoses")
+    # Indexed by claim_dx_sequence_unique, which leads with it.
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="diagnoses", db_index=False
+    )
     sequence = models.PositiveSmallIntegerField(help_text="1-based; lines point at it.")
     code = models.CharField("ICD-10-CM code", max_length=8)
     qualifier = models.CharField(
@@ -361,7 +372,8 @@ class ClaimDiagnosis(models.Model):
 
 
 class ClaimLine(models.Model):
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="lines")
+    # Indexed by claim_line_unique, which leads with it.
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="lines", db_index=False)
     line_number = models.PositiveSmallIntegerField()
     procedure_code = models.CharField("CPT/HCPCS", max_length=5, blank=True)
     modifier1 = models.CharField(max_length=2, blank=True)

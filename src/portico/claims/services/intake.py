@@ -3,9 +3,10 @@
 One streaming pass (``Claim837Reader``): claims are checked in batches of ``BATCH`` inside one
 database transaction, and each batch's rows are stored by a ``RowWriter`` thread while the
 next batch is read (decision 0010, item 9); the 277CA's per-claim entries go to a disk spool
-(``ackspool``) and the 277CA is written from it to a file in storage, so memory holds two batches
-(the one being stored, the one being read) however large the file. After the pass, the claims of transaction sets that the 999 rejects
-are deleted again before commit — an envelope-level error never leaves a partial batch.
+(``ackspool``) and the 277CA is written from it to a file in storage, so memory holds two
+batches (the one being stored, the one being read) however large the file. After the pass, the
+claims of transaction sets that the 999 rejects are deleted again before commit — an
+envelope-level error never leaves a partial batch.
 
 The same file twice creates no claims twice: each claim's idempotency key is the file's
 SHA-256 plus ST02, CLM01 and its position, unique per practice; a re-sent claim is answered
