@@ -67,7 +67,8 @@ def _identity_type(field: models.Field[Any, Any]) -> type:
 def _converter(field: models.Field[Any, Any], connection: Any) -> Callable[[Any], Any]:
     """``field.get_db_prep_save``, short-cut for the common cases: a date into a builtin
     DateField and a finite Decimal into a builtin DecimalField go straight to the backend's
-    adapter (what ``get_db_prep_save`` ends in: ``to_python`` returns them unchanged); other
+    adapter (what ``get_db_prep_save`` ends in: ``to_python`` returns them unchanged), and a
+    choices member into a text field is its text; other
     values are converted through the field, remembering the last answer (a batch repeats its
     ``now``; the values are immutable)."""
     prep = field.get_db_prep_save
@@ -96,6 +97,13 @@ def _converter(field: models.Field[Any, Any], connection: Any) -> Callable[[Any]
             return convert(value)
 
         return convert_decimal
+    if type(field) in _STR_FIELDS:
+
+        def convert_text(value: Any) -> Any:
+            # A str subclass (a TextChoices member): Django stores its text; so does a plain copy.
+            return str.__str__(value) if isinstance(value, str) else convert(value)
+
+        return convert_text
     return convert
 
 
@@ -107,12 +115,24 @@ class PreparedInsert:
     columns: list[str]
     rows: list[list[Any]]
 
+    def lead(self, columns: list[str], values: Iterable[tuple[int, list[Any]]]) -> PreparedInsert:
+        """The rows named by index in ``values``, each led by its values for ``columns`` (given
+        ``later`` to ``prepare_rows``; keys and other ints and text need no conversion)."""
+        return PreparedInsert(
+            self.table, [*columns, *self.columns], [lead + self.rows[i] for i, lead in values]
+        )
+
 
 def prepare_rows(
-    model: type[models.Model], rows: Iterable[Mapping[str, Any]], *, keys: list[Any] | None = None
+    model: type[models.Model],
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    keys: list[Any] | None = None,
+    later: tuple[str, ...] = (),
 ) -> PreparedInsert:
     """Convert ``rows`` (dicts by attname, all with the same keys in the same order) for the
-    model's database; ``keys`` (from ``reserve_keys``) are their primary keys, in order."""
+    model's database; ``keys`` (from ``reserve_keys``) are their primary keys, in order.
+    ``later`` names columns (attnames) the rows leave out that ``PreparedInsert.lead`` adds."""
     rows = list(rows)
     connection = connections[router.db_for_write(model)]
     meta = model._meta
@@ -122,13 +142,19 @@ def prepare_rows(
         raise ValueError("one reserved key per row")
     if not rows:
         return PreparedInsert(meta.db_table, [], [])
+    if any(name in later for name in rows[0]):
+        raise ValueError("a column comes either in the rows or later")
     by_attname = {f.attname: f for f in meta.concrete_fields}
     names = tuple(rows[0])
     given = [by_attname[k] for k in names]  # KeyError: not a concrete field of the model
     if pk in given or any(isinstance(rows[0].get(k), models.Model) for k in names):
         raise ValueError("rows name concrete fields by attname, without the primary key")
     now = timezone.now()
-    rest = [f for f in meta.concrete_fields if f is not pk and f.attname not in names]
+    rest = [
+        f
+        for f in meta.concrete_fields
+        if f is not pk and f.attname not in names and f.attname not in later
+    ]
     per_row = [f for f in rest if f.has_default() and callable(f.default)]
     fixed = [f for f in rest if f not in per_row]
     tail = [

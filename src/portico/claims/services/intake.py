@@ -49,7 +49,12 @@ from portico.claims.models import (
 from portico.claims.selectors import claims_access
 from portico.claims.services.ackspool import AcknowledgmentSpool
 from portico.claims.services.attachments import claim_for_control_number
-from portico.claims.services.bulkinsert import RowWriter, prepare_rows, reserve_keys
+from portico.claims.services.bulkinsert import (
+    PreparedInsert,
+    RowWriter,
+    prepare_rows,
+    reserve_keys,
+)
 from portico.claims.services.common import CLAIM_PREFIX, numbers_allocate
 from portico.claims.services.submission import apply_frequency
 from portico.claims.services.validation import check_icd10
@@ -238,24 +243,19 @@ def _set_key(claim: X12Claim) -> tuple[str, str, str]:
     return (t.interchange_control_number, t.group_control_number, t.transaction_control_number)
 
 
-def _claim_row(
-    claim: X12Claim,
-    *,
-    number: str,
-    key: str,
-    member: int | None,
-    coverage: int | None,
-    original: Claim | None,
-    ctx: _Context,
-    now: datetime,
-) -> dict[str, Any]:
-    """The claim's row for ``bulkinsert`` (field attnames, as ``Claim(**row)`` would take)."""
+# What a claim's row gets from the database once the batch is checked (``_flush``): its key and
+# number, the matched member and coverage, the original it replaces, and the payer's plan.
+_CLAIM_LATER = ("id", "number", "member_id", "coverage_id", "original_id", "health_plan_id")
+
+
+def _claim_row(claim: X12Claim, *, key: str, ctx: _Context, now: datetime) -> dict[str, Any]:
+    """The claim's row for ``bulkinsert`` (field attnames, as ``Claim(**row)`` would take),
+    but for the ``_CLAIM_LATER`` columns: built without the database."""
     sub = claim.subscriber
     pat = claim.patient
     bp = claim.billing_provider
     period = claim.service_period or (None, None)
     institutional = claim.kind is ClaimKind.INSTITUTIONAL or claim.kind == "institutional"
-    plan = ctx.plan(sub.payer.payer_id) if sub else None
     admission = claim.dates.get("435")
     discharge = claim.dates.get("096")
 
@@ -266,12 +266,10 @@ def _claim_row(
     attending, facility = prov(claim.attending_provider), prov(claim.service_facility)
     txn = claim.transaction
     return dict(
-        number=number,
         organization_id=ctx.org_id,
         billing_tin=((bp.tax_id or bp.ssn) if bp else "")[:9],
         kind=ClaimKind.INSTITUTIONAL if institutional else ClaimKind.PROFESSIONAL,
         frequency=claim.frequency_code if claim.frequency_code in ("1", "7", "8") else "1",
-        original_id=original.pk if original is not None else None,
         original_claim_ref=claim.original_claim_number[:50],
         status=ClaimStatus.ACCEPTED,
         created_at=now,  # the batch's moment, converted once (a default is converted per row)
@@ -292,10 +290,7 @@ def _claim_row(
         attending_name=attending[1],
         facility_npi=facility[0],
         facility_name=facility[1],
-        health_plan_id=plan.pk if plan is not None else None,
         payer_id=(sub.payer.payer_id if sub else "")[:20],
-        member_id=member,
-        coverage_id=coverage,
         member_number=(sub.member_id.upper() if sub else "")[:30],
         patient_first_name=(pat.first_name if pat else sub.first_name if sub else "")[:100],
         patient_last_name=(pat.last_name if pat else sub.last_name if sub else "")[:100],
@@ -332,12 +327,11 @@ def _claim_row(
 
 
 def _children(
-    claim: X12Claim, claim_id: int, row: dict[str, Any]
+    claim: X12Claim, row: dict[str, Any]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The claim's diagnosis and line rows (``bulkinsert`` dicts)."""
+    """The claim's diagnosis and line rows (``bulkinsert`` dicts, ``claim_id`` later)."""
     dx = [
         {
-            "claim_id": claim_id,
             "sequence": i,
             "code": d.code[:8],
             "qualifier": _DX_QUALIFIER.get(d.qualifier, DiagnosisQualifier.OTHER),
@@ -350,7 +344,6 @@ def _children(
         mods = [*ln.modifiers[:4], "", "", "", ""]
         lines.append(
             {
-                "claim_id": claim_id,
                 "line_number": ln.number,
                 "procedure_code": ln.procedure_code[:5],
                 "modifier1": mods[0][:2],
@@ -373,101 +366,50 @@ def _children(
     return dx, lines
 
 
-def _flush(pending: list[X12Claim], ctx: _Context, result: IntakeResult, writer: RowWriter) -> None:
-    """Check one batch of claims and hand its rows to ``writer``: a fixed number of queries,
-    whatever its size. The previous batch is stored before this one queries."""
-    if not pending:
-        return
-    writer.wait()
+@dataclass
+class _Batch:
+    """A batch's claims with their rows converted for the database, before any check that
+    needs the database (``_prepare``); ``*_owner`` give each child row's claim index."""
+
+    claims: list[X12Claim]
+    keys: list[str]
+    claim_rows: PreparedInsert
+    dx_rows: PreparedInsert
+    dx_owner: list[int]
+    line_rows: PreparedInsert
+    line_owner: list[int]
+    att_rows: PreparedInsert
+    att_owner: list[int]
+    events: PreparedInsert  # the two status events of every claim, without their claim
+
+
+def _prepare(pending: list[X12Claim], ctx: _Context) -> _Batch:
+    """Build and convert a batch's rows without touching the database, so that it runs while
+    the writer stores the previous batch; ``_flush`` checks the claims and adds what the
+    database decides."""
     now = timezone.now()
-    # Members of the batch (and their coverage) in one look-up per plan.
-    wanted: dict[int, set[str]] = {}
-    for c in pending:
-        if c.subscriber is not None:
-            plan = ctx.plan(c.subscriber.payer.payer_id)
-            if plan is not None:
-                wanted.setdefault(plan.pk, set()).add(c.subscriber.member_id.upper())
-    members = _members(wanted)
-    keys = {
-        id(c): f"x12:{ctx.item.sha256[:24]}:{_set_key(c)[2]}:{c.position}:"
-        f"{c.patient_account_number}"[:150]
+    keys = [
+        f"x12:{ctx.item.sha256[:24]}:{_set_key(c)[2]}:{c.position}:{c.patient_account_number}"[:150]
         for c in pending
-    }
-    existing = dict(
-        Claim.objects.filter(
-            # "isnull=False" lets SQLite use the partial unique index (org, idempotency_key).
-            organization_id=ctx.org_id,
-            idempotency_key__isnull=False,
-            idempotency_key__in=list(keys.values()),
-        ).values_list("idempotency_key", "number")
-    )
-    accepted: list[tuple[X12Claim, int | None, int | None, Claim | None]] = []
-    for c in pending:
-        if keys[id(c)] in existing:
-            continue
-        _business_checks(c, ctx)
-        member, coverage = _pick_member(c, members, ctx)
-        original = _original(c, ctx)
-        if not c.issues:
-            accepted.append((c, member, coverage, original))
-    numbers = (
-        iter(numbers_allocate(prefix=CLAIM_PREFIX, count=len(accepted))) if accepted else iter(())
-    )
+    ]
     rows: list[dict[str, Any]] = []
-    by_claim: dict[int, str] = {}
-    for c, member, coverage, original in accepted:
-        number = next(numbers)
-        by_claim[id(c)] = number
-        rows.append(
-            _claim_row(
-                c,
-                number=number,
-                key=keys[id(c)],
-                member=member,
-                coverage=coverage,
-                original=original,
-                ctx=ctx,
-                now=now,
-            )
-        )
-    claim_ids = reserve_keys(Claim, len(rows))
     dx_rows: list[dict[str, Any]] = []
     line_rows: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
     att_rows: list[dict[str, Any]] = []
-    received_note = f"Received in file {ctx.item.filename}."
-    for (c, _m, _cov, original), row, claim_id in zip(accepted, rows, claim_ids, strict=True):
-        dx, lines = _children(c, claim_id, row)
+    dx_owner: list[int] = []
+    line_owner: list[int] = []
+    att_owner: list[int] = []
+    for i, (c, key) in enumerate(zip(pending, keys, strict=True)):
+        row = _claim_row(c, key=key, ctx=ctx, now=now)
+        rows.append(row)
+        dx, lines = _children(c, row)
         dx_rows += dx
+        dx_owner += [i] * len(dx)
         line_rows += lines
-        events.append(
-            {
-                "claim_id": claim_id,
-                "from_status": ClaimStatus.DRAFT,
-                "to_status": ClaimStatus.RECEIVED,
-                "at": now,
-                "note": received_note,
-                "category_code": "A1",
-                "status_code": "19",
-            }
-        )
-        events.append(
-            {
-                "claim_id": claim_id,
-                "from_status": ClaimStatus.RECEIVED,
-                "to_status": ClaimStatus.ACCEPTED,
-                "at": now,
-                "note": "Accepted for processing (277CA).",
-                "category_code": "A2",
-                "status_code": "20",
-            }
-        )
-        if original is not None:
-            result.follow_ups.append((claim_id, original.pk, _set_key(c)))
+        line_owner += [i] * len(lines)
         for att in [*c.attachments, *(a for ln in c.lines for a in ln.attachments)]:
             att_rows.append(
                 {
-                    "claim_id": claim_id,
                     "organization_id": ctx.org_id,
                     "report_type": att.report_type[:2],
                     "transmission_code": att.transmission_code[:2],
@@ -477,19 +419,110 @@ def _flush(pending: list[X12Claim], ctx: _Context, result: IntakeResult, writer:
                     "created_at": now,
                 }
             )
+            att_owner.append(i)
+    event = {"at": now, "category_code": "", "status_code": ""}
+    events = [
+        {
+            **event,
+            "from_status": ClaimStatus.DRAFT,
+            "to_status": ClaimStatus.RECEIVED,
+            "note": f"Received in file {ctx.item.filename}.",
+            "category_code": "A1",
+            "status_code": "19",
+        },
+        {
+            **event,
+            "from_status": ClaimStatus.RECEIVED,
+            "to_status": ClaimStatus.ACCEPTED,
+            "note": "Accepted for processing (277CA).",
+            "category_code": "A2",
+            "status_code": "20",
+        },
+    ]
+    later = ("claim_id",)
+    return _Batch(
+        claims=pending,
+        keys=keys,
+        claim_rows=prepare_rows(Claim, rows, later=_CLAIM_LATER),
+        dx_rows=prepare_rows(ClaimDiagnosis, dx_rows, later=later),
+        dx_owner=dx_owner,
+        line_rows=prepare_rows(ClaimLine, line_rows, later=later),
+        line_owner=line_owner,
+        att_rows=prepare_rows(ClaimAttachment, att_rows, later=later),
+        att_owner=att_owner,
+        events=prepare_rows(ClaimStatusEvent, events, later=later),
+    )
+
+
+def _flush(batch: _Batch, ctx: _Context, result: IntakeResult, writer: RowWriter) -> None:
+    """Check one batch of claims and hand its rows to ``writer``: a fixed number of queries,
+    whatever its size. The previous batch is stored before this one queries."""
+    pending = batch.claims
+    if not pending:
+        return
+    writer.wait()
+    # Members of the batch (and their coverage) in one look-up per plan.
+    wanted: dict[int, set[str]] = {}
+    for c in pending:
+        if c.subscriber is not None:
+            plan = ctx.plan(c.subscriber.payer.payer_id)
+            if plan is not None:
+                wanted.setdefault(plan.pk, set()).add(c.subscriber.member_id.upper())
+    members = _members(wanted)
+    existing = dict(
+        Claim.objects.filter(
+            # "isnull=False" lets SQLite use the partial unique index (org, idempotency_key).
+            organization_id=ctx.org_id,
+            idempotency_key__isnull=False,
+            idempotency_key__in=batch.keys,
+        ).values_list("idempotency_key", "number")
+    )
+    accepted: list[tuple[int, int | None, int | None, Claim | None]] = []
+    for i, (c, key) in enumerate(zip(pending, batch.keys, strict=True)):
+        if key in existing:
+            continue
+        _business_checks(c, ctx)
+        member, coverage = _pick_member(c, members, ctx)
+        original = _original(c, ctx)
+        if not c.issues:
+            accepted.append((i, member, coverage, original))
+    numbers = numbers_allocate(prefix=CLAIM_PREFIX, count=len(accepted)) if accepted else []
+    claim_ids = reserve_keys(Claim, len(accepted))
+    stored: dict[int, tuple[int, str]] = {}  # claim index -> its key and number
+    claim_lead: list[tuple[int, list[Any]]] = []
+    for (i, member, coverage, original), number, claim_id in zip(
+        accepted, numbers, claim_ids, strict=True
+    ):
+        c = pending[i]
+        plan = ctx.plan(c.subscriber.payer.payer_id) if c.subscriber else None
+        original_id = original.pk if original is not None else None
+        claim_lead.append(
+            (i, [claim_id, number, member, coverage, original_id, plan.pk if plan else None])
+        )
+        stored[i] = (claim_id, number)
+        if original is not None:
+            result.follow_ups.append((claim_id, original.pk, _set_key(c)))
+
+    def children(rows: PreparedInsert, owners: list[int]) -> PreparedInsert:
+        return rows.lead(
+            ["claim_id"], ((r, [stored[i][0]]) for r, i in enumerate(owners) if i in stored)
+        )
+
     writer.submit(
         [
-            prepare_rows(Claim, rows, keys=claim_ids),
-            prepare_rows(ClaimDiagnosis, dx_rows),
-            prepare_rows(ClaimLine, line_rows),
-            prepare_rows(ClaimStatusEvent, events),
-            prepare_rows(ClaimAttachment, att_rows),
+            batch.claim_rows.lead(list(_CLAIM_LATER), claim_lead),
+            children(batch.dx_rows, batch.dx_owner),
+            children(batch.line_rows, batch.line_owner),
+            batch.events.lead(
+                ["claim_id"], ((e, [claim_id]) for claim_id, _ in stored.values() for e in (0, 1))
+            ),
+            children(batch.att_rows, batch.att_owner),
         ]
     )
-    for c in pending:
+    for i, (c, key) in enumerate(zip(pending, batch.keys, strict=True)):
         result.claims += 1
-        dup = existing.get(keys[id(c)])
-        number = dup or by_claim.get(id(c), "")
+        dup = existing.get(key)
+        number = dup or stored.get(i, (0, ""))[1]
         if dup:
             result.duplicates += 1
         elif c.issues:
@@ -564,9 +597,9 @@ def ingest(stream: IO[bytes], *, ctx: _Context) -> tuple[ValidationResult, Intak
             for claim in reader:
                 pending.append(claim)
                 if len(pending) >= BATCH:
-                    _flush(pending, ctx, result, writer)
+                    _flush(_prepare(pending, ctx), ctx, result, writer)
                     pending = []
-            _flush(pending, ctx, result, writer)
+            _flush(_prepare(pending, ctx), ctx, result, writer)
         validation = reader.validation
         accepted_sets = validation.accepted_sets()
         _drop_rejected_sets(accepted_sets, ctx, result)
