@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import sys
 from pathlib import Path
@@ -26,7 +27,7 @@ from portico.x12.models837 import Party
 from portico.x12.writer837 import build_837 as _build_837
 from tests.claims.conftest import FIXTURES
 from tests.codes.factories import Icd10CodeFactory
-from tests.factories.claims import practice_a_x12_claims
+from tests.factories.claims import plan_member, practice_a_x12_claims
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "x12"))
 from x12_helpers import make_envelope, pyx12_errors
@@ -208,3 +209,33 @@ def test_a_long_277ca_is_shown_in_part_and_downloaded_whole(cw, persona_client):
     assert whole[:200] in page and whole[-200:] not in page
     download = client.get(f"/claims/files/{item.pk}/277ca/")
     assert b"".join(download.streaming_content).decode() == whole
+
+
+def test_each_claim_is_matched_to_the_coverage_span_of_its_service_date(cw, persona_client):
+    """A member's claims find the coverage span of their service date (the newest first),
+    and a member whose coverage had lapsed is rejected one claim at a time."""
+    plan, member, current = plan_member()  # HM100000001
+    Coverage.objects.filter(pk=current.pk).update(start_date="2025-03-01", end_date=None)
+    earlier = Coverage.objects.create(
+        member=member, plan=plan, start_date="2024-01-01", end_date="2024-12-31"
+    )
+    lapsed = Member.objects.create(
+        plan=plan, member_id="HM100000002", first_name="Lee", last_name="Roe",
+        date_of_birth="1970-05-06",
+    )  # fmt: skip
+    Coverage.objects.create(
+        member=lapsed, plan=plan, start_date="2019-01-01", end_date="2019-12-31"
+    )
+    claims = _claims(3)
+    claims[1].lines[0].service_date = datetime.date(2024, 6, 1)
+    claims[2].subscriber = dataclasses.replace(claims[2].subscriber, member_id="HM100000002")
+
+    item = upload(persona_client("billing_clerk"), build_837(claims, env()).encode())
+
+    assert (item.accepted_count, item.rejected_count) == (2, 1), item.error_summary
+    stored = {c.patient_account_number: c for c in Claim.objects.all()}
+    assert stored["ACC0000"].coverage_id == current.pk
+    assert stored["ACC0001"].coverage_id == earlier.pk
+    assert stored["ACC0000"].member_id == stored["ACC0001"].member_id == member.pk
+    assert "ACC0002" not in stored
+    assert "The member had no coverage on 03/10/2025." in item.error_summary

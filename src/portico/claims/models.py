@@ -172,6 +172,8 @@ class ClaimSubmissionFile(TimeStampedModel):
 # Claims
 # ---------------------------------------------------------------------------
 class Claim(TimeStampedModel):
+    # Not indexed: claims are searched and sorted by submitted_at, never by created_at.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     number = models.CharField("claim number", max_length=20, unique=True)
     # No index of its own: claim_org_tin_sub and claim_idempotency_per_org lead with it.
     organization = models.ForeignKey(

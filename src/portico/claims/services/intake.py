@@ -60,7 +60,7 @@ from portico.claims.services.submission import apply_frequency
 from portico.claims.services.validation import check_icd10
 from portico.claims.transitions import REPLACEABLE_CLAIM_STATUSES
 from portico.core.audit import audit_record
-from portico.members.models import Coverage, HealthPlan, Member
+from portico.members.models import HealthPlan, Member
 from portico.x12.ack277ca import (
     ClaimsAcknowledgment,
     ProviderAcknowledgment,
@@ -179,20 +179,27 @@ class _Enrolled:
 
 
 def _members(wanted: dict[int, set[str]]) -> dict[tuple[int, str], _Enrolled]:
-    """The batch's members by (plan, member ID), with their coverage: two queries per plan."""
+    """The batch's members by (plan, member ID), with their coverage: one query per plan (the
+    members joined to their coverage spans, newest first)."""
     members: dict[tuple[int, str], _Enrolled] = {}
     for plan_id, ids in wanted.items():
-        by_pk: dict[int, _Enrolled] = {}
-        for pk, member_id in Member.objects.filter(plan_id=plan_id, member_id__in=ids).values_list(
-            "pk", "member_id"
-        ):
-            by_pk[pk] = members[(plan_id, member_id)] = _Enrolled(pk, [])
-        if not by_pk:
-            continue
-        for cov_pk, member_pk, start, end in Coverage.objects.filter(
-            member_id__in=list(by_pk)
-        ).values_list("pk", "member_id", "start_date", "end_date"):
-            by_pk[member_pk].coverages.append((cov_pk, start, end))
+        rows = (
+            Member.objects.filter(plan_id=plan_id, member_id__in=ids)
+            .order_by("pk", "-coverages__start_date", "-coverages__pk")
+            .values_list(
+                "pk",
+                "member_id",
+                "coverages__pk",
+                "coverages__start_date",
+                "coverages__end_date",
+            )
+        )
+        for pk, member_id, cov_pk, start, end in rows:
+            enrolled = members.get((plan_id, member_id))
+            if enrolled is None:
+                enrolled = members[(plan_id, member_id)] = _Enrolled(pk, [])
+            if cov_pk is not None:
+                enrolled.coverages.append((cov_pk, start, end))
     return members
 
 
