@@ -174,9 +174,19 @@ class AcknowledgmentSpool:
                 "CREATE TABLE entry (seq INTEGER PRIMARY KEY, provider INTEGER NOT NULL, "
                 "set_key TEXT NOT NULL, data TEXT NOT NULL)"
             )
-        self._db.executemany(
-            "INSERT INTO entry (provider, set_key, data) VALUES (?, ?, ?)", self._buffer
-        )
+        # One statement for the buffer (a full one, or the last): executemany would give the
+        # GIL up and wait for it again for every entry, while the intake's writer thread runs.
+        per = max(1, self._db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 3)
+        for start in range(0, len(self._buffer), per):
+            chunk = self._buffer[start : start + per]
+            params: list[object] = []
+            for entry in chunk:
+                params += entry
+            values = ", ".join(["(?, ?, ?)"] * len(chunk))
+            self._db.execute(
+                f"INSERT INTO entry (provider, set_key, data) VALUES {values}",  # noqa: S608  # nosec B608 - placeholders only
+                params,
+            )
         self._buffer = []
 
     def close(self) -> None:
