@@ -60,6 +60,7 @@ from portico.claims.services.submission import apply_frequency
 from portico.claims.services.validation import check_icd10
 from portico.claims.transitions import REPLACEABLE_CLAIM_STATUSES
 from portico.core.audit import audit_record
+from portico.core.lookups import one_of
 from portico.members.models import HealthPlan, Member
 from portico.x12.ack277ca import (
     ClaimsAcknowledgment,
@@ -184,7 +185,7 @@ def _members(wanted: dict[int, set[str]]) -> dict[tuple[int, str], _Enrolled]:
     members: dict[tuple[int, str], _Enrolled] = {}
     for plan_id, ids in wanted.items():
         rows = (
-            Member.objects.filter(plan_id=plan_id, member_id__in=ids)
+            Member.objects.filter(one_of("member_id", ids), plan_id=plan_id)
             .order_by("pk", "-coverages__start_date", "-coverages__pk")
             .values_list(
                 "pk",
@@ -478,10 +479,10 @@ def _flush(batch: _Batch, ctx: _Context, result: IntakeResult, writer: RowWriter
     members = _members(wanted)
     existing = dict(
         Claim.objects.filter(
+            one_of("idempotency_key", batch.keys),
             # "isnull=False" lets SQLite use the partial unique index (org, idempotency_key).
             organization_id=ctx.org_id,
             idempotency_key__isnull=False,
-            idempotency_key__in=batch.keys,
         ).values_list("idempotency_key", "number")
     )
     accepted: list[tuple[int, int | None, int | None, Claim | None]] = []
