@@ -11,7 +11,7 @@ import pytest
 from django.db import IntegrityError, connection, models, transaction
 
 from portico.claims.models import Claim, ClaimLine
-from portico.claims.services.bulkinsert import RowWriter, insert_rows, prepare_rows, reserve_keys
+from portico.claims.services.bulkinsert import RowWriter, prepare_rows, reserve_keys
 from tests.factories.claims import make_claim
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,9 @@ def test_rows_read_back_as_the_orm_stored_them_with_keys_in_order(cw):
         {**model_row, "number": f"C2025BULK{i:03d}", "patient_account_number": f"PAN\t{i}\\n"}
         for i in range(3)
     ]
-    keys = insert_rows(Claim, rows, returning=True)
+    with transaction.atomic(), RowWriter() as writer:
+        keys = reserve_keys(Claim, len(rows))
+        writer.submit([prepare_rows(Claim, rows, keys=keys)])
 
     assert len(set(keys)) == 3 and made.pk not in keys
     for i, key in enumerate(keys):
@@ -54,7 +56,8 @@ def test_rows_read_back_as_the_orm_stored_them_with_keys_in_order(cw):
     lines = [
         {**_values(line), "claim_id": keys[0]} for line in ClaimLine.objects.filter(claim=made)
     ]
-    assert insert_rows(ClaimLine, lines) == []
+    with transaction.atomic(), RowWriter() as writer:
+        writer.submit([prepare_rows(ClaimLine, lines)])
     copied = ClaimLine.objects.filter(claim_id=keys[0]).order_by("line_number")
     assert [_values(c) for c in copied] == lines
     # The sequence moved past the keys drawn: the ORM's next row does not collide.

@@ -281,9 +281,8 @@ class RowWriter:
     transaction.
     """
 
-    def __init__(self, using: str = "default", *, background: bool = True) -> None:
+    def __init__(self, using: str = "default") -> None:
         self.connection = connections[using]
-        self.background = background
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
 
@@ -298,10 +297,6 @@ class RowWriter:
     def submit(self, inserts: list[PreparedInsert]) -> None:
         self.wait()
         self.connection.ensure_connection()
-        if not self.background:
-            self._run(inserts)
-            self.wait()
-            return
         self._thread = threading.Thread(
             target=self._run, args=(inserts,), name="portico-row-writer", daemon=True
         )
@@ -333,15 +328,3 @@ class RowWriter:
             self.wait()
         except BaseException:
             log.warning("row writer failed while the caller was failing", exc_info=True)
-
-
-def insert_rows(
-    model: type[models.Model], rows: Iterable[Mapping[str, Any]], *, returning: bool = False
-) -> list[Any]:
-    """Insert ``rows`` (dicts by attname, all with the same keys in the same order) in their
-    order, now; with ``returning``, their new primary keys in that order."""
-    rows = list(rows)
-    keys = reserve_keys(model, len(rows)) if returning else None
-    with RowWriter(router.db_for_write(model), background=False) as writer:
-        writer.submit([prepare_rows(model, rows, keys=keys)])
-    return keys or []
