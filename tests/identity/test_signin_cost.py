@@ -16,15 +16,18 @@ from allauth.mfa.models import Authenticator
 from allauth.usersessions import signals as usersessions_signals
 from allauth.usersessions.models import UserSession
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.contrib.sessions.models import Session
 from django.db import IntegrityError, connection, transaction
+from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portico.core.audit import audit_record
 from portico.core.models import AuditEvent
 from portico.identity import selectors
+from portico.identity.adapter import SIGNED_IN_MESSAGE_TEMPLATE
 from portico.identity.models import User
 from portico.identity.sessions import SessionStore, purge_stale_sessions
 from tests.factories.identity import PASSWORD, UserFactory
@@ -204,16 +207,28 @@ def test_a_failed_audit_row_takes_the_change_with_it(clerk):
 
 def test_session_list_entry_failure_falls_back_to_allauth(client, clerk):
     """Should an entry for the new key exist already, allauth's get_or_create takes over."""
-    original = UserSession.save
-    refused: list[str] = []
-
-    def taken(self, *args, **kwargs):
-        if kwargs.get("force_insert") and not refused:  # as if the key were listed already
-            refused.append(self.session_key)
-            raise IntegrityError("duplicate session_key")
-        return original(self, *args, **kwargs)
-
-    with mock.patch.object(UserSession, "save", taken):
+    key = "k" * 32
+    other = UserFactory(username="SomeoneElse01", email="someone.else@example.org")
+    _listed(other, key)  # listed already (the purge leaves other accounts' entries alone)
+    with mock.patch("portico.identity.sessions.get_random_string", return_value=key):
         assert sign_in(client, "FrontDesk01").status_code == 302
-    assert refused == [client.session.session_key]
-    assert UserSession.objects.filter(session_key=client.session.session_key).count() == 1
+    assert client.session.session_key == key
+    entry = UserSession.objects.get(session_key=key)
+    assert entry.user_id == clerk.pk
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_signed_in_message_is_allauths_template_text(client, clerk, language):
+    """The message made without the template says what the template says, translated."""
+    with translation.override(language):
+        expected = render_to_string(SIGNED_IN_MESSAGE_TEMPLATE, {"user": clerk}).strip()
+        response = client.post(
+            "/id/login/",
+            {"login": "FrontDesk01", "password": PASSWORD},
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+    assert response.status_code == 302
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert shown == [expected]
+    assert "FrontDesk01" in expected
+    assert ("Ha iniciado sesión" in expected) is (language == "es")

@@ -13,13 +13,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
-from portico.core import request_context
+from portico.core import request_context, statements
 from portico.core.models import AuditChainHead, AuditCheckpoint, AuditEvent
 
 _ACTIONS: dict[str, str] = {}
+HEAD_ID = 1  # the chain head's one row
 
 
 def register_actions(actions: Mapping[str, str]) -> None:
@@ -82,7 +83,7 @@ def audit_record(
     # it and commit the change without its event), and each audited change is spared the
     # SAVEPOINT/RELEASE pair. Outside a transaction this opens one, as before.
     with transaction.atomic(savepoint=False):
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+        prev_hash = _chain_head_locked()
         event = AuditEvent(
             occurred_at=timezone.now(),
             actor=user,
@@ -97,14 +98,45 @@ def audit_record(
             ip_address=ctx.ip_address,
             user_agent=ctx.user_agent,
             request_id=ctx.request_id,
-            prev_hash=head.last_hash,
+            prev_hash=prev_hash,
         )
         event.hash = compute_hash(event)
-        event.save()
-        head.last_hash = event.hash
-        head.count += 1
-        head.save(update_fields=["last_hash", "count"])
+        statements.insert(event)
+        _chain_head_advance(event.hash)
     return event
+
+
+# The chain head is read and advanced by every audited action (each PHI view), so its two
+# statements are prepared (core/statements.py) rather than compiled by the ORM each time.
+def _chain_head_sql() -> tuple[str, str]:
+    table = statements.table(AuditChainHead)
+    last_hash, count, key = (
+        statements.column(AuditChainHead, n) for n in ("last_hash", "count", "id")
+    )
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    return (
+        f"SELECT {last_hash} FROM {table} WHERE {key} = %s{lock}",  # noqa: S608  # nosec B608
+        f"UPDATE {table} SET {last_hash} = %s, {count} = {count} + 1 WHERE {key} = %s",  # noqa: S608  # nosec B608
+    )
+
+
+def _chain_head_locked() -> str:
+    """The newest hash, with the head row locked until the caller's transaction ends (on
+    SQLite the write transaction holds the database). The first event ever creates the row."""
+    select, _update = statements.once(("audit_chain_head", connection.vendor), _chain_head_sql)
+    with connection.cursor() as cursor:
+        cursor.execute(select, [HEAD_ID])
+        row = cursor.fetchone()
+    if row is None:
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=HEAD_ID)
+        return head.last_hash
+    return str(row[0])
+
+
+def _chain_head_advance(new_hash: str) -> None:
+    _select, update = statements.once(("audit_chain_head", connection.vendor), _chain_head_sql)
+    with connection.cursor() as cursor:
+        cursor.execute(update, [new_hash, HEAD_ID])
 
 
 @dataclass(frozen=True)
@@ -146,7 +178,7 @@ def verify_chain(events: Iterable[AuditEvent] | None = None) -> ChainBreak | Non
         prev = event.hash
         last_id = event.id
     if check_head:
-        head = AuditChainHead.objects.filter(id=1).first()
+        head = AuditChainHead.objects.filter(id=HEAD_ID).first()
         if head is not None and head.last_hash != prev:
             return ChainBreak(
                 last_id, "the chain head names a newer event than the last one (rows removed)"

@@ -16,6 +16,7 @@ from typing import Any
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import derive_login_method, get_authentication_records
+from allauth.account.utils import user_display
 from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
@@ -24,6 +25,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from portico.identity import backends, crypto, emails, selectors, services
 from portico.identity.middleware import SIGNED_IN_AT_KEY
@@ -35,6 +37,9 @@ from portico.identity.validators import validate_username
 CREDENTIALS_MISMATCH = (
     "The username or email address and password you entered do not match our records."
 )
+
+
+SIGNED_IN_MESSAGE_TEMPLATE = "account/messages/logged_in.txt"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -134,6 +139,28 @@ class AccountAdapter(DefaultAccountAdapter):
     def set_password(self, user: AbstractBaseUser, password: str) -> None:
         assert isinstance(user, User)
         services.password_change(user=user, raw_password=password)
+
+    # --- messages -------------------------------------------------------------------
+    def add_message(
+        self,
+        request: HttpRequest,
+        level: int,
+        message_template: str | None = None,
+        message_context: dict[str, Any] | None = None,
+        extra_tags: str = "",
+        message: str | None = None,
+    ) -> None:
+        """allauth's, except that the message after every sign-in is made from allauth's own
+        translated text instead of rendering ``account/messages/logged_in.txt`` (a template
+        with the request's context processors: 0.2 ms of each sign-in's CPU). Same words, same
+        translations (the template's ``blocktrans`` has the same message id)."""
+        if message is None and message_template == SIGNED_IN_MESSAGE_TEMPLATE and message_context:
+            message = gettext("Successfully signed in as %(name)s.") % {
+                "name": user_display(message_context["user"])
+            }
+        super().add_message(
+            request, level, message_template, message_context, extra_tags, message=message
+        )
 
     # --- sign-in protection ---------------------------------------------------------
     def _login_identifier(self, credentials: dict[str, Any]) -> str:

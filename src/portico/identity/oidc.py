@@ -72,6 +72,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from oauthlib.oauth2.rfc6749 import errors as oauth2_errors
 
+from portico.core import statements
 from portico.core.audit import audit_record, register_actions
 from portico.identity.models import ConsumedRefreshToken
 
@@ -239,11 +240,14 @@ class PorticoRequestValidator(OAuthLibRequestValidator):
         # allauth's lookup() (valid().by_value().filter(type).first()), written as the one row
         # the unique (type, hash) names — no OR over the expiry, no ORDER BY — with the expiry
         # checked on that row: the same token, or none, for less query-building per grant.
-        hashed = get_adapter().hash_token(refresh_token)
-        found = Token.objects.filter(
-            client=client, type=Token.Type.REFRESH_TOKEN, hash=hashed
-        ).select_related("user")[:1]
-        token = next(iter(found), None)
+        # A prepared statement (core/statements.py): every refresh asks it.
+        token = statements.first(
+            Token,
+            related=("user",),
+            client_id=client.pk,
+            type=Token.Type.REFRESH_TOKEN,
+            hash=get_adapter().hash_token(refresh_token),
+        )
         expires_at = token.expires_at if token is not None else None
         if expires_at is not None and expires_at <= timezone.now():
             token = None
@@ -252,6 +256,17 @@ class PorticoRequestValidator(OAuthLibRequestValidator):
         request.user = token.user
         get_validator_context().refresh_token = token
         return True
+
+    def _lookup_client(self, request: Any, client_id: str) -> Client | None:
+        """allauth's, with the client read by a prepared statement (core/statements.py): each
+        token request looks its client up. With client ID metadata documents (CIMD) on,
+        allauth's own look-up, which may fetch one."""
+        if oidc_settings.CIMD_ENABLED:
+            return super()._lookup_client(request, client_id)  # type: ignore[no-any-return]
+        cache = get_validator_context().clients
+        if client_id not in cache:
+            cache[client_id] = statements.first(Client, id=client_id)
+        return cache[client_id]  # type: ignore[no-any-return]
 
     @staticmethod
     def _sign_in_context(presented: Token | None, client_id: str) -> dict[str, Any] | None:
@@ -279,13 +294,14 @@ class PorticoRequestValidator(OAuthLibRequestValidator):
         token.data = data
         if presented is not None and token is not presented:  # rotated: remember the old one
             keep = oidc_settings.REFRESH_TOKEN_EXPIRES_IN or CONSUMED_DEFAULT_KEEP
-            ConsumedRefreshToken.objects.create(
+            consumed = ConsumedRefreshToken(
                 hash=presented.hash,
                 family=family,
                 client_id=presented.client_id or "",
                 user_id=presented.user_id,
                 keep_until=timezone.now() + timedelta(seconds=keep),
             )
+            statements.insert(consumed)
         return token
 
     def _prep_access_token(self, ctx: Any, token: dict[str, Any], request: Any) -> Token:

@@ -30,10 +30,12 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError
 from django.contrib.sessions.models import Session
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, router, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, get_random_string
+
+from portico.core import statements
 
 
 class SessionStore(db.SessionStore):
@@ -72,12 +74,22 @@ class SessionStore(db.SessionStore):
             return
         while True:
             try:
-                super().save(must_create=True)
+                self._insert()
             except CreateError:  # the key is taken: draw another, as create() does
                 self._session_key = self._get_new_session_key()  # type: ignore[attr-defined]
                 continue
             self._insert_pending = False
             return
+
+    def _insert(self) -> None:
+        """``super().save(must_create=True)`` as one prepared INSERT (core/statements.py),
+        without a transaction of its own where the statement is the transaction (autocommit)."""
+        obj = self.create_model_instance(self._get_session(no_load=True))  # type: ignore[attr-defined]
+        using = router.db_for_write(self.model, instance=obj)
+        try:
+            _atomic_insert(obj, using=using)
+        except IntegrityError as exc:
+            raise CreateError from exc
 
     async def asave(self, must_create: bool = False) -> None:
         if self._insert_pending:
@@ -120,7 +132,7 @@ def purge_stale_sessions(user: Any) -> int:
     if settings.SESSION_ENGINE not in DATABASE_ENGINES:
         before = UserSession.objects.filter(user_id=user.pk).count()
         return before - len(UserSession.objects.purge_and_list(user))
-    entries = dict(UserSession.objects.filter(user_id=user.pk).values_list("session_key", "pk"))
+    entries = _listed_sessions(user.pk)
     if not entries:
         return 0
     stored = dict(
@@ -143,6 +155,32 @@ def purge_stale_sessions(user: Any) -> int:
     return len(stale) + others
 
 
+def _listed_sessions(user_id: Any) -> dict[str, Any]:
+    """The user's session-list entries, session key → entry key, as a prepared statement:
+    every sign-in asks (core/statements.py)."""
+
+    def build() -> str:
+        key, pk, user = (statements.column(UserSession, n) for n in ("session_key", "id", "user"))
+        return (
+            f"SELECT {key}, {pk} FROM {statements.table(UserSession)} "  # noqa: S608  # nosec B608
+            f"WHERE {user} = %s"
+        )
+
+    with connection.cursor() as cursor:
+        cursor.execute(statements.once(("listed_sessions", connection.vendor), build), [user_id])
+        return dict(cursor.fetchall())
+
+
+def _atomic_insert(obj: Any, *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """INSERT ``obj``; inside a transaction, under a savepoint, so that a taken key can be
+    caught (``IntegrityError``) without dooming the caller's transaction."""
+    if transaction.get_connection(using).in_atomic_block:
+        with transaction.atomic(using=using):
+            statements.insert(obj, using=using)
+    else:
+        statements.insert(obj, using=using)
+
+
 def on_user_logged_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
     """allauth's receiver, with one purge query and one INSERT (see the module docstring).
 
@@ -162,10 +200,6 @@ def on_user_logged_in(sender: Any, request: HttpRequest, user: Any, **kwargs: An
         session_key=session.session_key,
     )
     try:
-        if transaction.get_connection().in_atomic_block:
-            with transaction.atomic():  # a savepoint, so that a duplicate key can be caught
-                entry.save(force_insert=True)
-        else:
-            entry.save(force_insert=True)
+        _atomic_insert(entry)
     except IntegrityError:
         UserSession.objects.create_from_request(request)

@@ -28,7 +28,8 @@ from django.core.wsgi import get_wsgi_application
 
 _django = get_wsgi_application()
 
-from portico.core.models import AuditEvent  # noqa: E402 - needs the app registry
+from portico.core import statements  # noqa: E402 - needs the app registry
+from portico.core.models import AuditEvent  # noqa: E402
 
 PAUSE_ACTION = os.environ.get("PORTICO_FAULT_PAUSE_ACTION", "")
 PAUSE_AFTER = os.environ.get("PORTICO_FAULT_PAUSE_AFTER", "")
@@ -51,14 +52,15 @@ def _pause(where: str) -> None:
 
 
 if PAUSE_ACTION:
-    _save = AuditEvent.save
+    # audit_record writes its row through core.statements.insert (decision 0008).
+    _insert = statements.insert
 
-    def _paused_save(self: AuditEvent, *args: Any, **kwargs: Any) -> None:
-        if self.action == PAUSE_ACTION and _nth(self.action):
-            _pause(f"before commit of {self.action}" + (f" #{PAUSE_NTH}" if PAUSE_NTH > 1 else ""))
-        _save(self, *args, **kwargs)
+    def _paused_insert(obj: Any, *args: Any, **kwargs: Any) -> None:
+        if isinstance(obj, AuditEvent) and obj.action == PAUSE_ACTION and _nth(obj.action):
+            _pause(f"before commit of {obj.action}" + (f" #{PAUSE_NTH}" if PAUSE_NTH > 1 else ""))
+        _insert(obj, *args, **kwargs)
 
-    AuditEvent.save = _paused_save  # type: ignore[method-assign]
+    statements.insert = _paused_insert
 
 if PAUSE_CALL:
     _module_name, _function_name = PAUSE_CALL.split(":")

@@ -10,7 +10,12 @@ from datetime import timedelta
 import environ
 from celery.schedules import crontab
 
+from portico.config import allauth_settings
+
 env = environ.Env()
+
+# allauth reads its settings through this getter, which remembers them (config/allauth_settings).
+ALLAUTH_SETTING_GETTER = allauth_settings.get
 
 # --- Accounts ---------------------------------------------------------------
 ACCOUNT_ADAPTER = "portico.identity.adapter.AccountAdapter"
