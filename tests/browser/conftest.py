@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -46,13 +48,85 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+class _RequestsInFlight:
+    """The live server's application, counting the requests it has not finished.
+
+    On SQLite the live server's request threads share the test's in-memory connection. A
+    request still running when a test ends (an htmx poll, the session-timeout status check)
+    could hold a statement open while pytest-django empties the tables, which SQLite refuses
+    ("database table is locked", seen in CI). The ``page`` fixture waits for this count to
+    reach zero after closing the browser context.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.count = 0
+        self.idle = threading.Condition()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        with self.idle:
+            self.count += 1
+        try:
+            result = self.app(environ, start_response)
+        except BaseException:
+            self._done()
+            raise
+        return _Closing(result, self._done)
+
+    def _done(self) -> None:
+        with self.idle:
+            self.count -= 1
+            self.idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self.idle:
+            while self.count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.idle.wait(left)
+        return True
+
+
+class _Closing:
+    """A WSGI response that reports when the server has closed it (Django finishes its request
+    — signals, database clean-up — in ``close()``)."""
+
+    def __init__(self, result: Iterable[bytes], done: Any) -> None:
+        self.result = result
+        self.done = done
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.result)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.result, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self.done()
+
+
+def _requests_in_flight(live_server: Any) -> _RequestsInFlight:
+    httpd = live_server.thread.httpd
+    app = httpd.get_app()
+    if not isinstance(app, _RequestsInFlight):
+        app = _RequestsInFlight(app)
+        httpd.set_app(app)
+    return app
+
+
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    in_flight = _requests_in_flight(live_server)
     context = browser.new_context(base_url=live_server.url, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
     context.close()
+    assert in_flight.wait_idle(30), "the live server still had requests running after the test"
 
 
 _axe = Axe()
