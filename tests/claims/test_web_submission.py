@@ -135,3 +135,39 @@ def test_institutional_claim(cw: Any, persona_client: Any):
     claim = Claim.objects.get()
     assert claim.kind == "institutional" and claim.type_of_bill == "0131"
     assert [ln.revenue_code for ln in claim.lines.all()] == ["0450", "0300"]
+
+
+def test_claims_home_names_statuses_and_reasons_as_sentences(cw: Any, persona_client: Any):
+    from tests.factories.claims import make_claim
+
+    org = cw.world.practice_a
+    make_claim(
+        organization=org,
+        tin="111111111",
+        number="C2025H0001",
+        status=ClaimStatus.PENDED,
+        pend_reason="Medical records requested (PWK).",
+    )
+    make_claim(
+        organization=org,
+        tin="111111111",
+        number="C2025H0002",
+        status=ClaimStatus.REJECTED,
+        reject_reason="Member not eligible on the date of service",
+    )
+    make_claim(
+        organization=org, tin="111111111", number="C2025H0003", status=ClaimStatus.FINALIZED_PAID
+    )
+    page = persona_client("billing_clerk").get("/claims/").content.decode()
+    assert "is pended: Medical records requested (PWK).</li>" in page
+    assert "was rejected: Member not eligible on the date of service.</li>" in page
+    assert ".." not in page.replace("...", "")
+    # Claims by status: the statuses' own names, in lifecycle order, linked to the search.
+    assert '?status=rejected">Rejected</a>: 1' in page
+    assert '?status=finalized_paid">Finalized – paid</a>: 1' in page
+    by_status = page[page.index("<h2>Claims by status</h2>") :]
+    assert (
+        by_status.index(">Rejected</a>")
+        < by_status.index(">Pended</a>")
+        < by_status.index(">Finalized – paid</a>")
+    )

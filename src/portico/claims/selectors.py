@@ -333,14 +333,27 @@ def recent_claims_for_user(*, user: Any, limit: int = 10) -> list[Claim]:
     return claims_search(user=user, search=ClaimSearch(), limit=limit).items
 
 
-def claim_status_counts_for_user(*, user: Any) -> dict[str, int]:
+@dataclass(frozen=True)
+class StatusCount:
+    status: str
+    label: str
+    claims: int
+
+
+def claim_status_counts_for_user(*, user: Any) -> list[StatusCount]:
+    """Submitted claims per status, in the lifecycle's order, with the statuses' names."""
     rows = (
         claims_for_user(user=user)
         .exclude(status=ClaimStatus.DRAFT)
         .values("status")
         .annotate(n=Count("id"))
     )
-    return {r["status"]: r["n"] for r in rows}
+    found = {r["status"]: r["n"] for r in rows}
+    return [
+        StatusCount(status.value, str(status.label), found[status.value])
+        for status in ClaimStatus
+        if status.value in found
+    ]
 
 
 def action_items_for_user(*, user: Any, limit: int = 10) -> dict[str, list[Any]]:
