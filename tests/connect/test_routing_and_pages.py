@@ -40,6 +40,9 @@ def test_several_applications_show_a_chooser(world, persona_client):
     for app in ("patientinfo", "referrals", "priorauth"):
         assert application_url(app) in page
     assert application_url("claims") not in page
+    # Each card says what the application is for.
+    for tagline in ("Find patient data", "Search • View • Submit", "Spine • Pain • Joint requests"):
+        assert f"<p>{tagline}</p>" in page
 
 
 def test_no_application_offers_sign_me_up_and_pending_status(world, persona_client):

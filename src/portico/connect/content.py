@@ -9,6 +9,13 @@ PORTAL_CARDS = [
     {"key": "patientinfo", "title": "Physician Info Portal", "tagline": "Find patient data"},
     {"key": "referrals", "title": "Referrals Portal", "tagline": "Search • View • Submit"},
 ]
+# The signed-in home lists every application the user can open, each with a line under its
+# name: the landing page's taglines, and these for the applications it has no card for.
+APPLICATION_TAGLINES = {
+    **{card["key"]: card["tagline"] for card in PORTAL_CARDS},
+    "priorauth": "Spine • Pain • Joint requests",
+    "support": "Open and track support cases",
+}
 
 APPLICATION_LINES = [
     {

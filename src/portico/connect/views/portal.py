@@ -292,7 +292,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 for a in applications
             ],
             "pending_requests": pending,
-            "portal_text": {card["key"]: card["tagline"] for card in content.PORTAL_CARDS},
+            "portal_text": content.APPLICATION_TAGLINES,
         },
     )
 
