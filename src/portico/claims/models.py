@@ -174,7 +174,10 @@ class ClaimSubmissionFile(TimeStampedModel):
 class Claim(TimeStampedModel):
     # Not indexed: claims are searched and sorted by submitted_at, never by created_at.
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    number = models.CharField("claim number", max_length=20, unique=True)
+    # Unique through Meta.constraints, not unique=True: on PostgreSQL a unique CharField also
+    # gets a second, LIKE-pattern index, which no search uses (claim numbers are matched
+    # exactly) and which every ingested claim paid for.
+    number = models.CharField("claim number", max_length=20)
     # No index of its own: claim_org_tin_sub and claim_idempotency_per_org lead with it.
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="claims", db_index=False
@@ -301,6 +304,7 @@ class Claim(TimeStampedModel):
                 | Q(original__isnull=False),
                 name="claim_replacement_names_original",
             ),
+            models.UniqueConstraint(fields=["number"], name="claim_number_unique"),
         ]
         indexes = [
             # Keyset pagination of the claim search.
