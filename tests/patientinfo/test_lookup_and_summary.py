@@ -185,3 +185,14 @@ def test_claim_diagnoses_merge_with_encounters(pw, persona_client, monkeypatch):
     assert found["E119"].times == 4  # two encounters + two claims
     assert found["M5450"].description == "Low back pain, unspecified"
     assert set(found) == {"E119", "I10", "M5450"}
+
+
+def test_home_lists_the_grant_regions_in_order(world, persona_client):
+    grant_set(
+        user=world.users["physician"],
+        application=Application.PATIENT_INFO,
+        organization=world.practice_a,
+        scope={"regions": ["R7", "R1", "R3", "R2"], "role": "pcp", "cap_report": True},
+    )
+    page = persona_client("physician").get(HOME)
+    assert f"{world.practice_a.name} in regions R1, R2, R3, R7." in page.text

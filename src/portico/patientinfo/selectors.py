@@ -82,6 +82,11 @@ class PipScope:
     add_terms: bool
     provider_ids: tuple[int, ...]
 
+    @property
+    def region_codes(self) -> list[str]:
+        """The regions in a stable order, for people to read (a set has none)."""
+        return sorted(self.regions)
+
 
 def pip_scopes_for_user(*, user: Any) -> list[PipScope]:
     """One scope per active PIP grant of an active practice the user still belongs to.
