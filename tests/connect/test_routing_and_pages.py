@@ -54,6 +54,52 @@ def test_no_application_offers_sign_me_up_and_pending_status(world, persona_clie
     assert request.reference in page and "Awaiting signature" in page
 
 
+STAFF_CONSOLES = {
+    "access_admin": {"Access requests", "Portico ID accounts"},
+    "claims_examiner": {"Claims back office", "Payment runs", "Mail room"},
+    "um_reviewer": {"Prior authorization review", "Referrals review", "Mail room"},
+    "support_agent": {"Support case queue", "Portico ID accounts"},
+}
+ALL_CONSOLES = set().union(*STAFF_CONSOLES.values()) | {"Audit log", "Django admin"}
+
+
+@pytest.mark.parametrize("who", sorted(STAFF_CONSOLES))
+def test_staff_home_lists_the_consoles_of_their_roles_and_each_opens(world, persona_client, who):
+    """Staff land on their work, not on "You have no access yet"."""
+    client = persona_client(who)
+    page = client.get(reverse("connect:home"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Back office" in html and "You have no access yet" not in html
+    assert "Sign Me Up" not in html
+    shown = {label for label in ALL_CONSOLES if f"Open {label}<" in html}
+    assert shown == STAFF_CONSOLES[who]
+    for console in page.context["consoles"]:
+        assert client.get(console.url).status_code == 200, console.label
+
+
+def test_superuser_home_lists_every_console(world, persona_client):
+    html = persona_client("superuser").get(reverse("connect:home")).content.decode()
+    for label in ALL_CONSOLES:
+        assert f"Open {label}<" in html
+
+
+def test_staff_member_with_one_grant_still_sees_the_chooser(world, persona_client):
+    from portico.organizations.models import Application
+    from portico.organizations.services import grant_set
+
+    grant_set(
+        user=world.users["claims_examiner"],
+        application=Application.CLAIMS,
+        organization=world.practice_a,
+        scope={"tins": ["111111111"]},
+    )
+    page = persona_client("claims_examiner").get(reverse("connect:home"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert application_url("claims") in html and "Open Claims back office<" in html
+
+
 def test_an_application_without_a_grant_is_not_found(world, persona_client):
     assert (
         persona_client("billing_clerk")

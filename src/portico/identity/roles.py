@@ -27,3 +27,11 @@ def has_staff_role(user: Any, role: str) -> bool:
         cache = set(user.groups.values_list("name", flat=True))
         user._portico_staff_roles = cache
     return role in cache
+
+
+# Who works the Portico ID accounts console (find, lock/unlock, reset MFA, deactivate).
+ACCOUNT_CONSOLE_ROLES = (StaffRole.ACCESS_ADMIN, StaffRole.SUPPORT_AGENT)
+
+
+def may_manage_accounts(user: Any) -> bool:
+    return any(has_staff_role(user, role) for role in ACCOUNT_CONSOLE_ROLES)

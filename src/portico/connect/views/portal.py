@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from portico.connect import content
+from portico.connect import back_office, content
 from portico.connect.forms.access import (
     BrowserSignatureForm,
     ClaimsAccessForm,
@@ -275,10 +275,12 @@ def request_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """One application → straight there; several → a chooser; none → how to get access."""
+    """One application → straight there; several, or any back-office console → a chooser;
+    none → how to get access."""
     applications = list(dict.fromkeys(g.application for g in grants_for_user(user=request.user)))
     applications = [a for a in Application.values if a in applications]
-    if len(applications) == 1:
+    consoles = back_office.consoles_for(request.user)
+    if len(applications) == 1 and not consoles:
         return redirect(application_url(applications[0]))
     pending = access_requests_for_user(user=request.user).exclude(
         status__in=[AccessRequest.Status.APPROVED, AccessRequest.Status.DENIED]
@@ -293,6 +295,7 @@ def home(request: HttpRequest) -> HttpResponse:
             ],
             "pending_requests": pending,
             "portal_text": content.APPLICATION_TAGLINES,
+            "consoles": consoles,
         },
     )
 

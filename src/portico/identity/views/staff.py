@@ -21,9 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from portico.core.models import AuditEvent
 from portico.identity import phones, selectors, services
 from portico.identity.forms import LockForm, ReasonForm, StaffSearchForm
-from portico.identity.roles import StaffRole, has_staff_role
-
-STAFF_ROLES = (StaffRole.ACCESS_ADMIN, StaffRole.SUPPORT_AGENT)
+from portico.identity.roles import may_manage_accounts
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -33,7 +31,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         user: Any = request.user
         if not user.is_staff:
             raise Http404
-        if not any(has_staff_role(user, role) for role in STAFF_ROLES):
+        if not may_manage_accounts(user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
