@@ -24,6 +24,16 @@ from tests.factories.identity import UserFactory
 from tests.factories.organizations import OrganizationFactory, TINFactory
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _urls_loaded_before_any_clock_is_frozen() -> None:
+    """Import every URL module, and with them the API's pydantic schemas, before a test
+    freezes time: a schema built inside ``freeze_time`` meets freezegun's FakeDate instead of
+    ``datetime.date`` and cannot be generated (a file of such tests run on its own failed)."""
+    from django.urls import get_resolver
+
+    assert get_resolver().url_patterns
+
+
 @pytest.fixture(autouse=True)
 def _outbox_email(settings: Any) -> None:
     """Django's test runner swaps in locmem mail; Portico's tests read the real outbox."""

@@ -100,6 +100,21 @@ def test_profile_shows_the_portico_id_and_recent_activity(client):
     assert "Signed in" in page
 
 
+def test_profile_links_recovery_codes_only_once_there_are_some(client):
+    """allauth answers 404 for recovery codes a user has not been given: no dead link."""
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    user = UserFactory()
+    mfa_login(client, user)
+    page = client.get("/id/profile/").content.decode()
+    assert "/id/2fa/recovery-codes/" not in page
+    assert "none — they come with a passkey or an authenticator app" in page
+    RecoveryCodes.activate(user)
+    page = client.get("/id/profile/").content.decode()
+    assert 'href="/id/2fa/recovery-codes/"' in page
+    assert client.get("/id/2fa/recovery-codes/").status_code == 200
+
+
 def test_profile_username_change_applies_the_rules(client):
     user = UserFactory(username="profile02")
     UserFactory(username="TakenName1")

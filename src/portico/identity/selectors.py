@@ -218,6 +218,13 @@ def has_mfa_factor(*, user: Any) -> bool:
     return bool(mfa_factor_types(user=user))
 
 
+def has_recovery_codes(*, user: Any) -> bool:
+    """allauth issues recovery codes with the first passkey or authenticator app."""
+    return Authenticator.objects.filter(
+        user_id=user.pk, type=Authenticator.Type.RECOVERY_CODES
+    ).exists()
+
+
 def authenticators_for(*, user: Any) -> QuerySet[Authenticator]:
     return Authenticator.objects.filter(user_id=user.pk).order_by("type", "created_at")
 

@@ -14,7 +14,6 @@ from allauth.account.decorators import reauthentication_required
 from allauth.account.internal.flows.login import record_authentication
 from allauth.account.stages import LoginStageController
 from allauth.mfa.internal.constants import LoginStageKey as MFALoginStageKey
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -65,9 +64,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
         request.session[NEXT_SESSION_KEY] = next_url
     request.session[SETUP_SESSION_KEY] = True
     types = selectors.mfa_factor_types(user=user)
-    has_recovery = Authenticator.objects.filter(
-        user_id=user.pk, type=Authenticator.Type.RECOVERY_CODES
-    ).exists()
+    has_recovery = selectors.has_recovery_codes(user=user)
     return render(
         request,
         "identity/mfa_setup.html",

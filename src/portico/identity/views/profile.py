@@ -30,6 +30,7 @@ def _profile_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         "phone_display": phones.display(user.phone),
         "factor_types": selectors.mfa_factor_types(user=user),
         "authenticators": selectors.authenticators_for(user=user),
+        "has_recovery": selectors.has_recovery_codes(user=user),
         "policy": active_policy(),
         "password_expires_at": password_expires_at(user),
         "session_count": UserSession.objects.filter(user_id=user.pk).count(),
