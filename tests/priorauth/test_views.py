@@ -113,6 +113,22 @@ def test_status_poll_returns_204_when_unchanged(pa, world, persona_client):
     assert "Received" in client.get(url, {"since": row.version - 1}).content.decode()
 
 
+def test_review_pages_show_the_time_left_before_the_due_date(pa, world, persona_client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    row = submitted(pa, world.users["physician"])
+    PriorAuthRequest.objects.filter(pk=row.pk).update(
+        due_at=timezone.now() + dt.timedelta(days=3, hours=5, minutes=1)
+    )
+    reviewer = persona_client("um_reviewer")
+    queue = reviewer.get(reverse("priorauth:staff_queue")).content.decode()
+    assert "3\xa0days, 5\xa0hours" in queue
+    page = reviewer.get(reverse("priorauth:staff_request", kwargs={"reference": row.reference}))
+    assert "(3\xa0days, 5\xa0hours left)" in page.content.decode()
+
+
 def test_reviewer_flow_and_stale_page(pa, world, persona_client):
     row = submitted(pa, world.users["physician"])
     reviewer = persona_client("um_reviewer")
