@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
+
 from portico.claims.models import Claim, ClaimStatus
 from portico.core.models import AuditEvent
 from tests.claims.conftest import no_submit
@@ -171,3 +173,19 @@ def test_claims_home_names_statuses_and_reasons_as_sentences(cw: Any, persona_cl
         < by_status.index(">Pended</a>")
         < by_status.index(">Finalized – paid</a>")
     )
+
+
+def test_diagnoses_read_with_the_dot_on_the_claim_and_in_the_back_office(
+    cw: Any, persona_client: Any
+):
+    from tests.factories.claims import make_claim
+
+    claim = make_claim(organization=cw.world.practice_a, tin="111111111", number="C2025D0001")
+    office = persona_client("billing_clerk").get(
+        reverse("claims:claim_detail", kwargs={"number": claim.number})
+    )
+    assert "<li>M54.50 (" in office.content.decode()
+    staff = persona_client("claims_examiner").get(
+        reverse("claims_staff:claim_review", kwargs={"number": claim.number})
+    )
+    assert "1. M54.50</dd>" in staff.content.decode()

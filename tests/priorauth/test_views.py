@@ -127,6 +127,7 @@ def test_review_pages_show_the_time_left_before_the_due_date(pa, world, persona_
     assert "3\xa0days, 5\xa0hours" in queue
     page = reviewer.get(reverse("priorauth:staff_request", kwargs={"reference": row.reference}))
     assert "(3\xa0days, 5\xa0hours left)" in page.content.decode()
+    assert row.diagnoses == ["M5450"] and "<dd>M54.50</dd>" in page.content.decode()
 
 
 def test_reviewer_flow_and_stale_page(pa, world, persona_client):

@@ -38,7 +38,7 @@ def test_payment_run_command(world, codes):
     accepted_claim(organization=world.practice_a, tin="111111111", number="C2025002101")
     out = io.StringIO()
     call_command("payment_run", "--auto-adjudicate", "--date", "2025-07-01", stdout=out)
-    assert "1 payment(s), 1 claim(s)" in out.getvalue()
+    assert "1 payment, 1 claim," in out.getvalue()
     assert Payment.objects.get().payment_date.isoformat() == "2025-07-01"
 
 

@@ -32,7 +32,7 @@ def test_command_closes_only_cases_resolved_long_enough(sw, settings):
 
     out = StringIO()
     call_command("support_auto_close", stdout=out)
-    assert f"closed {old.number}" in out.getvalue() and "1 case(s) closed." in out.getvalue()
+    assert f"closed {old.number}" in out.getvalue() and "1 case closed." in out.getvalue()
 
     old.refresh_from_db()
     recent.refresh_from_db()

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from portico.codes.models import icd10_display
 from portico.core.models import TimeStampedModel
 from portico.members.models import HealthPlan, Member
 from portico.organizations.models import Organization, Provider
@@ -161,11 +162,7 @@ class Referral(TimeStampedModel):
 
     @property
     def diagnosis_display(self) -> list[str]:
-        return [_dotted(code) for code in self.diagnosis_codes]
-
-
-def _dotted(code: str) -> str:
-    return f"{code[:3]}.{code[3:]}" if len(code) > 3 else code
+        return [icd10_display(code) for code in self.diagnosis_codes]
 
 
 class ReferralEvent(models.Model):

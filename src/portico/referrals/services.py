@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from portico.codes.validators import validate_icd10_code
 from portico.core.audit import audit_record
+from portico.core.text import counted
 from portico.core.uploads import UploadRejected, check_upload, delete_stored, store_upload
 from portico.members.models import Member, PlanProvider
 from portico.members.selectors import coverage_on
@@ -630,7 +631,10 @@ def referral_record_use(
         referral,
         actor=actor,
         actor_kind=Actor.SYSTEM,
-        note=f"{visits} visit(s) on {service_date:%m/%d/%Y} counted from claim {claim_reference}.",
+        note=(
+            f"{counted(visits, 'visit')} on {service_date:%m/%d/%Y} counted from claim "
+            f"{claim_reference}."
+        ),
     )
     _audit("use_recorded", referral, actor, claim=use.claim_reference, visits=visits)
     if referral.status == S.APPROVED and referral.visits_used >= referral.visits_approved:

@@ -61,6 +61,7 @@ from portico.claims.services.validation import check_icd10
 from portico.claims.transitions import REPLACEABLE_CLAIM_STATUSES
 from portico.core.audit import audit_record
 from portico.core.lookups import one_of
+from portico.core.text import counted
 from portico.members.models import HealthPlan, Member
 from portico.x12.ack277ca import (
     ClaimsAcknowledgment,
@@ -642,7 +643,9 @@ def _drop_rejected_sets(
         result.accepted, result.rejected = kept.accepted, kept.rejected
         result.claims = kept.accepted + kept.rejected
         result.rejections.insert(
-            0, f"{removed} claim(s) in rejected transaction sets were not processed (see the 999)."
+            0,
+            f"{counted(removed, 'claim')} in rejected transaction sets "
+            "were not processed (see the 999).",
         )
 
 

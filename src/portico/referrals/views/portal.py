@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from portico.core.text import counted
 from portico.core.uploads import file_download_response
 from portico.referrals import conf, selectors, services
 from portico.referrals.access import office_required
@@ -94,8 +95,9 @@ def submit(request: HttpRequest) -> HttpResponseBase:
             if referral.status == ReferralStatus.APPROVED:
                 messages.success(
                     request,
-                    f"Referral {referral.number} was approved: {referral.visits_approved} "
-                    f"visit(s) from {referral.start_date:%m/%d/%Y} through "
+                    f"Referral {referral.number} was approved: "
+                    f"{counted(referral.visits_approved, 'visit')} "
+                    f"from {referral.start_date:%m/%d/%Y} through "
                     f"{referral.end_date:%m/%d/%Y}.",
                 )
             else:

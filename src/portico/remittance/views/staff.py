@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from portico.claims.services.adjudication import claims_auto_adjudicate_pending
+from portico.core.text import counted
 from portico.remittance import selectors, services
 from portico.remittance.access import examiner_required
 from portico.remittance.forms import PaymentRunForm, ProviderAdjustmentForm
@@ -53,7 +54,7 @@ def run_create(request: HttpRequest) -> HttpResponseBase:
         counts = claims_auto_adjudicate_pending()
         messages.info(
             request,
-            f"Automatic adjudication: {counts['finalized']} claim(s) finalized, "
+            f"Automatic adjudication: {counted(counts['finalized'], 'claim')} finalized, "
             f"{counts['pended']} pended for review.",
         )
     result = services.payment_run_execute(
@@ -62,7 +63,8 @@ def run_create(request: HttpRequest) -> HttpResponseBase:
     run = result.run
     messages.success(
         request,
-        f"Payment run {run.number}: {run.payment_count} payment(s), {run.claim_count} claim(s), "
+        f"Payment run {run.number}: {counted(run.payment_count, 'payment')}, "
+        f"{counted(run.claim_count, 'claim')}, "
         f"${run.total_amount:,.2f}.",
     )
     for note in result.skipped[:5]:

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from portico.claims.services.adjudication import claims_auto_adjudicate_pending
+from portico.core.text import counted
 from portico.remittance.services import payment_run_execute
 
 
@@ -40,8 +41,8 @@ class Command(BaseCommand):
         result = payment_run_execute(payment_date=day)
         run = result.run
         self.stdout.write(
-            f"Payment run {run.number}: {run.payment_count} payment(s), {run.claim_count} "
-            f"claim(s), ${run.total_amount:,.2f}."
+            f"Payment run {run.number}: {counted(run.payment_count, 'payment')}, "
+            f"{counted(run.claim_count, 'claim')}, ${run.total_amount:,.2f}."
         )
         for note in result.skipped:
             self.stderr.write(note)

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from portico.core.text import counted
 from portico.support import services
 
 
@@ -26,4 +27,4 @@ class Command(BaseCommand):
         closed = services.cases_auto_close(days=days)
         for number in closed:
             self.stdout.write(f"closed {number}")
-        self.stdout.write(self.style.SUCCESS(f"{len(closed)} case(s) closed."))
+        self.stdout.write(self.style.SUCCESS(f"{counted(len(closed), 'case')} closed."))
