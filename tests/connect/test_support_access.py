@@ -142,3 +142,14 @@ def test_approval_refuses_a_pfi_that_is_no_direct_customer(customer_world):
     request.refresh_from_db()
     assert request.status == AccessRequest.Status.IN_REVIEW
     assert not ApplicationGrant.objects.filter(application=Application.SUPPORT).exists()
+
+
+def test_access_administrators_filter_the_queue_to_support_requests(customer_world):
+    client = mfa_login(Client(), customer_world["sam"])
+    client.post(reverse("connect:access-support"), support_data())
+    request = AccessRequest.objects.get()
+    staff = mfa_login(Client(), customer_world["admin"])
+    queue = reverse("connect:staff-queue")
+    assert '<option value="support">Support Cases</option>' in staff.get(queue).content.decode()
+    assert request.reference in staff.get(queue, {"application": "support"}).content.decode()
+    assert request.reference not in staff.get(queue, {"application": "claims"}).content.decode()

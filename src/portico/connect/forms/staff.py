@@ -24,6 +24,7 @@ class QueueFilterForm(forms.Form):
         required=False,
         choices=[("", "Any status"), *AccessRequest.Status.choices],
     )
+    # The portals that have an access form (Claims, Physician Info, Support).
     application = forms.ChoiceField(
         label="Portal",
         required=False,
@@ -31,6 +32,7 @@ class QueueFilterForm(forms.Form):
             ("", "Any portal"),
             (Application.CLAIMS.value, Application.CLAIMS.label),
             (Application.PATIENT_INFO.value, Application.PATIENT_INFO.label),
+            (Application.SUPPORT.value, Application.SUPPORT.label),
         ],
     )
 
