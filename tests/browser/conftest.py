@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.db import connection
 
 CHROMIUM = os.environ.get("PORTICO_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -48,22 +49,50 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+# On SQLite the live server's request thread shares the test's one in-memory connection. A
+# statement of the test's own (signing a second user in, an ORM check between two steps) that
+# runs while a request is being answered (an htmx poll of a page left open) meets that
+# request's statement on the same table: "database table is locked" (seen in CI). Each takes
+# its turn: a request holds this lock from start to close, a test statement while it runs.
+DATABASE_TURN = threading.RLock()
+
+
+def _take_turn(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    with DATABASE_TURN:
+        return execute(sql, params, many, context)
+
+
+@pytest.fixture(autouse=True)
+def _database_turns(request: Any) -> Iterator[None]:
+    """Serialises the test's statements with the live server's requests (SQLite only; on
+    PostgreSQL the server thread has a connection of its own)."""
+    if "live_server" not in request.fixturenames or connection.vendor != "sqlite":
+        yield
+        return
+    _requests_in_flight(request.getfixturevalue("live_server"))
+    with connection.execute_wrapper(_take_turn):
+        yield
+
+
 class _RequestsInFlight:
     """The live server's application, counting the requests it has not finished.
 
-    On SQLite the live server's request threads share the test's in-memory connection. A
-    request still running when a test ends (an htmx poll, the session-timeout status check)
+    A request still running when a test ends (an htmx poll, the session-timeout status check)
     could hold a statement open while pytest-django empties the tables, which SQLite refuses
     ("database table is locked", seen in CI). The ``page`` fixture waits for this count to
-    reach zero after closing the browser context.
+    reach zero after closing the browser context. On SQLite each request also holds
+    ``DATABASE_TURN``.
     """
 
     def __init__(self, app: Any) -> None:
         self.app = app
         self.count = 0
         self.idle = threading.Condition()
+        self.turns = connection.vendor == "sqlite"  # see DATABASE_TURN
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if self.turns:
+            DATABASE_TURN.acquire()
         with self.idle:
             self.count += 1
         try:
@@ -77,6 +106,8 @@ class _RequestsInFlight:
         with self.idle:
             self.count -= 1
             self.idle.notify_all()
+        if self.turns:
+            DATABASE_TURN.release()
 
     def wait_idle(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
