@@ -178,14 +178,24 @@ def test_claims_home_names_statuses_and_reasons_as_sentences(cw: Any, persona_cl
 def test_diagnoses_read_with_the_dot_on_the_claim_and_in_the_back_office(
     cw: Any, persona_client: Any
 ):
+    from portico.codes.models import Icd10Code
     from tests.factories.claims import make_claim
 
     claim = make_claim(organization=cw.world.practice_a, tin="111111111", number="C2025D0001")
-    office = persona_client("billing_clerk").get(
-        reverse("claims:claim_detail", kwargs={"number": claim.number})
+    office_url = reverse("claims:claim_detail", kwargs={"number": claim.number})
+    staff_url = reverse("claims_staff:claim_review", kwargs={"number": claim.number})
+    office, staff = persona_client("billing_clerk"), persona_client("claims_examiner")
+    # A code the loaded code set lacks still reads as a code.
+    Icd10Code.objects.filter(code="M5450").delete()
+    assert "<li>M54.50 (" in office.get(office_url).content.decode()
+    assert "1. M54.50</dd>" in staff.get(staff_url).content.decode()
+    Icd10Code.objects.update_or_create(
+        code="M5450",
+        defaults={
+            "description": "Low back pain, unspecified",
+            "billable": True,
+            "fiscal_year": 2026,
+        },
     )
-    assert "<li>M54.50 (" in office.content.decode()
-    staff = persona_client("claims_examiner").get(
-        reverse("claims_staff:claim_review", kwargs={"number": claim.number})
-    )
-    assert "1. M54.50</dd>" in staff.content.decode()
+    assert "<li>M54.50 Low back pain, unspecified (" in office.get(office_url).content.decode()
+    assert "1. M54.50 Low back pain, unspecified</dd>" in staff.get(staff_url).content.decode()

@@ -127,7 +127,27 @@ def test_review_pages_show_the_time_left_before_the_due_date(pa, world, persona_
     assert "3\xa0days, 5\xa0hours" in queue
     page = reviewer.get(reverse("priorauth:staff_request", kwargs={"reference": row.reference}))
     assert "(3\xa0days, 5\xa0hours left)" in page.content.decode()
+    from portico.codes.models import Icd10Code
+
+    Icd10Code.objects.filter(code="M5450").delete()  # a code the loaded set lacks
+    page = reviewer.get(reverse("priorauth:staff_request", kwargs={"reference": row.reference}))
     assert row.diagnoses == ["M5450"] and "<dd>M54.50</dd>" in page.content.decode()
+    Icd10Code.objects.update_or_create(
+        code="M5450",
+        defaults={
+            "description": "Low back pain, unspecified",
+            "billable": True,
+            "fiscal_year": 2026,
+        },
+    )
+    for client, url in (
+        (reviewer, reverse("priorauth:staff_request", kwargs={"reference": row.reference})),
+        (
+            persona_client("physician"),
+            reverse("priorauth:request_detail", kwargs={"reference": row.reference}),
+        ),
+    ):
+        assert "<dd>M54.50 Low back pain, unspecified</dd>" in client.get(url).content.decode()
 
 
 def test_reviewer_flow_and_stale_page(pa, world, persona_client):

@@ -30,6 +30,7 @@ from portico.claims.models import (
     FeeSchedule,
     FeeScheduleRate,
 )
+from portico.codes.selectors import icd10_description_of
 from portico.core.lookups import same_ignoring_case
 from portico.members.models import Member
 from portico.organizations.models import Application, ApplicationGrant
@@ -127,6 +128,15 @@ def claim_get_for_user(*, user: Any, number: str) -> Claim:
     return claim
 
 
+def diagnoses_with_descriptions() -> Prefetch:
+    """A claim's diagnoses, each with its ICD-10-CM description (``description``), for the
+    pages that show them (in the same query)."""
+    return Prefetch(
+        "diagnoses",
+        queryset=ClaimDiagnosis.objects.annotate(description=icd10_description_of("code")),
+    )
+
+
 def claim_detail_for_user(*, user: Any, number: str) -> Claim:
     """The claim with everything the detail page shows, prefetched."""
     claim = claim_get_for_user(user=user, number=number)
@@ -134,7 +144,7 @@ def claim_detail_for_user(*, user: Any, number: str) -> Claim:
         Claim.objects.filter(pk=claim.pk)
         .select_related("health_plan", "member", "coverage", "original", "submission_file")
         .prefetch_related(
-            "diagnoses",
+            diagnoses_with_descriptions(),
             Prefetch("lines", queryset=ClaimLine.objects.prefetch_related("adjustments")),
             "status_events__by",
             "attachments",

@@ -8,11 +8,20 @@ also finds retired codes, because a claim from an earlier year must still show i
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Length
 
-from portico.codes.models import AdjustmentReason, Icd10Code, PlaceOfService, RemarkCode, Taxonomy
+from portico.codes.models import (
+    AdjustmentReason,
+    Icd10Code,
+    PlaceOfService,
+    RemarkCode,
+    Taxonomy,
+    icd10_display,
+)
 from portico.codes.validators import normalize_icd10_code
 
 #: Upper bound on search results whatever the caller asks: type-ahead needs a handful.
@@ -44,6 +53,25 @@ def icd10_search(*, query: str, limit: int = 20, billable_only: bool = False) ->
         if word:
             condition &= Q(description__icontains=word)
     return list(codes.filter(condition).order_by(Length("code"), "code")[:limit])
+
+
+def icd10_description_of(field: str = "code") -> Subquery:
+    """For ``annotate``: the description of the ICD-10-CM code held in ``field`` (stored form),
+    or NULL for a code the loaded releases do not have."""
+    return Subquery(Icd10Code.objects.filter(code=OuterRef(field)).values("description")[:1])
+
+
+@dataclass(frozen=True)
+class DiagnosisText:
+    code: str  # as printed: M54.50
+    description: str  # "" for a code the loaded releases do not have
+
+
+def icd10_texts(*, codes: Iterable[str]) -> list[DiagnosisText]:
+    """The codes (stored form, in their order) with their descriptions, in one query."""
+    codes = list(codes)
+    texts = dict(Icd10Code.objects.filter(code__in=codes).values_list("code", "description"))
+    return [DiagnosisText(icd10_display(code), texts.get(code, "")) for code in codes]
 
 
 def icd10_get(*, code: str) -> Icd10Code:

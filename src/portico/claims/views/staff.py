@@ -42,6 +42,7 @@ from portico.claims.models import (
     ClaimLine,
     ClaimStatus,
 )
+from portico.claims.selectors import diagnoses_with_descriptions
 from portico.claims.services import appeal_review, attachments
 from portico.claims.services.adjudication import (
     ADJUDICABLE_STATUSES,
@@ -83,7 +84,7 @@ def _claim(number: str) -> Claim:
         .select_related("health_plan", "member", "organization", "original")
         .prefetch_related(
             Prefetch("lines", queryset=ClaimLine.objects.prefetch_related("adjustments")),
-            "diagnoses",
+            diagnoses_with_descriptions(),
             "attachments",
             "status_events__by",
             "appeals",

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portico.codes.selectors import icd10_texts
 from portico.core.uploads import UploadRejected, file_download_response
 from portico.priorauth import selectors, services
 from portico.priorauth.access import office_required
@@ -354,6 +355,7 @@ def _detail_context(request: HttpRequest, row: PriorAuthRequest, **extra: Any) -
     return _ctx(
         "list",
         pa=row,
+        diagnoses=icd10_texts(codes=row.diagnoses),
         lines=list(row.lines.all()),
         history=selectors.history(request=row),
         letters=selectors.letters_for_request(request=row, user=request.user),

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portico.codes.selectors import icd10_texts
 from portico.core.uploads import file_download_response
 from portico.identity.roles import StaffRole, has_staff_role
 from portico.priorauth import selectors, services
@@ -111,6 +112,7 @@ def _render(
         "priorauth/staff/request.html",
         {
             "pa": row,
+            "diagnoses": icd10_texts(codes=row.diagnoses),
             "lines": lines,
             "line_forms": list(zip(open_lines, decision_formset.forms, strict=False)),
             "decision_formset": decision_formset,
