@@ -49,11 +49,14 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
-# On SQLite the live server's request thread shares the test's one in-memory connection. A
+# On SQLite the live server's request thread shares the test's in-memory database. A
 # statement of the test's own (signing a second user in, an ORM check between two steps) that
-# runs while a request is being answered (an htmx poll of a page left open) meets that
+# runs while a request is being answered (an htmx poll of a page left open) can meet that
 # request's statement on the same table: "database table is locked" (seen in CI). Each takes
 # its turn: a request holds this lock from start to close, a test statement while it runs.
+# This made a local reproduction (a page requesting every 20 ms while the test signed users
+# in) pass; under CI's load the same stress still failed now and then, so it is a mitigation
+# of the journeys' occasional collisions, not a proof that none can happen.
 DATABASE_TURN = threading.RLock()
 
 
