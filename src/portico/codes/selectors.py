@@ -67,10 +67,16 @@ class DiagnosisText:
     description: str  # "" for a code the loaded releases do not have
 
 
+def icd10_descriptions(*, codes: Iterable[str]) -> dict[str, str]:
+    """Code (stored form) → description for those of ``codes`` the loaded releases have, in
+    one query."""
+    return dict(Icd10Code.objects.filter(code__in=list(codes)).values_list("code", "description"))
+
+
 def icd10_texts(*, codes: Iterable[str]) -> list[DiagnosisText]:
     """The codes (stored form, in their order) with their descriptions, in one query."""
     codes = list(codes)
-    texts = dict(Icd10Code.objects.filter(code__in=codes).values_list("code", "description"))
+    texts = icd10_descriptions(codes=codes)
     return [DiagnosisText(icd10_display(code), texts.get(code, "")) for code in codes]
 
 

@@ -29,7 +29,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -37,7 +36,8 @@ from django.db.models import (
 from django.http import Http404
 
 from portico.claims.selectors import claims_for_member_diagnoses
-from portico.codes.models import Icd10Code, icd10_display
+from portico.codes.models import icd10_display
+from portico.codes.selectors import icd10_description_of, icd10_descriptions
 from portico.codes.validators import normalize_icd10_code
 from portico.core.models import AuditEvent
 from portico.members.models import Coverage, Member
@@ -324,9 +324,7 @@ def diagnoses_for_member(*, member: Member, include_claims: bool = True) -> list
             first=Min("service_date"),
             last=Max("service_date"),
             times=Count("id"),
-            description=Subquery(
-                Icd10Code.objects.filter(code=OuterRef("code")).values("description")[:1]
-            ),
+            description=icd10_description_of("code"),
         )
     )
     for row in rows:  # one query: the aggregate and each code's description
@@ -343,7 +341,7 @@ def diagnoses_for_member(*, member: Member, include_claims: bool = True) -> list
         entry[2] += dx.claim_count
     missing = [code for code in seen if code not in texts]  # codes only on claims
     if missing:
-        texts.update(Icd10Code.objects.filter(code__in=missing).values_list("code", "description"))
+        texts.update(icd10_descriptions(codes=missing))
     result = [
         DiagnosisRow(code, icd10_display(code), texts.get(code, ""), v[0], v[1], v[2])
         for code, v in seen.items()
