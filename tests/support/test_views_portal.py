@@ -9,6 +9,7 @@ from portico.core.models import AuditEvent
 from portico.support.models import Actor, Case, CaseAttachment, CaseComment, CaseStatus
 from portico.support.services import case_comment_add, case_status_change
 from tests.conftest import mfa_login
+from tests.factories.identity import UserFactory
 from tests.support.conftest import LOGIN, PDF_BYTES, customer_client, open_case
 
 LOGIN_URL = "/support/customer/login/"
@@ -39,6 +40,22 @@ def _claim_post(**overrides):
 def test_home_offers_direct_customers_and_contact(client, db):
     html = client.get("/support/").content.decode()
     assert "Direct Customers" in html and LOGIN_URL in html and "/support/contact/" in html
+
+
+def test_home_offers_each_signed_in_user_the_door_that_opens_for_them(sw):
+    """The customer log-in answers 403 without a Support grant: a user without one is offered
+    the access form instead, an agent the console; a user with a grant gets the log-in."""
+    granted = mfa_login(Client(), sw.user).get("/support/").content.decode()
+    assert LOGIN_URL in granted and "Request Support access" not in granted
+
+    newcomer = mfa_login(Client(), UserFactory(username="no-grant-ned"))
+    html = newcomer.get("/support/").content.decode()
+    assert LOGIN_URL not in html
+    assert "Request Support access" in html and "/connect/signup/support/" in html
+
+    html = mfa_login(Client(), sw.agent).get("/support/").content.decode()
+    assert LOGIN_URL not in html and "Request Support access" not in html
+    assert "/support/staff/" in html  # the agents' console
 
 
 def test_contact_page_shows_the_configured_contact(client, db, settings):

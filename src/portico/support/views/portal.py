@@ -62,10 +62,19 @@ def _portal_context(request: HttpRequest, current: str, **extra: Any) -> dict[st
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponseBase:
-    customer = current_customer(request) if request.user.is_authenticated else None
-    is_agent = has_staff_role(request.user, StaffRole.SUPPORT_AGENT)
+    signed_in = request.user.is_authenticated
+    customer = current_customer(request) if signed_in else None
+    has_access = signed_in and selectors.user_has_support_access(user=request.user)
+    # The customer log-in answers 403 to a signed-in user without a Support grant, so such a
+    # user is offered the way to get one (or, an agent, the console) instead of that button.
     return render(
-        request, "support/home.html", {"verified_customer": customer, "is_agent": is_agent}
+        request,
+        "support/home.html",
+        {
+            "verified_customer": customer,
+            "has_support_access": has_access,
+            "is_agent": has_staff_role(request.user, StaffRole.SUPPORT_AGENT),
+        },
     )
 
 
