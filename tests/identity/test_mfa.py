@@ -81,6 +81,28 @@ def test_phone_factor_sign_in_by_text(client, phone_user):
     assert AuditEvent.objects.filter(action="portico.identity.mfa_phone_used").exists()
 
 
+def test_a_second_sign_in_right_after_the_first_gets_its_own_code(client, phone_user):
+    """The resend interval spaces out codes still awaited; a used code does not hold up the
+    next sign-in's (signed out and straight back in), while a fresh resend still waits."""
+    password_login(client, "phoneuser1")
+    client.post("/id/mfa/phone/", {"action": "sms"})
+    client.post("/id/mfa/phone/", {"action": "check", "code": sms_code("+12025550188")})
+    client.post("/id/logout/")
+    assert "_auth_user_id" not in client.session
+
+    password_login(client, "phoneuser1")
+    html = client.post("/id/mfa/phone/", {"action": "sms"}, follow=True).content.decode()
+    assert "We sent a text message with a code" in html and "sent recently" not in html
+    assert OutboxMessage.objects.filter(channel="sms", to="+12025550188").count() == 2
+    # Asking again while that code is awaited is a resend: it waits.
+    html = client.post("/id/mfa/phone/", {"action": "sms"}, follow=True).content.decode()
+    assert re.search(r"A code was sent recently\. Wait \d+ seconds", html)
+    assert OutboxMessage.objects.filter(channel="sms", to="+12025550188").count() == 2
+    response = client.post("/id/mfa/phone/", {"action": "check", "code": sms_code("+12025550188")})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(phone_user.pk)
+
+
 def test_phone_factor_sign_in_by_call(client, phone_user):
     password_login(client, "phoneuser1")
     response = client.post("/id/mfa/phone/", {"action": "voice"}, follow=True)
