@@ -241,3 +241,8 @@ def test_user_is_told_to_retry_when_the_provider_fails(http_gateway):
     assert "We sent a text message" not in page
     assert len(http_gateway.received) == 1
     assert not AuditEvent.objects.filter(action="portico.identity.phone_code_sent").exists()
+    # Trying again once the provider answers sends at once: no code went out to wait for.
+    http_gateway.status = 200
+    page = client.post("/id/phone/verify/", {"action": "sms"}, follow=True).content.decode()
+    assert "We sent a text message" in page and "sent recently" not in page
+    assert len(http_gateway.received) == 2

@@ -73,11 +73,11 @@ def _phone_rate_limit(*, user: User, purpose: str) -> None:
     recent = PhoneVerification.objects.filter(user_id=user.pk, purpose=purpose)
     last = recent.order_by("-created_at").first()
     interval = timedelta(seconds=settings.PORTICO_PHONE_RESEND_INTERVAL_SECONDS)
-    # The interval spaces out resends of a code the user may still be waiting for. Once that
-    # code was used (signed in, then signed out again), the next code is a new need, not a
-    # resend; the hourly cap below still bounds how many texts and calls one account causes.
-    resend = last is not None and last.status != PhoneVerification.Status.VERIFIED
-    if last and resend and now - last.created_at < interval:
+    # The interval spaces out resends of a code that reached the user. After a code that was
+    # used (signed in, then signed out again) or never delivered (the provider failed), the
+    # next one is not a resend; the hourly cap below still bounds what one account causes.
+    delivered = (PhoneVerification.Status.PENDING, PhoneVerification.Status.FAILED)
+    if last and last.status in delivered and now - last.created_at < interval:
         raise PhoneRateLimited(int((last.created_at + interval - now).total_seconds()) + 1)
     hour_ago = now - timedelta(hours=1)
     in_hour = recent.filter(created_at__gte=hour_ago).order_by("created_at")
