@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.db import connection
+from django.db import connection, connections
+from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM = os.environ.get("PORTICO_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -43,20 +44,28 @@ def browser() -> Iterator[Any]:
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` (it installs chromium).")
     from playwright.sync_api import sync_playwright
 
+    # Django keeps a thread's database connections in asgiref's Local, which is thread-local
+    # storage until an event loop runs in the thread and context-variable storage from then
+    # on. Playwright's loop runs in this thread from here, so the test would get a second
+    # connection object; a live server started before this point serves with the first. Two
+    # connections to the shared-cache in-memory database lock each other's tables ("database
+    # table is locked", seen in CI). The test keeps the connections it had.
+    held = {alias: connections[alias] for alias in connections}
     with sync_playwright() as pw:
+        for alias, held_connection in held.items():
+            connections[alias] = held_connection
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
 
-# On SQLite the live server's request thread shares the test's in-memory database. A
-# statement of the test's own (signing a second user in, an ORM check between two steps) that
-# runs while a request is being answered (an htmx poll of a page left open) can meet that
-# request's statement on the same table: "database table is locked" (seen in CI). Each takes
-# its turn: a request holds this lock from start to close, a test statement while it runs.
-# This made a local reproduction (a page requesting every 20 ms while the test signed users
-# in) pass; under CI's load the same stress still failed now and then, so it is a mitigation
-# of the journeys' occasional collisions, not a proof that none can happen.
+# On SQLite the live server's request thread uses the test's own connection to the in-memory
+# database (pytest-django hands it over), so the two threads must not run statements on it at
+# the same time: a test statement (signing a second user in, an ORM check between two steps)
+# and a request being answered (an htmx poll of a page left open). Each takes its turn: a
+# request holds this lock from start to close, a test statement while it runs. The "database
+# table is locked" failures seen in CI came from a second connection (see ``browser``), which
+# ``_database_turns`` now refuses; the turns guard the one connection the threads share.
 DATABASE_TURN = threading.RLock()
 
 
@@ -72,7 +81,10 @@ def _database_turns(request: Any) -> Iterator[None]:
     if "live_server" not in request.fixturenames or connection.vendor != "sqlite":
         yield
         return
-    _requests_in_flight(request.getfixturevalue("live_server"))
+    live_server = request.getfixturevalue("live_server")
+    served_with = live_server.thread.connections_override.get(connection.alias)
+    assert served_with is connections[connection.alias], "the live server has another connection"
+    _requests_in_flight(live_server)
     with connection.execute_wrapper(_take_turn):
         yield
 
@@ -169,24 +181,47 @@ _axe = Axe()
 # arrives while axe-core reads the page (the Claims home's "Recent payments") left axe
 # measuring a link being replaced, reported as a colour-contrast failure (seen in CI).
 SETTLED = """() =>
+    document.readyState === 'complete' && !!document.documentElement &&
     document.getAnimations().every(a => a.playState !== 'running') &&
     !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"""
+
+# What Chromium says when a script runs in a document being replaced by a navigation.
+NAVIGATING = ("documentElement", "Execution context was destroyed", "navigat")
+
+
+def _run_axe(page: Any) -> Any:
+    """Run axe-core on the page that is showing once it has loaded and settled.
+
+    A click that follows a link returns as soon as the navigation starts, so a check right
+    after it could read a document still being replaced (``null`` documentElement, or a
+    destroyed context; seen in CI). Such an attempt waits for the arriving page and is made
+    again; any other error, or the same one five times, fails the test.
+    """
+    for attempt in range(5):
+        try:
+            page.wait_for_load_state("load")
+            # page.evaluate runs through the DevTools protocol, so the page's CSP does not
+            # block it (wait_for_function would need 'unsafe-eval').
+            for _ in range(100):
+                if page.evaluate(SETTLED):
+                    break
+                page.wait_for_timeout(50)
+            return _axe.run(page, options=AXE_OPTIONS)
+        except PlaywrightError as error:
+            if attempt == 4 or not any(sign in str(error) for sign in NAVIGATING):
+                raise
+            page.wait_for_timeout(100)
+    raise AssertionError("unreachable")
 
 
 def assert_accessible(page: Any) -> None:
     """Fail on any WCAG 2.1 A/AA violation axe-core finds on the current page.
 
-    Waits for CSS transitions and animations, and htmx swaps, to finish first: a dialog caught
-    mid-fade has semi-transparent text, which axe would report as a false colour-contrast
-    failure.
+    Waits for the page to load and for CSS transitions and animations, and htmx swaps, to
+    finish first: a dialog caught mid-fade has semi-transparent text, which axe would report
+    as a false colour-contrast failure.
     """
-    # page.evaluate runs through the DevTools protocol, so the page's CSP does not block it
-    # (wait_for_function would need 'unsafe-eval').
-    for _ in range(100):
-        if page.evaluate(SETTLED):
-            break
-        page.wait_for_timeout(50)
-    results = _axe.run(page, options=AXE_OPTIONS)
+    results = _run_axe(page)
     violations = results.response.get("violations", [])
     if violations:
         lines = []
