@@ -190,3 +190,32 @@ def test_file_like_objects_without_chunks(db):
     stored = store_upload(file=Plain(b"hello"), prefix="t")
     assert stored.content_type == "text/plain"
     default_storage.delete(stored.key)
+
+
+def test_a_failing_service_removes_the_files_it_and_its_inner_services_stored():
+    from portico.core.uploads import removes_uploads_on_failure
+
+    def pdf(name: str) -> SimpleUploadedFile:
+        return SimpleUploadedFile(name, b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+
+    @removes_uploads_on_failure
+    def inner() -> str:
+        return store_upload(file=pdf("inner.pdf"), prefix="t").key
+
+    kept: list[str] = []
+
+    @removes_uploads_on_failure
+    def outer(fail: bool) -> None:
+        kept.append(inner())
+        kept.append(store_upload(file=pdf("outer.pdf"), prefix="t").key)
+        if fail:
+            raise RuntimeError("rolled back")
+
+    outer(fail=False)
+    assert all(default_storage.exists(key) for key in kept)
+    for key in kept:
+        default_storage.delete(key)
+    kept.clear()
+    with pytest.raises(RuntimeError):
+        outer(fail=True)
+    assert len(kept) == 2 and not any(default_storage.exists(key) for key in kept)

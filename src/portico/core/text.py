@@ -1,4 +1,5 @@
-"""Counted nouns in sentences shown to people ("1 claim", "3 claims"), instead of "claim(s)"."""
+"""Text shown to or typed by people: counted nouns ("1 claim", "3 claims", never "claim(s)")
+and comparing people's names."""
 
 from __future__ import annotations
 
@@ -6,3 +7,12 @@ from __future__ import annotations
 def counted(n: int, singular: str, plural: str = "") -> str:
     """``n`` and the noun in the right number; ``plural`` when adding "s" is wrong."""
     return f"{n:,} {singular if n == 1 else (plural or singular + 's')}"
+
+
+def names_match(a: str, b: str) -> bool:
+    """Compare people's names ignoring case and repeated spaces (an empty name matches none)."""
+
+    def norm(s: str) -> str:
+        return " ".join((s or "").split()).casefold()
+
+    return bool(norm(a)) and norm(a) == norm(b)

@@ -17,14 +17,17 @@ root) under a generated key, and served only through permission-checked views wi
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import struct
 import unicodedata
 import uuid
 import zlib
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django import forms
 from django.conf import settings
@@ -35,6 +38,9 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 SNIFF_BYTES = 8192
 
@@ -111,6 +117,12 @@ _UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9._ ()\-]+")
 
 class UploadRejected(ValidationError):
     """A file that is not stored: wrong type, too large, empty or unreadable."""
+
+    @classmethod
+    def naming(cls, file: Any, exc: ValidationError) -> UploadRejected:
+        """The same refusal, naming the file, for a person who chose several."""
+        name = sanitize_filename(getattr(file, "name", "") or "")
+        return cls(f"{name}: {' '.join(exc.messages)}", code=getattr(exc, "code", None))
 
 
 @dataclass(frozen=True)
@@ -377,6 +389,46 @@ class UploadField(forms.FileField):
         return attrs
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleUploadField(UploadField):
+    """One or more files chosen at once (Django's "Uploading multiple files" pattern).
+
+    Each file gets the checks of a single upload (``portico.core.uploads.check_upload``:
+    type by content, size, hostile content); every refused file is named in the field's
+    errors, and the form is invalid if any one is refused. Cleans to a list of files.
+    """
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "help_text",
+            f"Choose one or more files. {ALLOWED_DESCRIPTION}; each at most "
+            f"{filesizeformat(max_upload_bytes())}.",
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        items = list(data) if isinstance(data, list | tuple) else ([data] if data else [])
+        if not items:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
+        cleaned: list[Any] = []
+        errors: list[ValidationError] = []
+        for item in items:
+            try:
+                cleaned.append(super().clean(item, initial))
+            except ValidationError as exc:
+                errors.append(UploadRejected.naming(item, exc))
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+
 def store_upload(*, file: Any, prefix: str) -> StoredUpload:
     """Validate and save ``file`` in the default (private) storage under a generated key.
 
@@ -393,6 +445,9 @@ def store_upload(*, file: Any, prefix: str) -> StoredUpload:
         digest.update(chunk)
     file.seek(0)
     saved = default_storage.save(key, File(file, name=key))
+    tracked = _STORED_IN_SERVICE.get()
+    if tracked is not None:
+        tracked.append(saved)
     return StoredUpload(
         key=saved,
         file_name=checked.file_name,
@@ -406,6 +461,37 @@ def delete_stored(key: str) -> None:
     """Remove a stored file (used when the transaction that recorded it rolls back)."""
     if key and default_storage.exists(key):
         default_storage.delete(key)
+
+
+# Keys stored while a ``removes_uploads_on_failure`` service runs (None outside one).
+_STORED_IN_SERVICE: ContextVar[list[str] | None] = ContextVar("stored_in_service", default=None)
+
+
+def removes_uploads_on_failure(service: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a service that stores files inside its transaction (put it above
+    ``@transaction.atomic``): if the service raises, its transaction has rolled back, so the
+    files ``store_upload`` saved meanwhile are deleted instead of being left without a row.
+    A nested service's files are the outer one's to delete once it has returned. Django has
+    no hook on rollback, hence this small wrapper."""
+
+    @functools.wraps(service)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        outer = _STORED_IN_SERVICE.get()
+        stored: list[str] = []
+        token = _STORED_IN_SERVICE.set(stored)
+        try:
+            result = service(*args, **kwargs)
+        except BaseException:
+            for key in stored:
+                delete_stored(key)
+            raise
+        finally:
+            _STORED_IN_SERVICE.reset(token)
+        if outer is not None:
+            outer.extend(stored)
+        return result
+
+    return wrapper
 
 
 def file_download_response(*, key: str, filename: str, content_type: str) -> FileResponse:
