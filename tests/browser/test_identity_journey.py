@@ -108,7 +108,7 @@ def test_full_journey_passkey_then_authenticator_then_password_change(page, axe_
     expect(page.get_by_role("heading", name="Phone number verified")).to_be_visible()
     axe_check(page)
     page.get_by_role("button", name="Continue").click()
-    page.wait_for_url("**/id/mfa/setup/")
+    page.wait_for_url("**/id/mfa/setup/?next=*")
     axe_check(page)
 
     # Passkey (discoverable, user-verifying virtual authenticator).
@@ -136,10 +136,10 @@ def test_full_journey_passkey_then_authenticator_then_password_change(page, axe_
     page.wait_for_url("**/id/mfa/setup/")
     axe_check(page)
     page.get_by_role("link", name="Continue").click()
-    page.wait_for_load_state()
 
-    # My Profile shows the Portico ID.
-    visit(page, axe_check, "/id/profile/")
+    # Set-up done, the new user lands on My Profile, which shows the Portico ID.
+    page.wait_for_url("**/id/profile/")
+    axe_check(page)
     assert page.locator("#portico-id-username").inner_text() == "dwhitfield"
     sign_out(page, axe_check)
 
@@ -207,7 +207,7 @@ def test_email_link_and_voice_call_verification(page, axe_check):
     page.get_by_role("heading", name="Phone number verified").wait_for(timeout=15_000)
     axe_check(page)
     page.get_by_role("button", name="Continue").click()
-    page.wait_for_url("**/id/mfa/setup/")
+    page.wait_for_url("**/id/mfa/setup/?next=*")
     assert User.objects.get(username="lortiz01").phone_verified
 
 
@@ -218,7 +218,7 @@ def test_skip_phone_then_use_phone_factor_later_blocked_until_verified(page, axe
     page.get_by_role("button", name="Verify", exact=True).click()
     page.wait_for_url("**/id/phone/verify/")
     page.get_by_role("button", name="Skip").click()
-    page.wait_for_url("**/id/mfa/setup/")
+    page.wait_for_url("**/id/mfa/setup/?next=*")
     axe_check(page)
     expect(page.get_by_role("link", name="Verify my phone first")).to_be_visible()
     assert not User.objects.get(username="sokafor01").phone_verified

@@ -35,3 +35,13 @@ def test_the_look_up_uses_the_case_insensitive_index(field, index):
     # What a plain __iexact would do: read every account.
     scan = User.objects.filter(**{f"{field}__iexact": "Someone@Example.org"}).explain()
     assert index not in scan, f"{connection.vendor} now uses the index for iexact: simplify"
+
+
+def test_the_sign_in_page_points_to_passwordless_sign_in_the_profile_and_help(client, db):
+    page = client.get("/id/login/").content.decode()
+    assert "Secure your account by moving away from passwords" in page
+    assert 'href="/help/?entry=passkey-guide">Get started' in page
+    assert 'href="/id/profile/">Manage my Portico ID</a>' in page
+    assert 'href="/help/">Help Center</a>' in page
+    guide = client.get("/help/?entry=passkey-guide").content.decode()
+    assert "How do I set up a passkey?" in guide

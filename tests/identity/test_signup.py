@@ -63,10 +63,24 @@ def test_code_then_sms_then_mfa_setup(client):
     assert response.status_code == 302
     assert User.objects.get(username="dwhitfield").phone_verified
     response = client.post("/id/phone/verify/", {"action": "continue"})
-    assert response["Location"] == "/id/mfa/setup/"
-    response = client.get("/id/mfa/setup/")
+    assert response["Location"] == "/id/mfa/setup/?next=%2Fid%2Fprofile%2F"
+    response = client.get(response["Location"])
     assert response.status_code == 200
     assert "Switch to faster and more secure sign-in methods" in response.content.decode()
+
+
+def test_after_the_sign_in_methods_step_a_new_user_lands_on_my_profile(client):
+    """The document: "Now it will take you to the 'My Profile' page where you can find the
+    One Healthcare ID"."""
+    signup_through_email(client)
+    client.post("/id/phone/verify/", {"action": "sms"})
+    client.post("/id/phone/verify/?channel=sms", {"action": "check", "code": sms_code()})
+    setup = client.post("/id/phone/verify/", {"action": "continue"})["Location"]
+    client.get(setup)
+    client.post("/id/mfa/phone/enable/", {})
+    response = client.get("/id/mfa/setup/done/", follow=True)
+    assert response.redirect_chain[-1][0] == "/id/profile/"
+    assert "dwhitfield" in response.content.decode()
 
 
 def test_wrong_expired_and_used_codes_say_which(client):
@@ -130,7 +144,7 @@ def test_voice_call_verification_by_keying_the_code_shown(client):
     assert status["HX-Redirect"] == "/id/phone/verify/"
     assert User.objects.get(username="dwhitfield").phone_verified
     response = client.post("/id/phone/verify/", {"action": "continue"})
-    assert response["Location"] == "/id/mfa/setup/"
+    assert response["Location"] == "/id/mfa/setup/?next=%2Fid%2Fprofile%2F"
 
 
 def test_update_phone_number_returns_to_verification(client):
@@ -147,7 +161,7 @@ def test_update_phone_number_returns_to_verification(client):
 def test_skip_creates_the_account_with_the_phone_unverified_and_reminds(client):
     signup_through_email(client)
     response = client.post("/id/phone/verify/", {"action": "skip"})
-    assert response["Location"] == "/id/mfa/setup/"
+    assert response["Location"] == "/id/mfa/setup/?next=%2Fid%2Fprofile%2F"
     user = User.objects.get(username="dwhitfield")
     assert not user.phone_verified
     assert AuditEvent.objects.filter(action="portico.identity.phone_verification_skipped").exists()
@@ -269,3 +283,13 @@ def test_expired_activation_code_says_so_and_sign_in_sends_a_new_one(client):
         )
         assert response["Location"] == "/id/confirm-email/"
         assert OutboxMessage.objects.filter(channel="email").count() == 2
+
+
+def test_the_activation_email_and_consent_screen_use_the_configured_identity_name(client, settings):
+    settings.PORTICO_BRAND = {**settings.PORTICO_BRAND, "idp_name": "Harbor Key"}
+    signup(client)
+    message = last_message(OutboxMessage.Channel.EMAIL, SIGNUP["email"])
+    assert message.subject == "Verify your email address for Harbor Key"
+    from portico.identity.oidc import PorticoOIDCAdapter
+
+    assert PorticoOIDCAdapter().scope_display["openid"] == "Know who you are (your Harbor Key)"

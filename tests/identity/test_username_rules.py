@@ -14,6 +14,7 @@ LENGTH = "Use between 6 and 50 characters."
 LETTER = "Include at least one letter."
 SPACES = "Do not use spaces."
 ACCENTS = "Do not use letters with accents."
+INVISIBLE = "Do not use invisible or control characters."
 
 
 @pytest.mark.parametrize(
@@ -28,6 +29,12 @@ ACCENTS = "Do not use letters with accents."
         ("Ångström1", [ACCENTS]),
         ("ab12", [LENGTH]),
         ("1234 5", [LETTER, SPACES]),
+        # The accent typed as its own combining mark after a plain "e" (looks like "joséab").
+        ("jose\u0301ab", [ACCENTS]),
+        ("clerk\u00a0one", [SPACES]),  # a no-break space
+        ("abc\u200bdef", [INVISIBLE]),  # a zero-width space: looks like "abcdef"
+        ("admin\u202eab", [INVISIBLE]),  # a right-to-left override
+        ("clerk\tone", [SPACES]),
     ],
 )
 def test_each_broken_rule_has_its_own_message(username, expected):

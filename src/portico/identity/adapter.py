@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
@@ -80,7 +81,9 @@ class AccountAdapter(DefaultAccountAdapter):
         )
 
     def get_signup_redirect_url(self, request: HttpRequest) -> str:
-        return reverse("identity:mfa_setup")
+        """Used when the sign-up had no ``next``: after the sign-in methods step the new user
+        lands on My Profile, where their Portico ID is shown (the source document's order)."""
+        return f"{reverse('identity:mfa_setup')}?{urlencode({'next': reverse('identity:profile')})}"
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         if settings.PORTICO_MFA_REQUIRED and not selectors.has_mfa_factor(user=request.user):
@@ -116,6 +119,7 @@ class AccountAdapter(DefaultAccountAdapter):
             "code": emailconfirmation.key,
             "activate_url": emails.activation_url(request, address),
             "expires_minutes": settings.ACCOUNT_EMAIL_VERIFICATION_BY_CODE_TIMEOUT // 60,
+            "idp_name": settings.PORTICO_BRAND["idp_name"],
         }
         template = (
             "account/email/email_confirmation_signup"

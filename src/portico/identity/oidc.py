@@ -54,6 +54,7 @@ from allauth.idp.oidc.internal.oauthlib.utils import (
     respond_html_error,
 )
 from allauth.idp.oidc.models import Client, Token
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, get_user_model
 from django.contrib.auth.hashers import (
@@ -92,9 +93,9 @@ AUDIT_ACTIONS = {
     "portico.oidc.client_changed": "changed an OpenID Connect client",
     "portico.oidc.client_deleted": "deleted an OpenID Connect client",
     "portico.oidc.client_secret_rotated": "issued a new secret for an OpenID Connect client",
-    "portico.oidc.consent_granted": "allowed an application to access their Portico ID",
-    "portico.oidc.consent_denied": "refused an application access to their Portico ID",
-    "portico.oidc.authorized": "signed in to an application with Portico ID",
+    "portico.oidc.consent_granted": "allowed an application to access their account",
+    "portico.oidc.consent_denied": "refused an application access to their account",
+    "portico.oidc.authorized": "signed in to an application with single sign-on",
     "portico.oidc.token_issued": "was issued OpenID Connect tokens",
     "portico.oidc.token_revoked": "revoked an OpenID Connect token",
     "portico.oidc.refresh_token_reused": (
@@ -416,8 +417,8 @@ def _e164(raw: str) -> str | None:
 
 
 class PorticoOIDCAdapter(DefaultOIDCAdapter):
-    scope_display = {
-        "openid": _("Know who you are (your Portico ID)"),
+    SCOPES = {
+        "openid": _("Know who you are (your {idp_name})"),
         "email": _("View your email address"),
         "profile": _("View your name and username"),
         "phone": _("View your phone number"),
@@ -429,6 +430,12 @@ class PorticoOIDCAdapter(DefaultOIDCAdapter):
         "support": _("Use your support cases as you"),
         "connect": _("See your application access and submit access requests as you"),
     }
+
+    @property
+    def scope_display(self) -> dict[str, str]:
+        """The consent screen's line for each scope, with the configured identity name."""
+        idp_name = settings.PORTICO_BRAND["idp_name"]
+        return {scope: str(text).format(idp_name=idp_name) for scope, text in self.SCOPES.items()}
 
     def generate_client_secret(self) -> str:
         return secrets.token_urlsafe(48)

@@ -7,6 +7,10 @@ import unicodedata
 from django.core.exceptions import ValidationError
 
 FORBIDDEN_USERNAME_SYMBOLS = set("%+\"&[]^'{}<>#/,;():*~")
+COMBINING = {"Mn", "Mc", "Me"}  # Unicode mark categories
+# Control, format (zero-width space, direction marks), private-use, surrogate, unassigned and
+# line/paragraph separators: characters that do not show, so two usernames could look alike.
+INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}
 
 
 def username_errors(value: str) -> list[str]:
@@ -18,8 +22,13 @@ def username_errors(value: str) -> list[str]:
         errors.append("Include at least one letter.")
     if any(ch.isspace() for ch in value):
         errors.append("Do not use spaces.")
-    if any(ch.isalpha() and (not ch.isascii() or unicodedata.combining(ch)) for ch in value):
+    # An accent may also be typed as a separate combining mark after a plain letter.
+    if any(
+        (ch.isalpha() and not ch.isascii()) or unicodedata.category(ch) in COMBINING for ch in value
+    ):
         errors.append("Do not use letters with accents.")
+    if any(unicodedata.category(ch) in INVISIBLE and not ch.isspace() for ch in value):
+        errors.append("Do not use invisible or control characters.")
     bad = sorted(FORBIDDEN_USERNAME_SYMBOLS.intersection(value))
     if bad:
         errors.append("Do not use these symbols: " + " ".join(bad))
