@@ -60,7 +60,7 @@ def test_priorauth_journey(page, browser, live_server, axe_check, world):
     # Manage Providers: connect the provider by NPI (with the plan's Provider password).
     page.goto(f"/connect/practice/{world.practice_a.pk}/providers/")
     axe_check(page)
-    page.get_by_label("Health plan").select_option(str(pa.plan.pk))
+    page.get_by_role("combobox", name="Health plan").select_option(str(pa.plan.pk))
     page.get_by_label("NPI", exact=True).fill(pa.provider_a.npi)
     page.get_by_label("Provider ID", exact=True).fill("HFX000001")
     page.get_by_label("Provider password (optional)").fill("Provider-Pass-1")
@@ -72,7 +72,7 @@ def test_priorauth_journey(page, browser, live_server, axe_check, world):
     page.goto("/priorauth/")
     axe_check(page)
     page.goto("/priorauth/required/")
-    page.get_by_label("Health plan").select_option(str(pa.plan.pk))
+    page.get_by_role("combobox", name="Health plan").select_option(str(pa.plan.pk))
     page.get_by_label("Procedure code (CPT or HCPCS)").fill("97110")
     page.get_by_role("button", name="Check").click()
     page.get_by_text("Submission not required").first.wait_for()
@@ -84,7 +84,7 @@ def test_priorauth_journey(page, browser, live_server, axe_check, world):
     # New request → step 1 → the guided form with an attachment.
     page.goto("/priorauth/requests/new/")
     axe_check(page)
-    page.get_by_label("Health plan").select_option(str(pa.plan.pk))
+    page.get_by_role("combobox", name="Health plan").select_option(str(pa.plan.pk))
     page.get_by_label("Service category").select_option("spine-surgery")
     page.get_by_role("button", name="Continue").click()
     page.wait_for_load_state()

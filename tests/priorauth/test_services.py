@@ -215,3 +215,35 @@ def test_expedited_approval_letter_type(world, pa):
         decisions=[services.LineDecisionInput(1, LineDecision.APPROVED)],
     )
     assert Document.objects.filter(kind="pa_expedited").exists()
+
+
+def test_a_failure_after_the_files_were_stored_leaves_no_file_behind(world, pa, monkeypatch):
+    """The attachment rows roll back with the transaction; the stored files go with them."""
+    from django.core.files.storage import default_storage
+
+    from portico.core import uploads
+    from portico.priorauth.services import requests as request_services
+
+    row = submitted(pa, world.users["physician"])
+    stored: list[str] = []
+    real_store = uploads.store_upload
+
+    def spy(**kwargs):
+        result = real_store(**kwargs)
+        stored.append(result.key)
+        return result
+
+    def failing_audit(*args, **kwargs):
+        raise RuntimeError("the audit log is unavailable")
+
+    monkeypatch.setattr(request_services, "store_upload", spy)
+    monkeypatch.setattr(request_services, "audit", failing_audit)
+    files = [
+        SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"),
+        SimpleUploadedFile("b.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"),
+    ]
+    with pytest.raises(RuntimeError):
+        services.priorauth_attach(request=row, user=world.users["physician"], files=files)
+    assert len(stored) == 2
+    assert not any(default_storage.exists(key) for key in stored)
+    assert row.attachments.count() == 0

@@ -250,3 +250,20 @@ def test_a_refused_start_review_says_why_on_the_page(pa, world, persona_client):
     assert "A request that is In Review cannot be changed to In Review." in page
     missing = reviewer.post(start, {})
     assert missing.status_code == 400 and "This field is required" in missing.content.decode()
+
+
+def test_adding_attachments_needs_a_file_and_names_each_refused_one(pa, world, persona_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    row = submitted(pa, world.users["physician"])
+    before = row.attachments.count()
+    client = persona_client("physician")
+    url = reverse("priorauth:request_attach", args=[row.reference])
+    empty = client.post(url, {})
+    assert empty.status_code == 400 and "This field is required" in empty.content.decode()
+    good = SimpleUploadedFile("notes.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    bad = SimpleUploadedFile("macro.docm", b"PK\x03\x04 an archive", content_type="application/zip")
+    response = client.post(url, {"attachments": [good, bad]})
+    assert response.status_code == 400
+    assert "macro.docm:" in response.content.decode()
+    assert row.attachments.count() == before

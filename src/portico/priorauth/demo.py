@@ -101,6 +101,9 @@ def generate(*, scale: str = "small", rng: random.Random | None = None) -> int:
             "program": program,
             "um_organization_name": "Portico Utilization Management",
             "fax": "1-800-555-0163",
+            # The document's cut-over date (June 1, 2026) is fixed: the demo keeps the notice
+            # of the move for a year after it.
+            "cutover_notice_days": 365,
         },
     )
     for code, description in NOT_REQUIRED:

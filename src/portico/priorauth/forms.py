@@ -13,36 +13,12 @@ from django import forms
 from django.forms import formset_factory
 
 from portico.core.idempotency import IdempotentFormMixin
-from portico.core.uploads import UploadField, validate_upload
+from portico.core.uploads import MultipleUploadField, UploadField
 from portico.priorauth.models import LineDecision, ServiceCategory, Status, Urgency
 from portico.priorauth.selectors import categories, plans_for_priorauth
 from portico.priorauth.services import LineInput, RequestInput
 
 DATE = forms.DateInput(attrs={"type": "date"})
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleUploadField(forms.FileField):
-    widget = MultipleFileInput
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("required", False)
-        kwargs.setdefault(
-            "help_text", "PDF, TIFF, PNG, JPEG or plain text (office notes, imaging reports)."
-        )
-        super().__init__(**kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        files = data if isinstance(data, list | tuple) else ([data] if data else [])
-        cleaned = []
-        for item in files:
-            super().clean(item, initial)
-            validate_upload(item)
-            cleaned.append(item)
-        return cleaned
 
 
 class StartForm(forms.Form):
@@ -157,7 +133,7 @@ class RequestForm(IdempotentFormMixin):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=5000,
     )
-    attachments = MultipleUploadField(label="Clinical attachments")
+    attachments = MultipleUploadField(label="Clinical attachments", required=False)
     confirm_duplicate = forms.BooleanField(
         required=False,
         label="I checked the open request(s) above; this is a different request. Submit anyway.",
@@ -266,7 +242,7 @@ class RespondForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=5000,
     )
-    attachments = MultipleUploadField(label="Attach the requested records")
+    attachments = MultipleUploadField(label="Attach the requested records", required=False)
 
 
 class AttachForm(forms.Form):

@@ -74,6 +74,10 @@ class Source(models.TextChoices):
     API = "api", "REST API"
 
 
+CUTOVER_UPCOMING = "upcoming"
+CUTOVER_RECENT = "recent"
+
+
 class PlanPriorAuthSettings(TimeStampedModel):
     """How one health plan's prior authorization works in Portico (configuration).
 
@@ -103,6 +107,13 @@ class PlanPriorAuthSettings(TimeStampedModel):
         default=30,
         help_text="Open requests with the same member, provider, codes and dates "
         "within this many days are reported as possible duplicates.",
+    )
+    cutover_notice_days = models.PositiveIntegerField(
+        "days the change notice stays after the cut-over",
+        default=180,
+        help_text="After the program's cut-over date the portal keeps a notice of the move "
+        "for this many days (0: none after the date). The prior-authorization home page "
+        "always states the change.",
     )
     is_active = models.BooleanField(default=True)
 
@@ -145,6 +156,25 @@ class PlanPriorAuthSettings(TimeStampedModel):
     @property
     def legacy_portal_name(self) -> str:
         return self.program.legacy_portal_name if self.program else ""
+
+    @property
+    def cutover_notice_ends(self) -> dt.date | None:
+        """The first day without the notice after the cut-over (None without a date)."""
+        if self.cutover_date is None:
+            return None
+        return self.cutover_date + dt.timedelta(days=self.cutover_notice_days)
+
+    def cutover_notice(self, on: dt.date) -> str:
+        """Which cut-over notice to show on ``on``: ``"upcoming"`` before the date,
+        ``"recent"`` within ``cutover_notice_days`` after it, ``""`` otherwise."""
+        ends = self.cutover_notice_ends
+        if self.cutover_date is None or ends is None:
+            return ""
+        if on < self.cutover_date:
+            return CUTOVER_UPCOMING
+        if on < ends:
+            return CUTOVER_RECENT
+        return ""
 
     def turnaround(self, urgency: str) -> dt.timedelta:
         if urgency == Urgency.EXPEDITED:

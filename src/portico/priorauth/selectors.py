@@ -8,6 +8,7 @@ UM reviewers (callers check the role).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -18,6 +19,7 @@ from portico.documents.models import Document
 from portico.documents.selectors import documents_for_subject, documents_for_user
 from portico.members.models import HealthPlan
 from portico.priorauth.models import (
+    CUTOVER_UPCOMING,
     LegacyCase,
     PlanPriorAuthSettings,
     PriorAuthRequest,
@@ -132,10 +134,24 @@ def settings_for_plans() -> list[PlanPriorAuthSettings]:
     )
 
 
-def cutover_banners(*, today: dt.date | None = None) -> list[PlanPriorAuthSettings]:
-    """Plans whose cut-over to Portico is still ahead (the banner before the date)."""
+@dataclass(frozen=True)
+class CutoverBanner:
+    """A plan's cut-over notice: before the date (``upcoming``) or during the notice period
+    after it (``recent``, ``PlanPriorAuthSettings.cutover_notice_days``)."""
+
+    settings: PlanPriorAuthSettings
+    phase: str
+
+    @property
+    def upcoming(self) -> bool:
+        return self.phase == CUTOVER_UPCOMING
+
+
+def cutover_banners(*, today: dt.date | None = None) -> list[CutoverBanner]:
+    """Plans whose cut-over to Portico is ahead, or behind by less than the notice period."""
     day = today or timezone.localdate()
-    return [s for s in settings_for_plans() if s.cutover_date and day < s.cutover_date]
+    banners = [CutoverBanner(s, s.cutover_notice(day)) for s in settings_for_plans()]
+    return [b for b in banners if b.phase]
 
 
 def categories() -> QuerySet[ServiceCategory]:

@@ -27,7 +27,7 @@ from portico.codes.validators import (
     validate_procedure_modifier,
 )
 from portico.core.idempotency import run_once
-from portico.core.uploads import delete_stored, store_upload
+from portico.core.uploads import delete_stored, removes_uploads_on_failure, store_upload
 from portico.members.models import HealthPlan, Member
 from portico.members.selectors import coverage_on, member_find
 from portico.organizations.models import (
@@ -457,32 +457,28 @@ def priorauth_draft_save(
 def _store_attachments(
     row: PriorAuthRequest, files: Iterable[Any], *, user: Any, by_staff: bool, description: str = ""
 ) -> list[RequestAttachment]:
-    stored_keys: list[str] = []
+    """Store and record each file. Callers are ``removes_uploads_on_failure`` services: a
+    failure anywhere in their transaction deletes the files stored here."""
     created = []
-    try:
-        for file in files:
-            stored = store_upload(file=file, prefix="priorauth")
-            stored_keys.append(stored.key)
-            created.append(
-                RequestAttachment.objects.create(
-                    request=row,
-                    storage_key=stored.key,
-                    file_name=stored.file_name,
-                    content_type=stored.content_type,
-                    size=stored.size,
-                    sha256=stored.sha256,
-                    description=description[:200],
-                    uploaded_by=user if getattr(user, "is_authenticated", False) else None,
-                    by_staff=by_staff,
-                )
+    for file in files:
+        stored = store_upload(file=file, prefix="priorauth")
+        created.append(
+            RequestAttachment.objects.create(
+                request=row,
+                storage_key=stored.key,
+                file_name=stored.file_name,
+                content_type=stored.content_type,
+                size=stored.size,
+                sha256=stored.sha256,
+                description=description[:200],
+                uploaded_by=user if getattr(user, "is_authenticated", False) else None,
+                by_staff=by_staff,
             )
-    except Exception:
-        for key in stored_keys:
-            delete_stored(key)
-        raise
+        )
     return created
 
 
+@removes_uploads_on_failure
 @transaction.atomic
 def priorauth_attach(
     *, request: PriorAuthRequest, user: Any, files: list[Any], by_staff: bool = False
@@ -532,6 +528,7 @@ def _apply(row: PriorAuthRequest, checked: CheckedRequest) -> None:
         )
 
 
+@removes_uploads_on_failure
 @transaction.atomic
 def priorauth_submit(
     *,
@@ -645,6 +642,7 @@ def _submit(
     return row
 
 
+@removes_uploads_on_failure
 @transaction.atomic
 def priorauth_respond(
     *,

@@ -68,7 +68,13 @@ def _nav(current: str) -> list[dict[str, Any]]:
 
 
 def _ctx(current: str, **extra: Any) -> dict[str, Any]:
-    return {"nav_items": _nav(current), "banners": selectors.cutover_banners(), **extra}
+    today = timezone.localdate()
+    return {
+        "nav_items": _nav(current),
+        "today": today,
+        "banners": selectors.cutover_banners(today=today),
+        **extra,
+    }
 
 
 def status_meanings() -> list[tuple[str, str, str]]:
@@ -85,17 +91,20 @@ def status_meanings() -> list[tuple[str, str, str]]:
 def home(request: HttpRequest) -> HttpResponseBase:
     user = request.user
     recent = selectors.request_search(user=user)[:5]
+    plan_settings = selectors.settings_for_plans()
     return render(
         request,
         "priorauth/home.html",
         _ctx(
             "home",
             recent=recent,
-            plan_settings=selectors.settings_for_plans(),
+            plan_settings=plan_settings,
             providers=selectors.providers_for_priorauth(user=user),
             unread=selectors.letters_inbox(user=user, unread_only=True).count(),
             meanings=status_meanings(),
             not_changing=NOT_CHANGING,
+            # The lasting statement of each plan's move, after the banner's period too.
+            cutover_plans=[s for s in plan_settings if s.cutover_date],
             legacy_count=selectors.legacy_cases_for_user(user=user).count(),
         ),
     )
