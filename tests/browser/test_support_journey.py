@@ -159,15 +159,15 @@ def test_direct_customer_journey(page, browser, live_server, axe_check, direct_c
     page.get_by_role("button", name="Search").click()
     page.wait_for_url("**/support/cases/?scope=mine*")
     expect(page.get_by_role("heading", name="My Cases")).to_be_visible()
-    expect(page.get_by_role("link", name=number)).to_be_visible()
+    expect(page.get_by_role("link", name=number, exact=True)).to_be_visible()
     page.locator("label.usa-radio__label", has_text="Case Number").click()
     page.locator("input[name='number']").fill(number)
     page.get_by_role("button", name="Search").click()
     page.wait_for_url("**/support/cases/?scope=number*")
     expect(page.get_by_role("heading", name=f"Case {number}")).to_be_visible()
-    expect(page.get_by_role("link", name=number)).to_be_visible()
+    expect(page.get_by_role("link", name=number, exact=True)).to_be_visible()
     axe_check(page)
-    page.get_by_role("link", name=number).click()
+    page.get_by_role("link", name=number, exact=True).click()
     page.wait_for_url(f"**/support/cases/{number}/")
 
     # Comment.

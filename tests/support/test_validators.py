@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
+from portico.core.text import names_match
 from portico.support.validators import (
-    names_match,
     normalize_member_id,
     normalize_payer_id,
     normalize_pfi,

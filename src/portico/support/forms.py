@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from portico.core.uploads import UploadField
+from portico.core.uploads import MultipleUploadField
 from portico.support import conf
 from portico.support.models import CaseStatus
 from portico.support.selectors import AGE_FILTERS, support_agents
@@ -308,7 +308,9 @@ class CommentForm(forms.Form):
 
 
 class AttachForm(forms.Form):
-    file = UploadField(label="Upload Files")
+    """Attach ("Upload Files"): one or several files, saved all together or not at all."""
+
+    file = MultipleUploadField(label="Upload Files")
 
 
 # ---------------------------------------------------------------------------

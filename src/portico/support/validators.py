@@ -110,12 +110,3 @@ def parse_billed_amount(value: object) -> Decimal:
             "The billed amount is too large; check it for a typing error.", code="amount_max"
         )
     return amount.quantize(Decimal("0.01"))
-
-
-def names_match(a: str, b: str) -> bool:
-    """Compare people's names ignoring case and repeated spaces."""
-
-    def norm(s: str) -> str:
-        return " ".join((s or "").split()).casefold()
-
-    return bool(norm(a)) and norm(a) == norm(b)

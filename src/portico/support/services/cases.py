@@ -8,6 +8,7 @@ case number and a link to sign in, never the subject, patient or comment text.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -21,7 +22,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portico.core.audit import audit_record
-from portico.core.uploads import delete_stored, store_upload
+from portico.core.uploads import (
+    StoredUpload,
+    UploadRejected,
+    removes_uploads_on_failure,
+    store_upload,
+)
 from portico.support import conf
 from portico.support.models import (
     Actor,
@@ -355,48 +361,74 @@ def case_comment_add(
 
 
 def case_attachment_add(*, case: Case, actor: Any, actor_kind: str, file: Any) -> CaseAttachment:
-    """Store the file (validated by content) and record it; the file is removed on failure."""
+    """One file (the API's ``file`` field); see ``case_attachments_add``."""
+    return case_attachments_add(case=case, actor=actor, actor_kind=actor_kind, files=[file])[0]
+
+
+@removes_uploads_on_failure
+def case_attachments_add(
+    *, case: Case, actor: Any, actor_kind: str, files: Sequence[Any]
+) -> list[CaseAttachment]:
+    """Store every file (each validated by content) and record them, all or nothing.
+
+    A refused file (``UploadRejected``, naming it) or any other failure stores and records
+    none of them: files already stored are removed (``removes_uploads_on_failure``). A
+    customer's files on a Waiting or Resolved case move it back to Working once; each file
+    has its own audit event.
+    """
+    files = list(files)
+    if not files:
+        raise SupportError("Choose at least one file.", code="no_files")
     if actor_kind == Actor.CUSTOMER and case.status == CaseStatus.CLOSED:
         raise SupportError("This case is closed. Reopen it to attach files.", code="closed")
-    stored = store_upload(file=file, prefix="support")
-    try:
-        with transaction.atomic():
-            locked = Case.objects.select_for_update().get(pk=case.pk)
-            if actor_kind == Actor.CUSTOMER and locked.status == CaseStatus.CLOSED:
-                raise SupportError("This case is closed. Reopen it to attach files.", code="closed")
-            now = timezone.now()
+    stored: list[StoredUpload] = []
+    for file in files:
+        try:
+            stored.append(store_upload(file=file, prefix="support"))
+        except UploadRejected as exc:
+            raise UploadRejected.naming(file, exc) from exc
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if actor_kind == Actor.CUSTOMER and locked.status == CaseStatus.CLOSED:
+            raise SupportError("This case is closed. Reopen it to attach files.", code="closed")
+        now = timezone.now()
+        author_name = _actor_name(actor, actor_kind, locked)[:150]
+        rows = []
+        for item in stored:
             row = CaseAttachment.objects.create(
                 case=locked,
                 uploaded_by=actor,
                 author_kind=actor_kind,
-                author_name=_actor_name(actor, actor_kind, locked)[:150],
-                storage_key=stored.key,
-                file_name=stored.file_name,
-                content_type=stored.content_type,
-                size=stored.size,
-                sha256=stored.sha256,
+                author_name=author_name,
+                storage_key=item.key,
+                file_name=item.file_name,
+                content_type=item.content_type,
+                size=item.size,
+                sha256=item.sha256,
                 created_at=now,
             )
-            if actor_kind == Actor.CUSTOMER and locked.status in (
-                CaseStatus.WAITING,
-                CaseStatus.RESOLVED,
-            ):
-                _set_status(
-                    locked, status=CaseStatus.WORKING, actor=actor, actor_kind=actor_kind, now=now
-                )
-            else:
-                _touch(locked, now)
             audit_record(
                 action="portico.support.attachment_added",
                 actor=actor,
                 obj=locked,
                 organization_id=locked.organization_id,
-                changes={"attachment_id": row.pk, "file_name": row.file_name, "size": row.size},
+                changes={
+                    "attachment_id": row.pk,
+                    "file_name": row.file_name,
+                    "size": row.size,
+                },
             )
-    except BaseException:
-        delete_stored(stored.key)
-        raise
-    return row
+            rows.append(row)
+        if actor_kind == Actor.CUSTOMER and locked.status in (
+            CaseStatus.WAITING,
+            CaseStatus.RESOLVED,
+        ):
+            _set_status(
+                locked, status=CaseStatus.WORKING, actor=actor, actor_kind=actor_kind, now=now
+            )
+        else:
+            _touch(locked, now)
+    return rows
 
 
 @transaction.atomic

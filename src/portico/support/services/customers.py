@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from portico.core.audit import audit_record
+from portico.core.text import names_match
 from portico.organizations.models import Application, Organization
 from portico.organizations.selectors import grants_for_user
 from portico.support import conf
@@ -22,7 +23,6 @@ from portico.support.services._common import (
     SupportError,
 )
 from portico.support.validators import (
-    names_match,
     normalize_pfi,
     normalize_user_id,
 )

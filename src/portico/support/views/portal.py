@@ -203,10 +203,14 @@ def case_list(request: HttpRequest) -> HttpResponseBase:
         else Case.objects.none()
     )
     page = Paginator(cases, conf.page_size()).get_page(request.GET.get("page"))
+    # The Action column offers Comment and Attach where the case page does.
+    rows = [(case, customer_may_comment(case)) for case in page.object_list]
     return render(
         request,
         "support/case_list.html",
-        _portal_context(request, "search", form=form, page_obj=page, scope=scope, number=number),
+        _portal_context(
+            request, "search", form=form, page_obj=page, rows=rows, scope=scope, number=number
+        ),
     )
 
 
@@ -272,18 +276,23 @@ def case_attach(request: HttpRequest, number: str) -> HttpResponseBase:
     form = AttachForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.case_attachment_add(
+            rows = services.case_attachments_add(
                 case=case,
                 actor=request.user,
                 actor_kind=Actor.CUSTOMER,
-                file=form.cleaned_data["file"],
+                files=form.cleaned_data["file"],
             )
         except services.SupportError as exc:
             form.add_error(None, exc.message)
         except UploadRejected as exc:
             form.add_error("file", exc)
         else:
-            messages.success(request, "Your file was attached.")
+            messages.success(
+                request,
+                "Your file was attached."
+                if len(rows) == 1
+                else f"Your {len(rows)} files were attached.",
+            )
             return redirect("support:case_detail", number=case.number)
     return render(
         request,

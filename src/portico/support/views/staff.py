@@ -145,23 +145,28 @@ def case_reply(request: HttpRequest, number: str) -> HttpResponseBase:
 @require_POST
 @agent_required
 def case_attach(request: HttpRequest, number: str) -> HttpResponseBase:
-    """An agent attaches a file (a letter, a corrected 837) that the customer then sees."""
+    """An agent attaches files (a letter, a corrected 837) that the customer then sees."""
     case = selectors.case_get_for_staff(number=number)
     form = AttachForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.case_attachment_add(
+            rows = services.case_attachments_add(
                 case=case,
                 actor=request.user,
                 actor_kind=Actor.AGENT,
-                file=form.cleaned_data["file"],
+                files=form.cleaned_data["file"],
             )
         except services.SupportError as exc:
             form.add_error(None, exc.message)
         except UploadRejected as exc:
             form.add_error("file", exc)
         else:
-            messages.success(request, "The file was attached; the customer can see it.")
+            messages.success(
+                request,
+                "The file was attached; the customer can see it."
+                if len(rows) == 1
+                else f"The {len(rows)} files were attached; the customer can see them.",
+            )
             return redirect("support:staff_case", number=case.number)
     return _render_case(request, case, status=400, attach_form=form)
 
