@@ -10,8 +10,8 @@ import pytest
 
 from portico.core.models import AuditEvent, OutboxMessage
 from portico.organizations.models import AccessRequest, Membership, PracticeInvitation
-from portico.organizations.services.access import access_request_sign_browser
 from tests.api.conftest import bearer
+from tests.connect.helpers import sign_by_upload
 from tests.matrix.api_connect import claims_body, patientinfo_body, support_body
 
 pytestmark = pytest.mark.django_db
@@ -52,9 +52,7 @@ def test_claims_form_submitted_signed_approved_and_seen_as_a_grant(world, tokens
     assert pdf.content.startswith(b"%PDF")
 
     ar = AccessRequest.objects.get(reference=reference)
-    access_request_sign_browser(
-        access_request=ar, actor=world.users["billing_clerk"], typed_name="C M", ip_address=None
-    )
+    sign_by_upload(ar, world.users["billing_clerk"])
     queue = api_client.get(f"{BASE}/staff/access-requests?status=submitted", **bearer(admin))
     assert [r["reference"] for r in queue.json()["results"]] == [reference]
 
@@ -118,6 +116,33 @@ def test_bad_forms_answer_the_forms_own_field_errors_and_save_nothing(world, tok
     assert not AccessRequest.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ({"roles": ["specialist", "staff"]}, ["staff", "specialist"]),
+        ({"role": "pcp"}, ["pcp"]),  # deprecated: one string, as before "select all that apply"
+        ({"roles": ["staff"], "role": "pcp"}, ["staff"]),  # role is ignored when roles is given
+    ],
+)
+def test_physician_info_form_takes_roles_and_the_deprecated_role(
+    world, tokens, api_client, given, stored
+):
+    clerk = tokens("user_a", "billing_clerk")
+    body = {k: v for k, v in patientinfo_body().items() if k != "roles"}
+    created = _post(api_client, clerk, "/access-requests/patientinfo", {**body, **given})
+    assert created.status_code == 201, created.content
+    assert created.json()["data"]["roles"] == stored and "role" not in created.json()["data"]
+
+
+def test_physician_info_form_needs_a_role(world, tokens, api_client):
+    clerk = tokens("user_a", "billing_clerk")
+    body = {k: v for k, v in patientinfo_body().items() if k != "roles"}
+    response = _post(api_client, clerk, "/access-requests/patientinfo", body)
+    assert response.status_code == 422
+    assert _fields(response)["roles"] == "Choose Staff, PCP or Specialist (one or more)."
+    assert not AccessRequest.objects.exists()
+
+
 def test_physician_info_form_and_the_answer_to_a_question(world, tokens, api_client):
     clerk = tokens("user_a", "billing_clerk")
     admin = tokens("staff", "access_admin")
@@ -126,9 +151,7 @@ def test_physician_info_form_and_the_answer_to_a_question(world, tokens, api_cli
     reference = created.json()["reference"]
     assert created.json()["data"]["rows"][0]["npi"] == "1234567893"
     ar = AccessRequest.objects.get(reference=reference)
-    access_request_sign_browser(
-        access_request=ar, actor=world.users["billing_clerk"], typed_name="C M", ip_address=None
-    )
+    sign_by_upload(ar, world.users["billing_clerk"])
     _post(api_client, admin, f"/staff/access-requests/{reference}/review", {})
     empty = _post(
         api_client, admin, f"/staff/access-requests/{reference}/more-info", {"message": ""}

@@ -1,5 +1,6 @@
 """Connect journey in the browser: Sign Me Up → sign in → choose a portal → access form →
-PDF → sign in the browser → staff approval → routed after sign-in (axe on every page)."""
+PDF → sign in the browser (and the others through their emailed links) → staff approval →
+routed after sign-in (axe on every page)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from allauth.mfa.totp.internal.auth import (
 from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
+from portico.core.models import OutboxMessage
 from portico.identity.roles import StaffRole
 from portico.organizations.models import AccessRequest, ApplicationGrant
 from tests.factories.identity import PASSWORD, UserFactory
@@ -97,6 +99,70 @@ def pdf_text(path: str) -> str:
         ["pdftotext", "-layout", path, "-"], capture_output=True, check=True, text=True
     )
     return " ".join(out.stdout.split())
+
+
+def upload_signed_form(page: Any, path: str, axe_check: Any) -> None:
+    """A form that others sign too: not offered for signing in the browser; the printed form,
+    signed by everyone, is uploaded."""
+    expect(page.get_by_role("button", name="Sign the access form")).to_have_count(0)
+    expect(page.get_by_text("it must be signed by the people named on it")).to_be_visible()
+    with open(path, "rb") as scan:  # the download's file has no extension: name it
+        pdf = {"name": "signed-form.pdf", "mimeType": "application/pdf", "buffer": scan.read()}
+    page.locator("#id_file").set_input_files(pdf)
+    page.get_by_role("button", name="Upload signed form").click()
+    page.wait_for_load_state()
+    expect(page.get_by_text("Your signed form was received")).to_be_visible()
+    axe_check(page)
+
+
+def outbox_link(to: str, fragment: str) -> str:
+    """The path of the link containing ``fragment`` in the newest email to ``to``."""
+    for _ in range(50):
+        message = OutboxMessage.objects.filter(channel="email", to=to).order_by("-id").first()
+        links = [link for link in (message.links if message else []) if fragment in link]
+        if links:
+            return "/" + links[0].split("://", 1)[-1].split("/", 1)[1]
+        time.sleep(0.1)
+    raise AssertionError(f"no {fragment} link emailed to {to}")
+
+
+def esign_and_ask_the_others(
+    page: Any, browser: Any, base_url: str, person: Person, axe_check: Any
+) -> None:
+    """The requester signs their line and the Authorizing Officer is emailed a link; the
+    officer (no sign-in) signs through it in their own browser."""
+    page.get_by_label("Type your full name").fill(person.user.get_full_name())
+    check(page, "id_attest")
+    page.get_by_role("button", name="Sign in the browser and ask the others by email").click()
+    page.wait_for_load_state()
+    expect(page.get_by_text("We emailed the others named on it")).to_be_visible()
+    expect(page.get_by_role("button", name="Send the link again")).to_have_count(1)
+    axe_check(page)
+
+    context = browser.new_context(base_url=base_url, locale="en-US")
+    officer = context.new_page()
+    officer.set_default_timeout(10_000)
+    officer.goto("/dev/outbox/?channel=email")
+    axe_check(officer)
+    officer.goto(outbox_link("dana.whitfield@bayside.example", "/connect/sign/"))
+    expect(officer.get_by_role("heading", name="Sign access form")).to_be_visible()
+    axe_check(officer)
+    officer.get_by_label("Type your full name").fill("Someone Else")
+    check(officer, "id_attest")
+    officer.get_by_role("button", name="Sign the access form").click()
+    officer.wait_for_load_state()
+    expect(officer.get_by_text("Type your name as it is on the form").first).to_be_visible()
+    axe_check(officer)
+    officer.get_by_label("Type your full name").fill("Dana Whitfield")
+    officer.get_by_role("button", name="Sign the access form").click()
+    officer.wait_for_load_state()
+    expect(officer.get_by_role("heading", name="your signature is recorded")).to_be_visible()
+    axe_check(officer)
+    context.close()
+
+    page.reload()
+    expect(page.get_by_text("Signed in the browser by all 2 signers").first).to_be_visible()
+    axe_check(page)
 
 
 def sign_in_browser(page: Any, person: Person, axe_check: Any) -> None:
@@ -183,8 +249,9 @@ def test_sign_me_up_to_approval_and_routing(page, browser, live_server, axe_chec
     ]:
         assert value in text, value
 
-    # Sign in the browser, then the access administrator approves.
-    sign_in_browser(page, person, axe_check)
+    # The Authorizing Officer signs too: the requester signs in the browser and the officer
+    # through the link emailed to them, then the access administrator approves.
+    esign_and_ask_the_others(page, browser, live_server.url, person, axe_check)
     approve_as_staff(browser, live_server.url, staff, request.reference, axe_check)
     assert ApplicationGrant.objects.filter(
         user=person.user, application="claims", is_active=True
@@ -214,7 +281,8 @@ def test_sign_me_up_to_approval_and_routing(page, browser, live_server, axe_chec
     page.fill("#id_telephone", "(212) 555-0160")
     page.fill("#id_practice_name", "Bayside Pediatrics")
     check(page, "id_regions_0")
-    check(page, "id_role_1")
+    check(page, "id_roles_0")  # Staff and PCP: select all that apply
+    check(page, "id_roles_1")
     check(page, "id_actions_0")
     page.fill("#id_rows-0-name", "Casey Morgan")
     page.fill("#id_rows-0-npi", "1234567893")
@@ -223,9 +291,12 @@ def test_sign_me_up_to_approval_and_routing(page, browser, live_server, axe_chec
     page.get_by_role("button", name="Submit").click()
     page.wait_for_load_state()
     pip = AccessRequest.objects.get(requester=person.user, application="patientinfo")
+    assert pip.data["roles"] == ["staff", "pcp"]
     expect(page.get_by_role("heading", name=f"Access request {pip.reference}")).to_be_visible()
     axe_check(page)
-    sign_in_browser(page, person, axe_check)
+    with page.expect_download() as pip_download:
+        page.get_by_role("link", name="Print Portal Access Form").click()
+    upload_signed_form(page, pip_download.value.path(), axe_check)
     page.goto("/")
     expect(page.get_by_text(pip.reference)).to_be_visible()  # status on the landing page
     axe_check(page)

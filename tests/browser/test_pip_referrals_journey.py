@@ -56,7 +56,7 @@ def test_pip_and_referrals_journey(page, live_server, axe_check, world):
         user=other_region,
         application=Application.PATIENT_INFO,
         organization=world.practice_a,
-        scope={"regions": ["R2"], "role": "pcp", "cap_report": False, "add_terms": False},
+        scope={"regions": ["R2"], "roles": ["pcp"], "cap_report": False, "add_terms": False},
     )
 
     # --- A PCP finds the patient by member ID and sees the summary.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import tempfile
 import uuid
 from typing import Any
 
@@ -68,7 +70,7 @@ def pip_data(rows: list[dict[str, str]] | None = None, **overrides: Any) -> dict
         "fax": "(212) 555-0161",
         "practice_name": "Bayside Pediatrics",
         "regions": ["R1", "SJ"],
-        "role": "pcp",
+        "roles": ["pcp"],
         "actions": ["new_access"],
         "hipaa_acknowledged": "on",
         "rows-TOTAL_FORMS": str(max(len(rows), 4)),
@@ -94,3 +96,28 @@ def submit_cop(client: Client, **overrides: Any) -> AccessRequest:
     response = client.post(reverse("connect:access-claims"), cop_data(**{**mine, **overrides}))
     assert response.status_code == 302, response.content.decode()[:3000]
     return AccessRequest.objects.order_by("-id").first()  # type: ignore[return-value]
+
+
+SIGNED_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def sign_by_upload(access_request: AccessRequest, actor: Any) -> AccessRequest:
+    """The signed form uploaded (the way a form with other signers than the requester is
+    signed: printed, signed by everyone, scanned)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from portico.core.uploads import store_upload
+    from portico.organizations.services.access import access_request_sign_upload
+
+    upload = SimpleUploadedFile("signed.pdf", SIGNED_PDF, content_type="application/pdf")
+    stored = store_upload(file=upload, prefix="access-forms")
+    return access_request_sign_upload(access_request=access_request, actor=actor, stored=stored)
+
+
+def pdf_text(data: bytes) -> str:
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(data)
+        handle.flush()
+        return subprocess.run(
+            ["pdftotext", "-layout", handle.name, "-"], capture_output=True, check=True, text=True
+        ).stdout

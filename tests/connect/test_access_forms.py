@@ -114,11 +114,43 @@ def test_claims_form_rejects_bad_input_with_a_clear_message(
 
 
 @pytest.mark.parametrize(
-    "title", ["Office Manager", "Medical Director", "Doctor", "Practice Administrator", "MD"]
+    "title",
+    [
+        "Office Manager",
+        "Medical Director",
+        "Doctor",
+        "Practice Administrator",
+        "MD",
+        "Owner",
+        "President",
+        "CEO",
+        "Chief Operating Officer",
+        "Dr.",
+        "Office Mgr",
+        "Jane Roe, DDS",
+    ],
 )
 def test_management_titles_are_accepted(world, persona_client, title):
     persona_client("new_user").post(reverse("connect:access-claims"), cop_data(officer_title=title))
     assert AccessRequest.objects.count() == 1
+
+
+@pytest.mark.parametrize("title", ["Receptionist", "Billing Clerk", "Medical Assistant"])
+def test_titles_that_are_not_management_are_refused(world, persona_client, title):
+    persona_client("new_user").post(reverse("connect:access-claims"), cop_data(officer_title=title))
+    assert not AccessRequest.objects.exists()
+
+
+def test_the_users_own_username_is_accepted_as_login_user_id(world, persona_client):
+    """The form fills in the Portico ID username; its rules allow symbols such as = and !."""
+    user = world.users["new_user"]
+    user.username = "d=whitfield!"
+    user.save(update_fields=["username"])
+    client = persona_client("new_user")
+    form = client.get(reverse("connect:access-claims")).content.decode()
+    assert 'value="d=whitfield!"' in form
+    client.post(reverse("connect:access-claims"), cop_data(login_user_id="d=whitfield!"))
+    assert AccessRequest.objects.get().data["login_user_id"] == "d=whitfield!"
 
 
 def test_pip_form_shows_regions_rows_hipaa_and_referrals_note(world, persona_client):
@@ -185,6 +217,8 @@ def test_pip_form_submits_rows(world, persona_client):
     [
         ({"regions": []}, "Choose at least one region"),
         ({"regions": ["R9"]}, "Select a valid choice"),
+        ({"roles": []}, "Choose Staff, PCP or Specialist (one or more)."),
+        ({"roles": ["pcp", "doctor"]}, "Select a valid choice"),
         ({"actions": []}, "Choose at least one request type"),
         ({"actions": ["remove", "new_access"]}, "cannot be combined"),
         ({"hipaa_acknowledged": ""}, "Agree to the HIPAA statement"),

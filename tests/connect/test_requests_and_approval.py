@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import tempfile
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -18,20 +15,11 @@ from portico.organizations.models import (
     Membership,
     Organization,
 )
-from tests.connect.helpers import pip_data, submit_cop
+from tests.connect.helpers import pdf_text, pip_data, sign_by_upload, submit_cop
 
 pytestmark = pytest.mark.django_db
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def pdf_text(data: bytes) -> str:
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
-        handle.write(data)
-        handle.flush()
-        return subprocess.run(
-            ["pdftotext", "-layout", handle.name, "-"], capture_output=True, check=True, text=True
-        ).stdout
 
 
 def test_pdf_has_every_value_reference_and_signature_lines(world, persona_client):
@@ -152,9 +140,20 @@ def test_upload_size_limit(world, persona_client, settings):
 
 
 def test_browser_signature_records_name_time_and_ip(world, persona_client):
+    """A doctor who is both the Authorizing Officer and the User signs alone, in the browser."""
     client = persona_client("new_user")
-    request = submit_cop(client)
     user = world.users["new_user"]
+    request = submit_cop(
+        client,
+        officer_first_name=user.first_name,
+        officer_last_name=user.last_name,
+        officer_email=user.email,
+        officer_title="Doctor",
+    )
+    assert (
+        "Sign the access form"
+        in client.get(reverse("connect:request-detail", args=[request.pk])).content.decode()
+    )
     bad = client.post(
         reverse("connect:request-sign", args=[request.pk]),
         {"typed_name": "Someone Else", "attest": "on"},
@@ -185,14 +184,39 @@ def test_browser_signature_records_name_time_and_ip(world, persona_client):
     assert AuditEvent.objects.filter(action="portico.access_request.sign").count() == 1
 
 
+def test_a_form_others_must_sign_is_not_submitted_by_the_requesters_signature_alone(
+    world, persona_client
+):
+    """The Authorizing Officer is someone else: the requester's typed name does not submit the
+    form (the officer signs too: by emailed link, tests/connect/test_e_signatures.py, or on
+    the printed form)."""
+    client = persona_client("new_user")
+    user = world.users["new_user"]
+    request = submit_cop(client)
+    page = client.get(reverse("connect:request-detail", args=[request.pk])).content.decode()
+    assert "Sign the access form" not in page
+    assert "Authorizing Officer: Dana Whitfield" in page
+    assert "User: Casey Morgan" in page
+    response = client.post(
+        reverse("connect:request-sign", args=[request.pk]),
+        {"typed_name": user.get_full_name(), "attest": "on"},
+        follow=True,
+    )
+    assert "Others must sign this form too" in response.content.decode()
+    request.refresh_from_db()
+    assert request.status == AccessRequest.Status.AWAITING_SIGNATURE
+    assert not request.is_signed
+    pdf = client.get(reverse("connect:request-pdf", args=[request.pk])).content
+    text = pdf_text(pdf)
+    assert "Authorizing Officer: Dana Whitfield" in text
+    assert "where it can also be signed in the browser" in " ".join(text.split())
+
+
 def _signed_request(world, persona_client, persona="new_user", **overrides):
     client = persona_client(persona)
     request = submit_cop(client, **overrides)
     user = world.users[persona]
-    client.post(
-        reverse("connect:request-sign", args=[request.pk]),
-        {"typed_name": user.get_full_name(), "attest": "on"},
-    )
+    sign_by_upload(request, user)
     request.refresh_from_db()
     return request
 
@@ -377,10 +401,7 @@ def test_pip_approval_grants_regions_role_and_flags_and_referrals_separately(wor
     ]
     client.post(reverse("connect:access-patientinfo"), pip_data(rows=rows))
     request = AccessRequest.objects.get()
-    client.post(
-        reverse("connect:request-sign", args=[request.pk]),
-        {"typed_name": user.get_full_name(), "attest": "on"},
-    )
+    sign_by_upload(request, user)
     staff = persona_client("access_admin")
     staff.post(reverse("connect:staff-approve", args=[request.pk]))
     request.refresh_from_db()
@@ -388,7 +409,7 @@ def test_pip_approval_grants_regions_role_and_flags_and_referrals_separately(wor
     grant = ApplicationGrant.objects.get(user=user, application="patientinfo", is_active=True)
     assert grant.scope == {
         "regions": ["R1", "SJ"],
-        "role": "pcp",
+        "roles": ["pcp"],
         "cap_report": True,
         "add_terms": True,
     }
@@ -397,6 +418,60 @@ def test_pip_approval_grants_regions_role_and_flags_and_referrals_separately(wor
     assert ApplicationGrant.objects.filter(
         user=user, application="referrals", organization=request.organization, is_active=True
     ).exists()
+
+
+def _pip_for_new_user(world, persona_client, **overrides):
+    """new_user's signed Physician Info Portal request, for themselves."""
+    user = world.users["new_user"]
+    row = {"name": "New User", "email": user.email, "npi": "", "existing_username": "",
+           "cap_report": "no", "add_terms": "no"}  # fmt: skip
+    client = persona_client("new_user")
+    response = client.post(reverse("connect:access-patientinfo"), pip_data(rows=[row], **overrides))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    request = AccessRequest.objects.get()
+    sign_by_upload(request, user)
+    return client, request
+
+
+def _shown_and_printed(client, request):
+    page = client.get(reverse("connect:request-detail", args=[request.pk])).content.decode()
+    printed = pdf_text(client.get(reverse("connect:request-pdf", args=[request.pk])).content)
+    return page, " ".join(printed.split())
+
+
+def test_pip_staff_and_pcp_together_are_stored_shown_printed_and_granted(world, persona_client):
+    """Select all that apply: one form for a PCP and their staff."""
+    client, request = _pip_for_new_user(world, persona_client, roles=["pcp", "staff"])
+    assert request.data["roles"] == ["staff", "pcp"]  # the form's order
+    page, printed = _shown_and_printed(client, request)
+    assert "<dt>Staff / PCP / Specialist</dt><dd>Staff, PCP</dd>" in page
+    assert "Staff, PCP" in printed
+    persona_client("access_admin").post(reverse("connect:staff-approve", args=[request.pk]))
+    request.refresh_from_db()
+    assert request.status == "approved"
+    user = world.users["new_user"]
+    grant = ApplicationGrant.objects.get(user=user, application="patientinfo", is_active=True)
+    assert grant.scope["roles"] == ["staff", "pcp"] and "role" not in grant.scope
+    membership = Membership.objects.get(user=user, organization=request.organization)
+    assert membership.role == Membership.Role.CLINICIAN  # PCP is among them
+
+
+def test_a_pip_request_stored_with_one_role_still_shows_prints_and_approves(world, persona_client):
+    """Requests stored before "select all that apply" have ``role`` (a string)."""
+    client, request = _pip_for_new_user(world, persona_client)
+    data = {k: v for k, v in request.data.items() if k != "roles"}
+    AccessRequest.objects.filter(pk=request.pk).update(data={**data, "role": "staff"})
+    page, printed = _shown_and_printed(client, request)
+    assert "<dt>Staff / PCP / Specialist</dt><dd>Staff</dd>" in page
+    assert "Staff / PCP / Specialist Staff" in printed
+    persona_client("access_admin").post(reverse("connect:staff-approve", args=[request.pk]))
+    request.refresh_from_db()
+    assert request.status == "approved"
+    user = world.users["new_user"]
+    grant = ApplicationGrant.objects.get(user=user, application="patientinfo", is_active=True)
+    assert grant.scope["roles"] == ["staff"]
+    membership = Membership.objects.get(user=user, organization=request.organization)
+    assert membership.role == Membership.Role.STAFF
 
 
 def test_staff_pages_are_for_access_administrators(world, persona_client):
@@ -499,10 +574,7 @@ def test_pip_update_contact_changes_the_practice_phone_and_address(world, person
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     request = AccessRequest.objects.get()
-    client.post(
-        reverse("connect:request-sign", args=[request.pk]),
-        {"typed_name": user.get_full_name(), "attest": "on"},
-    )
+    sign_by_upload(request, user)
     fax_before = Organization.objects.get(pk=world.practice_a.pk).fax
     persona_client("access_admin").post(reverse("connect:staff-approve", args=[request.pk]))
     request.refresh_from_db()
@@ -540,10 +612,7 @@ def test_pip_rows_without_a_portico_id_are_invited_with_their_grant(
     ]  # fmt: skip
     client.post(reverse("connect:access-patientinfo"), pip_data(rows=rows))
     request = AccessRequest.objects.get()
-    client.post(
-        reverse("connect:request-sign", args=[request.pk]),
-        {"typed_name": user.get_full_name(), "attest": "on"},
-    )
+    sign_by_upload(request, user)
     with django_capture_on_commit_callbacks(execute=True):
         persona_client("access_admin").post(reverse("connect:staff-approve", args=[request.pk]))
     request.refresh_from_db()
@@ -559,7 +628,7 @@ def test_pip_rows_without_a_portico_id_are_invited_with_their_grant(
     assert grant.organization == request.organization
     assert grant.scope == {
         "regions": ["R1", "SJ"],
-        "role": "pcp",
+        "roles": ["pcp"],
         "cap_report": True,
         "add_terms": False,
         "npi": "1234567893",

@@ -198,3 +198,28 @@ def test_contact_lists_brand_and_plan_numbers(client, db):
 def test_footer_links_reach_help_and_contact(client, db):
     page = Client().get("/").content.decode()
     assert 'href="/help/"' in page and 'href="/contact/"' in page
+
+
+def test_each_portal_card_on_the_landing_page_opens_its_portal_or_the_way_to_ask_for_it(
+    world, client, persona_client
+):
+    page = client.get("/").content.decode()
+    for key in ("claims", "patientinfo", "referrals"):
+        assert f'href="{reverse("connect:open-application", args=[key])}"' in page
+    # Signed out: sign in first, then back to the card's portal.
+    response = client.get(reverse("connect:open-application", args=["claims"]))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/id/login/?next=/connect/open/claims/")
+    # With the grant: the portal itself.
+    response = persona_client("billing_clerk").get("/connect/open/claims/")
+    assert response["Location"] == application_url("claims")
+    # Without it: the access form, or the portal choice for the Referrals Portal.
+    new_user = persona_client("new_user")
+    response = new_user.get("/connect/open/claims/", follow=True)
+    assert response.redirect_chain[-1][0] == reverse("connect:access-claims")
+    assert "You don&#x27;t have access to the Claims Online Portal yet" in response.content.decode()
+    response = new_user.get("/connect/open/patientinfo/")
+    assert response["Location"] == reverse("connect:access-patientinfo")
+    response = new_user.get("/connect/open/referrals/")
+    assert response["Location"] == reverse("connect:signup-choose")
+    assert new_user.get("/connect/open/nonsense/").status_code == 404

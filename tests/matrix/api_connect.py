@@ -42,7 +42,7 @@ def patientinfo_body() -> dict[str, Any]:
         "telephone": "(212) 555-0160",
         "practice_name": "Bayside Pediatrics",
         "regions": ["R1"],
-        "role": "pcp",
+        "roles": ["pcp"],
         "actions": ["new_access"],
         "hipaa_acknowledged": True,
         "rows": [{"name": "Robin Hartwell", "email": "robin@bayside.example", "npi": "1234567893"}],

@@ -10,7 +10,12 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from portico.organizations.models import AccessRequest, PracticeInvitation
+from portico.organizations.models import (
+    AccessRequest,
+    AccessRequestSignature,
+    PracticeInvitation,
+)
+from portico.organizations.selectors import signature_token_hash
 from portico.organizations.services.practice import invitation_token_hash
 from tests.matrix import ANON, Route, anonymous_redirects
 
@@ -53,6 +58,31 @@ def _invitation(world: Any) -> dict[str, Any]:
         organization=world.practice_a,
         email="invitee@example.org",
         token_hash=invitation_token_hash(token),
+        expires_at=timezone.now() + timezone.timedelta(days=1),
+    )
+    return {"token": token}
+
+
+def _signature_link(world: Any) -> dict[str, Any]:
+    """A pending e-signature link of an access request awaiting signatures."""
+    request = AccessRequest.objects.create(
+        reference=f"AR-{uuid.uuid4().hex[:8].upper()}",
+        application="claims",
+        request_type="new",
+        requester=world.users["billing_clerk"],
+        idempotency_key=uuid.uuid4(),
+        practice_name="Matrix Practice",
+        data={"tins": [], "officer_first_name": "Dana", "officer_last_name": "Whitfield"},
+    )
+    token = "matrix-" + uuid.uuid4().hex
+    AccessRequestSignature.objects.create(
+        access_request=request,
+        position=0,
+        role="Authorizing Officer",
+        name="Dana Whitfield",
+        email="dana@example.org",
+        token_hash=signature_token_hash(token),
+        sent_at=timezone.now(),
         expires_at=timezone.now() + timezone.timedelta(days=1),
     )
     return {"token": token}
@@ -111,6 +141,13 @@ ROUTES = {
     "connect:request-upload": _post_only(kwargs=_own_request),
     "connect:request-sign": _post_only(kwargs=_own_request),
     "connect:request-reply": _post_only(kwargs=_own_request),
+    "connect:request-esign": _post_only(kwargs=_own_request),
+    "connect:request-esign-resend": _post_only(
+        kwargs=lambda w: {**_own_request(w), "signature": 1}
+    ),
+    # A signer's emailed link: public (the token is the credential); an unknown token
+    # answers 404 for everyone (tests/connect/test_e_signatures.py).
+    "connect:sign": Route(kwargs=_signature_link),
     # One application → straight to it (302); several or none → the chooser page (200).
     "connect:home": anonymous_redirects(billing_clerk=302, billing_clerk_b=302),
     # Claims has its own home now: granted users are sent there; the rest get 404.
@@ -119,6 +156,8 @@ ROUTES = {
         default=404,
         kwargs=lambda w: {"application": "claims"},
     ),
+    # A landing-page card: the portal, its access form or the sign-in, a redirect for everyone.
+    "connect:open-application": Route(default=302, kwargs=lambda w: {"application": "claims"}),
     "connect:legacy-link": anonymous_redirects(),
     "connect:legacy-code": anonymous_redirects(),
     "connect:practice": anonymous_redirects(practice_admin=302),

@@ -141,6 +141,32 @@ def test_specialist_sees_members_referred_to_its_providers(world, persona_client
     assert rw.member.last_name in by_id(client, rw.member.member_id).text
 
 
+@pytest.mark.parametrize(
+    ("scope", "sees_the_pcp_panel"),
+    [
+        ({"roles": ["specialist"]}, False),
+        ({"roles": ["staff", "specialist"]}, True),
+        ({"roles": ["staff", "pcp"]}, True),
+        ({"role": "specialist"}, False),  # a grant written before "select all that apply"
+        ({"role": "pcp"}, True),
+    ],
+)
+def test_the_pcp_panel_is_hidden_only_from_specialists_alone(pw, world, scope, sees_the_pcp_panel):
+    """``other_region`` is attributed to the practice (R2) and was never treated there."""
+    from portico.patientinfo.selectors import visible_members
+
+    user = world.users["physician"]
+    grant_set(
+        user=user,
+        application=Application.PATIENT_INFO,
+        organization=world.practice_a,
+        scope={"regions": ["R1", "R2"], **scope},
+    )
+    visible = set(visible_members(user=user))
+    assert (pw.other_region in visible) is sees_the_pcp_panel
+    assert pw.treated in visible
+
+
 def test_print_and_pdf(pw, persona_client):
     client = persona_client("physician")
     printed = client.get(reverse("patientinfo:patient_print", kwargs={"pk": pw.attributed.pk}))

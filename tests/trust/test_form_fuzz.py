@@ -256,6 +256,10 @@ FORM_KWARGS: dict[str, Callable[[World], list[dict[str, Any]]]] = {
         {"user": _clerk(w)},
         {"user": _blank_named_user(w)},
     ],
+    "portico.connect.forms.access.SignerSignatureForm": lambda w: [
+        {"expected_name": "Dana Whitfield"},
+        {"expected_name": ""},
+    ],
     "portico.connect.forms.staff.FaxAttachForm": _no_kwargs,
 }
 
@@ -528,6 +532,8 @@ POST_PERSONA = {
     "connect:request-upload": "billing_clerk",
     "connect:request-sign": "billing_clerk",
     "connect:request-reply": "billing_clerk",
+    "connect:request-esign": "billing_clerk",
+    "connect:request-esign-resend": "billing_clerk",
     "connect:practice-user-deactivate": "practice_admin",
     "connect:practice-invitation-withdraw": "practice_admin",
     "connect:practice-provider-remove": "practice_admin",

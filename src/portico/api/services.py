@@ -45,7 +45,7 @@ def _grant_scope(application: str, organization: Organization, options: dict[str
         regions = list(options.get("regions") or [])
         if not regions:
             raise ValidationError("A Physician Info Portal grant needs at least one --region.")
-        return {"regions": regions, "role": "staff", "cap_report": False, "add_terms": False}
+        return {"regions": regions, "roles": ["staff"], "cap_report": False, "add_terms": False}
     return {}
 
 

@@ -47,6 +47,7 @@ from portico.organizations.models import (
     Organization,
     OrganizationProvider,
     PracticeInvitation,
+    pip_roles,
 )
 from portico.organizations.services.access import (
     AccessRequestError,
@@ -203,7 +204,15 @@ class PhysicianInfoAccessIn(Schema):
     fax: str = ""
     practice_name: str
     regions: list[str]
-    role: str = Field(description="staff, pcp or specialist")
+    roles: list[str] = Field(
+        default_factory=list, description="One or more of staff, pcp, specialist"
+    )
+    role: str = Field(
+        "",
+        description="Deprecated: one of staff, pcp, specialist; use roles (ignored when roles "
+        "is given)",
+        json_schema_extra={"deprecated": True},
+    )
     actions: list[str] = Field(
         description="new_access, update_report_access, add, remove, update_contact"
     )
@@ -487,7 +496,9 @@ def submit_patientinfo_access(request: HttpRequest, payload: PhysicianInfoAccess
     user = _requester(request)
     key = _idempotency_key(request, user)
     data: dict[str, Any] = {
-        **payload.dict(exclude={"rows", "hipaa_acknowledged"}),
+        **payload.dict(exclude={"rows", "hipaa_acknowledged", "role"}),
+        # The deprecated ``role`` (one string) read as stored requests are: pip_roles.
+        "roles": pip_roles(payload.dict(include={"roles", "role"}, exclude_unset=True)),
         "idempotency_key": str(key),
         "rows-TOTAL_FORMS": str(len(payload.rows)),
         "rows-INITIAL_FORMS": "0",

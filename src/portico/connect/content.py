@@ -59,25 +59,46 @@ def pip_regions() -> list[tuple[str, str]]:
     return list(getattr(settings, "PORTICO_PIP_REGIONS", DEFAULT_PIP_REGIONS))
 
 
-# Words any of which make a title a management position (the form says so, and enforces it).
+# Words any of which make a title a management position (the form says so, and enforces it):
+# the document's examples, the usual owner and executive titles, and the doctor's degrees as
+# written after a name ("Jane Roe, DO").
 MANAGEMENT_TITLE_WORDS = (
     "administrator",
+    "admin",
     "supervisor",
     "manager",
+    "mgr",
     "director",
     "doctor",
+    "dr",
     "physician",
+    "owner",
+    "partner",
+    "principal",
+    "president",
+    "executive",
+    "chief",
+    "officer",
+    "ceo",
+    "coo",
+    "cfo",
+    "cmo",
     "md",
     "do",
+    "dds",
+    "dmd",
+    "dpm",
+    "od",
+    "dc",
 )
 MANAGEMENT_TITLE_RULE = (
     "The Authorizing Officer must be someone in a management position, such as an "
     "Administrator, Supervisor, Manager, Director or the Doctor."
 )
 COP_INTRO = (
-    "Complete the form and select Submit. You will then print the access form, sign it, and "
-    "return it to the Service Desk by fax — or, faster, upload the signed form or sign it in "
-    "your browser."
+    "Complete the form and select Submit. Then the Authorizing Officer and the User sign it: "
+    "in the browser (you sign your line and we email the other a link to sign theirs), or on "
+    "the printed form, which you return to the Service Desk by fax or upload."
 )
 COP_USER_NOTE = "The “User” is the person who needs access to the Claims Online Portal."
 PIP_REFERRALS_NOTE = (

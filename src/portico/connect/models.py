@@ -13,7 +13,7 @@ from portico.core.models import TimeStampedModel
 PLACEHOLDER_HELP = (
     "Write contact details as placeholders so they follow the configuration: {site_name}, "
     "{idp_name}, {support_phone}, {support_hours}, {support_email}, {service_desk_fax}, "
-    "{idp_support_phone}, {organization_name}."
+    "{idp_support_phone}, {idp_support_hours}, {code_sender_numbers}, {organization_name}."
 )
 
 
@@ -37,6 +37,12 @@ class FaqTopic(TimeStampedModel):
 
 class FaqEntry(TimeStampedModel):
     topic = models.ForeignKey(FaqTopic, on_delete=models.CASCADE, related_name="entries")
+    slug = models.SlugField(
+        max_length=60,
+        blank=True,
+        help_text="Optional. Pages link to this answer by it (for example the passkey guide "
+        "on the sign-in methods step): keep it when rewording the answer.",
+    )
     question = models.CharField(max_length=250)
     answer = models.TextField(
         help_text="Plain text; blank lines start new paragraphs. " + PLACEHOLDER_HELP
@@ -48,6 +54,11 @@ class FaqEntry(TimeStampedModel):
         ordering = ["topic__position", "position", "id"]
         verbose_name = "question and answer"
         verbose_name_plural = "questions and answers"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slug"], condition=~models.Q(slug=""), name="connect_faqentry_slug_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.question

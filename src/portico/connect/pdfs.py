@@ -9,6 +9,7 @@ from portico.connect import content
 from portico.connect.presenters import access_request_sections, signature_summary
 from portico.core import pdf
 from portico.organizations.models import AccessRequest, Application
+from portico.organizations.services.signatures import esign_plan
 
 
 def access_form_pdf(access_request: AccessRequest) -> bytes:
@@ -49,35 +50,24 @@ def access_form_pdf(access_request: AccessRequest) -> bytes:
             )
     if is_claims:
         story += [pdf.spacer(), pdf.paragraph(content.MANAGEMENT_TITLE_RULE, small=True)]
-        signers = [
-            "Authorizing Officer: "
-            f"{access_request.data.get('officer_first_name', '')} "
-            f"{access_request.data.get('officer_last_name', '')}",
-            "User: "
-            f"{access_request.data.get('user_first_name', '')} "
-            f"{access_request.data.get('user_last_name', '')}",
-        ]
     elif is_support:
         story += [pdf.spacer(), pdf.paragraph(content.SUPPORT_ACCESS_NOTE, small=True)]
-        signers = [
-            f"User: {access_request.data.get('first_name', '')} "
-            f"{access_request.data.get('last_name', '')}"
-        ]
     else:
         story += [pdf.spacer(), pdf.paragraph(content.HIPAA_TEXT, small=True)]
-        signers = [f"Physician: {access_request.data.get('physician_name', '')}"]
-        signers += [
-            f"Physician / staff: {row.get('name', '')}"
-            for row in access_request.data.get("rows", [])
-        ]
+    signers = [f"{signer.role}: {signer.name}" for signer in access_request.signers()]
     story += [
         pdf.spacer(12),
         pdf.signature_lines(
             signers,
             note=(
                 "Sign and date below, then fax this form to the Service Desk at "
-                f"{brand['service_desk_fax']} — or upload it, or sign in your browser, from the "
-                "request's page."
+                f"{brand['service_desk_fax']} — or upload it from the request's page"
+                + (
+                    ", where it can also be signed in the browser."
+                    if access_request.signed_by_requester_alone()
+                    or esign_plan(access_request).possible
+                    else "."
+                )
             ),
         ),
     ]

@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from portico.connect import content
 from portico.connect.forms.access import COP_REQUEST_TYPES, PIP_ACTIONS, PIP_ROLES
-from portico.organizations.models import AccessRequest, Application
+from portico.organizations.models import AccessRequest, Application, pip_roles
+from portico.organizations.selectors import access_request_signatures
 
 
 @dataclass
@@ -22,6 +24,12 @@ class Section:
 
 def _yes_no(value: Any) -> str:
     return "Yes" if value else "No"
+
+
+def pip_roles_display(values: dict[str, Any]) -> str:
+    """A PIP request's or grant's roles as people read them: "Staff, PCP"."""
+    labels = dict(PIP_ROLES)
+    return ", ".join(labels.get(role, role) for role in pip_roles(values))
 
 
 def access_request_sections(access_request: AccessRequest) -> list[Section]:
@@ -119,7 +127,7 @@ def access_request_sections(access_request: AccessRequest) -> list[Section]:
             "Request",
             [
                 ("Region/Area", "; ".join(regions.get(r, r) for r in data.get("regions", []))),
-                ("Staff / PCP / Specialist", dict(PIP_ROLES).get(data.get("role", ""), "")),
+                ("Staff / PCP / Specialist", pip_roles_display(data)),
                 (
                     "Request type",
                     "; ".join(dict(PIP_ACTIONS).get(a, a) for a in data.get("actions", [])),
@@ -153,9 +161,81 @@ def access_request_sections(access_request: AccessRequest) -> list[Section]:
     ]
 
 
+def _when(value: Any) -> str:
+    return timezone.localtime(value).strftime("%m/%d/%Y %I:%M %p") if value else ""
+
+
+@dataclass
+class SignatureLine:
+    """One signer's e-signature line as the request pages show it."""
+
+    pk: int
+    role: str
+    name: str
+    email: str
+    signed: bool
+    signed_name: str
+    signed_at: str
+    signed_ip: str
+    sent_at: str
+    expired: bool
+    status: str
+    can_resend: bool
+
+
+def signature_lines(access_request: AccessRequest) -> list[SignatureLine]:
+    """The form's e-signatures, one per signer (empty when none were asked for)."""
+    open_for_signing = not access_request.is_signed and access_request.status in {
+        AccessRequest.Status.AWAITING_SIGNATURE,
+        AccessRequest.Status.MORE_INFO,
+    }
+    now = timezone.now()
+    lines = []
+    for sig in access_request_signatures(access_request=access_request):
+        expired = bool(not sig.is_signed and sig.expires_at and sig.expires_at <= now)
+        if sig.is_signed:
+            status = f"Signed by {sig.signed_name} on {_when(sig.signed_at)} from {sig.signed_ip}"
+        elif access_request.is_signed:
+            status = "Not needed: the signed form was uploaded or faxed"
+        elif not open_for_signing:
+            status = "Not signed"
+        elif expired:
+            status = f"Not signed yet: the link sent on {_when(sig.sent_at)} has expired"
+        else:
+            status = f"Not signed yet: link sent to {sig.email} on {_when(sig.sent_at)}"
+        lines.append(
+            SignatureLine(
+                pk=sig.pk,
+                role=sig.role,
+                name=sig.name,
+                email=sig.email,
+                signed=sig.is_signed,
+                signed_name=sig.signed_name,
+                signed_at=_when(sig.signed_at),
+                signed_ip=sig.signed_ip or "",
+                sent_at=_when(sig.sent_at),
+                expired=expired,
+                status=status,
+                can_resend=open_for_signing and not sig.is_signed and bool(sig.email),
+            )
+        )
+    return lines
+
+
 def signature_summary(access_request: AccessRequest) -> str:
     if not access_request.is_signed:
+        lines = signature_lines(access_request)
+        if lines:
+            done = sum(1 for line in lines if line.signed)
+            return f"Signing in the browser: {done} of {len(lines)} signatures"
         return "Not signed yet"
+    if access_request.signature_method == AccessRequest.SignatureMethod.BROWSER and (
+        lines := signature_lines(access_request)
+    ):
+        return (
+            f"Signed in the browser by all {len(lines)} signers, the last on "
+            f"{_when(access_request.signed_at)}"
+        )
     when = (
         access_request.signed_at.strftime("%m/%d/%Y %I:%M %p") if access_request.signed_at else ""
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portico.connect.views import legacy, portal, practice, public, staff
+from portico.connect.views import legacy, portal, practice, public, signing, staff
 
 app_name = "connect"
 urlpatterns = [
@@ -24,10 +24,19 @@ urlpatterns = [
     ),
     path("connect/requests/<int:pk>/upload/", portal.request_upload, name="request-upload"),
     path("connect/requests/<int:pk>/sign/", portal.request_sign, name="request-sign"),
+    path("connect/requests/<int:pk>/e-sign/", portal.request_esign, name="request-esign"),
+    path(
+        "connect/requests/<int:pk>/e-sign/<int:signature>/resend/",
+        portal.request_esign_resend,
+        name="request-esign-resend",
+    ),
     path("connect/requests/<int:pk>/reply/", portal.request_reply, name="request-reply"),
+    # A signer's emailed link (no sign-in: the token is the credential)
+    path("connect/sign/<str:token>/", signing.sign, name="sign"),
     # After sign-in
     path("connect/home/", portal.home, name="home"),
     path("connect/apps/<slug:application>/", portal.application, name="application"),
+    path("connect/open/<slug:application>/", portal.open_application, name="open-application"),
     # Existing users
     path("connect/link/", legacy.link, name="legacy-link"),
     path("connect/link/code/", legacy.code, name="legacy-code"),

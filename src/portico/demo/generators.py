@@ -350,7 +350,7 @@ def generate_small(*, seed: int = 42) -> list[DemoAccount]:
         organization=summit,
         scope={"tins": ["009876543"], "submit_claims": True},
     )
-    pip_scope = {"regions": ["R1", "R2"], "role": "pcp", "cap_report": True, "add_terms": False}
+    pip_scope = {"regions": ["R1", "R2"], "roles": ["pcp"], "cap_report": True, "add_terms": False}
     for username in ("dr.physician", "practice.admin"):
         grant_set(
             user=users[username],
@@ -547,7 +547,7 @@ def generate_connect_demo(
                 scope={
                     "patientinfo": {
                         "regions": ["R1"],
-                        "role": "staff",
+                        "roles": ["staff"],
                         "cap_report": False,
                         "add_terms": False,
                     }

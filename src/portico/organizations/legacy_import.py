@@ -122,7 +122,7 @@ def parse_legacy_users(
                 problems.append(f"pip_role must be one of {', '.join(PIP_ROLES)}")
             scope["patientinfo"] = {
                 "regions": regions,
-                "role": role,
+                "roles": [role],
                 "cap_report": False,
                 "add_terms": False,
             }

@@ -6,11 +6,14 @@ for which practice, with which scope. Connect's access requests write them when 
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from portico.core.models import TimeStampedModel
+from portico.core.text import names_match
 from portico.organizations.validators import validate_npi
 
 
@@ -170,8 +173,9 @@ class ApplicationGrant(TimeStampedModel):
     """One user's access to one application for one practice, with its scope.
 
     Scope by application — claims: ``{"tins": [...], "submit_claims": bool}``;
-    patientinfo: ``{"regions": [...], "role": "staff|pcp|specialist", "cap_report": bool,
-    "add_terms": bool}``; others: ``{}``.
+    patientinfo: ``{"regions": [...], "roles": ["staff|pcp|specialist", ...], "cap_report": bool,
+    "add_terms": bool}`` (grants written before a form could name several roles have
+    ``"role": "..."``: read it with ``pip_roles``); others: ``{}``.
     """
 
     user = models.ForeignKey(
@@ -201,10 +205,32 @@ class ApplicationGrant(TimeStampedModel):
         return f"{self.user} → {self.get_application_display()} ({self.organization or 'all'})"
 
 
+def pip_roles(values: dict[str, Any]) -> list[str]:
+    """The Physician Info Portal roles (staff, pcp, specialist) of a PIP access request's
+    ``data`` or a PIP grant's ``scope``: ``roles``, or ``[role]`` for those stored before the
+    form's "select all that apply" (one role, a string). Every reader goes through here."""
+    if "roles" in values:
+        return [str(r) for r in values["roles"] or []]
+    role = values.get("role")
+    return [str(role)] if role else []
+
+
 # ---------------------------------------------------------------------------
 # Access requests: the enrolment ("access") forms of the Claims Online Portal and the
 # Physician Info Portal. Connect renders the forms; approval writes ApplicationGrants.
 # ---------------------------------------------------------------------------
+class Signer(NamedTuple):
+    """A signature line of an access form."""
+
+    role: str
+    name: str
+    email: str
+
+
+def _full_name(first: Any, last: Any) -> str:
+    return " ".join(str(part).strip() for part in (first, last) if part and str(part).strip())
+
+
 class AccessRequest(TimeStampedModel):
     """One submitted access form, its signature and the access administrator's decision.
 
@@ -297,6 +323,90 @@ class AccessRequest(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.status not in {self.Status.APPROVED, self.Status.DENIED}
+
+    def signers(self) -> list[Signer]:
+        """Everyone whose signature the printed form asks for, in the form's order: the
+        Authorizing Officer and the User (claims), the physician and each listed physician
+        or staff member (Physician Info), the user (Support)."""
+        data = self.data or {}
+        if self.application == Application.CLAIMS:
+            return [
+                Signer(
+                    "Authorizing Officer",
+                    _full_name(data.get("officer_first_name"), data.get("officer_last_name")),
+                    data.get("officer_email", ""),
+                ),
+                Signer(
+                    "User",
+                    _full_name(data.get("user_first_name"), data.get("user_last_name")),
+                    data.get("user_email", ""),
+                ),
+            ]
+        if self.application == Application.SUPPORT:
+            name = _full_name(data.get("first_name"), data.get("last_name"))
+            return [Signer("User", name, data.get("email", ""))]
+        return [
+            Signer("Physician", str(data.get("physician_name", "")), ""),
+            *(
+                Signer("Physician / staff", str(row.get("name", "")), row.get("email", ""))
+                for row in data.get("rows", [])
+            ),
+        ]
+
+    def is_requesters_line(self, signer: Signer) -> bool:
+        """Whether a signature line is the requester's own: its email is the requester's (a
+        line without an email, the physician of a Physician Info form, by the name)."""
+        user = self.requester
+        if signer.email:
+            return signer.email.casefold() == (user.email or "").casefold()
+        return names_match(user.get_full_name(), signer.name)
+
+    def signed_by_requester_alone(self) -> bool:
+        """Whether the requester is everyone the form must be signed by, so that their own
+        signature in the browser is enough: each signer's email is the requester's (the
+        physician of a Physician Info form has none on it, so their name must be the
+        requester's). Otherwise the printed form goes round for the others' signatures, or
+        is signed electronically by each of them (``AccessRequestSignature``). The Support
+        form is always the requester's own (its attestation is theirs)."""
+        if self.application == Application.SUPPORT:
+            return True
+        return all(self.is_requesters_line(signer) for signer in self.signers())
+
+
+class AccessRequestSignature(TimeStampedModel):
+    """One signature line of an access form signed electronically ("Sign in the browser and
+    ask the others by email"). The requester's own lines are signed when the signatures are
+    started; each other signer gets a one-time link whose token is stored only as its
+    SHA-256 hash. When every line is signed the request moves by the "sign" transition."""
+
+    access_request = models.ForeignKey(
+        AccessRequest, on_delete=models.CASCADE, related_name="signatures"
+    )
+    position = models.PositiveSmallIntegerField(help_text="The line's order on the form.")
+    role = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    signed_name = models.CharField(max_length=200, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["access_request", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["access_request", "position"], name="access_signature_line_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.access_request.reference} {self.role}: {self.name}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
 
 
 # ---------------------------------------------------------------------------

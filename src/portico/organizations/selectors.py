@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -13,6 +14,7 @@ from portico.core.lookups import same_ignoring_case
 from portico.core.models import AuditEvent
 from portico.organizations.models import (
     AccessRequest,
+    AccessRequestSignature,
     Application,
     ApplicationGrant,
     LegacyAccount,
@@ -217,3 +219,50 @@ def legacy_accounts_matching(*, user: Any) -> QuerySet[LegacyAccount]:
     if not getattr(user, "is_authenticated", False) or not user.email:
         return LegacyAccount.objects.none()
     return LegacyAccount.objects.filter(email__iexact=user.email, linked_at__isnull=True)
+
+
+# ---------------------------------------------------------------------------
+# Electronic signatures of an access form
+# ---------------------------------------------------------------------------
+def signature_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def access_request_signatures(*, access_request: AccessRequest) -> list[AccessRequestSignature]:
+    """The form's e-signature lines in the form's order (empty when none were asked for)."""
+    return list(access_request.signatures.order_by("position"))
+
+
+def signature_for_token(*, token: str) -> AccessRequestSignature | None:
+    """The signature line a link names, or None for an unknown (or replaced) token."""
+    return (
+        AccessRequestSignature.objects.select_related("access_request")
+        .filter(token_hash=signature_token_hash(token))
+        .first()
+    )
+
+
+def signature_problem(*, signature: AccessRequestSignature | None) -> str:
+    """Why the link cannot be used now ("" when it can)."""
+    if signature is None:
+        return (
+            "This link is not valid. Check that you copied the whole link from the email, "
+            "and use the newest email if the link was sent again."
+        )
+    access_request = signature.access_request
+    if signature.is_signed:
+        return "This link was already used: your signature is recorded. Thank you."
+    if access_request.is_signed:
+        return (
+            "This access form was already signed (the signed form was uploaded or faxed), so "
+            "your signature in the browser is no longer needed. Thank you."
+        )
+    open_for_signing = {AccessRequest.Status.AWAITING_SIGNATURE, AccessRequest.Status.MORE_INFO}
+    if access_request.status not in open_for_signing:
+        return "This access request is closed; it no longer needs your signature."
+    if signature.expires_at is None or signature.expires_at <= timezone.now():
+        return (
+            "This link has expired. Ask the person who sent the form to send you the link "
+            "again from their request page."
+        )
+    return ""

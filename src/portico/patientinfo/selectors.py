@@ -1,11 +1,12 @@
 """Reads of the Physician Info Portal, every one scoped by the user's PIP grants.
 
 A PIP grant (``ApplicationGrant`` for ``patientinfo``) names a practice and a scope:
-``regions``, ``role`` (staff / pcp / specialist), ``cap_report`` and ``add_terms``. A member is
-visible through a grant when the member's region is one of the grant's regions and the member
-is attributed to one of the practice's PCPs (not for the specialist role), was treated by one
-of the practice's providers (an encounter), or was referred to one of them (an approved
-referral). Anything else is "not found", exactly like a member ID that does not exist.
+``regions``, ``roles`` (staff / pcp / specialist, one or more), ``cap_report`` and ``add_terms``.
+A member is visible through a grant when the member's region is one of the grant's regions and
+the member is attributed to one of the practice's PCPs (not when the grant's only role is
+specialist), was treated by one of the practice's providers (an encounter), or was referred to
+one of them (an approved referral). Anything else is "not found", exactly like a member ID that
+does not exist.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from portico.organizations.models import (
     Application,
     Membership,
     OrganizationProvider,
+    pip_roles,
 )
 from portico.organizations.selectors import grants_for_user
 from portico.patientinfo.models import (
@@ -77,7 +79,7 @@ class PipScope:
     organization_id: int
     organization_name: str
     regions: frozenset[str]
-    role: str
+    roles: tuple[str, ...]
     cap_report: bool
     add_terms: bool
     provider_ids: tuple[int, ...]
@@ -122,14 +124,14 @@ def pip_scopes_for_user(*, user: Any) -> list[PipScope]:
     for grant in grants.values():
         scope = grant.scope or {}
         regions = frozenset(str(r) for r in scope.get("regions") or [])
-        role = str(scope["role"]) if scope.get("role") in ROLES else "staff"
+        roles = tuple(r for r in pip_roles(scope) if r in ROLES) or ("staff",)
         assert grant.organization is not None
         scopes.append(
             PipScope(
                 organization_id=grant.organization_id or 0,
                 organization_name=grant.organization.name,
                 regions=regions,
-                role=role,
+                roles=roles,
                 cap_report=bool(scope.get("cap_report")),
                 add_terms=bool(scope.get("add_terms")),
                 provider_ids=tuple(sorted(providers[grant.pk])),
@@ -155,7 +157,7 @@ def _scope_condition(scope: PipScope) -> Q:
             )
         )
     )
-    if scope.role != "specialist":
+    if set(scope.roles) != {"specialist"}:  # a PCP's or staff's view: the PCP panel too
         reasons |= Q(
             Exists(
                 PcpAssignment.objects.filter(

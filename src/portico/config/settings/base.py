@@ -252,6 +252,10 @@ PORTICO_SMS_FROM = env.str("PORTICO_SMS_FROM", default="+18005550100")
 # Seconds to wait for the gateway: the user is waiting on the page for the code to go out.
 PORTICO_SMS_GATEWAY_TIMEOUT = env.float("PORTICO_SMS_GATEWAY_TIMEOUT", default=10.0)
 PORTICO_OUTBOX_ENABLED = env.bool("PORTICO_OUTBOX_ENABLED", default=False)
+# Days an access form's e-signature link (emailed to each signer) stays valid.
+PORTICO_ESIGN_LINK_DAYS = env.int("PORTICO_ESIGN_LINK_DAYS", default=14)
+# Minutes before "Send the link again" may send a signer's link once more.
+PORTICO_ESIGN_RESEND_MINUTES = env.int("PORTICO_ESIGN_RESEND_MINUTES", default=10)
 # Stored files no row references are deleted once older than this (portico storage sweep).
 PORTICO_STORAGE_SWEEP_GRACE_HOURS = env.float("PORTICO_STORAGE_SWEEP_GRACE_HOURS", default=24.0)
 
@@ -283,6 +287,12 @@ PORTICO_BRAND = {
     "support_email": env.str("PORTICO_SUPPORT_EMAIL", default="support@portico.example"),
     "service_desk_fax": env.str("PORTICO_SERVICE_DESK_FAX", default="(310) 555-0117"),
     "idp_support_phone": env.str("PORTICO_IDP_SUPPORT_PHONE", default="1-800-555-0199"),
+    "idp_support_hours": env.str(
+        "PORTICO_IDP_SUPPORT_HOURS", default="Monday–Friday, 9:00 a.m. – 6:00 p.m. Eastern"
+    ),
+    # The numbers sign-in codes are texted and called from (the Help Center names them so a
+    # user can ask their carrier not to block them): PORTICO_SMS_FROM unless listed here.
+    "code_sender_numbers": env.str("PORTICO_CODE_SENDER_NUMBERS", default="") or PORTICO_SMS_FROM,
 }
 
 # ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.forms import formset_factory
 from django.template.defaultfilters import filesizeformat
 
 from portico.connect import content
+from portico.core.text import names_match
 from portico.core.uploads import (
     JPEG,
     PDF,
@@ -236,6 +237,10 @@ class ClaimsAccessForm(_AccessFormBase):
 
     def clean_login_user_id(self) -> str:
         value = self.cleaned_data["login_user_id"].strip()
+        # The form fills in the user's own username, which its rules may let have symbols
+        # (! $ = ? |) that older portal user IDs could not.
+        if value.casefold() == self.user.get_username().casefold():
+            return value
         if not _LOGIN_ID_RE.match(value):
             raise ValidationError(
                 "Use 4 to 50 letters, digits, dots, hyphens, underscores or @, with no spaces.",
@@ -321,11 +326,11 @@ class PhysicianInfoAccessForm(_AccessFormBase):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one region or area."},
     )
-    role = forms.ChoiceField(
-        label="Request type: who is this for?",
+    roles = forms.MultipleChoiceField(
+        label="Request type: who is this for? (select all that apply)",
         choices=PIP_ROLES,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose Staff, PCP or Specialist."},
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose Staff, PCP or Specialist (one or more)."},
     )
     actions = forms.MultipleChoiceField(
         label="Request type: what is needed? (select all that apply)",
@@ -349,6 +354,11 @@ class PhysicianInfoAccessForm(_AccessFormBase):
 
     def clean_fax(self) -> str:
         return self._clean_phone("fax")
+
+    def clean_roles(self) -> list[str]:
+        """In the form's order, each once (the API may send them in any order)."""
+        chosen = set(self.cleaned_data["roles"])
+        return [value for value, _ in PIP_ROLES if value in chosen]
 
     def clean_actions(self) -> list[str]:
         actions = self.cleaned_data["actions"]
@@ -456,7 +466,10 @@ class SignedFormUploadForm(forms.Form):
         field.widget.attrs["accept"] = ".pdf,.tif,.tiff,.png,.jpg,.jpeg"
 
 
-class BrowserSignatureForm(forms.Form):
+class SignerSignatureForm(forms.Form):
+    """A signature in the browser: the typed name must be the signer's as the form has it
+    (case and spacing aside), with the attestation."""
+
     typed_name = forms.CharField(
         label="Type your full name",
         max_length=200,
@@ -466,21 +479,32 @@ class BrowserSignatureForm(forms.Form):
         label=content.BROWSER_SIGNATURE_ATTESTATION,
         error_messages={"required": "Confirm the statement to sign."},
     )
+    name_is_on = "the form"
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, expected_name: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.expected_name = " ".join(expected_name.split())
 
     def clean_typed_name(self) -> str:
         typed = " ".join(self.cleaned_data["typed_name"].split())
-        expected = " ".join(self.user.get_full_name().split())
-        if expected and typed.lower() != expected.lower():
+        if self.expected_name and not names_match(typed, self.expected_name):
             raise ValidationError(
-                f"Type your name as it is on your profile: {expected}.", code="name_mismatch"
+                f"Type your name as it is on {self.name_is_on}: {self.expected_name}.",
+                code="name_mismatch",
             )
         if len(typed) < 3:
             raise ValidationError("Type your full name.", code="name_short")
         return typed
+
+
+class BrowserSignatureForm(SignerSignatureForm):
+    """The signed-in requester's signature: their name as their profile has it."""
+
+    name_is_on = "your profile"
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, expected_name=user.get_full_name(), **kwargs)
+        self.user = user
 
 
 class ReplyForm(forms.Form):

@@ -1,4 +1,6 @@
-"""Load the Help Center's default questions and answers (only into an empty Help Center)."""
+"""Load the Help Center's default questions and answers (only into an empty Help Center).
+
+The slugs arrive in 0003, with the field."""
 
 from django.db import migrations
 
@@ -12,7 +14,7 @@ def load(apps, schema_editor):
         return
     for t_pos, (slug, title, entries) in enumerate(TOPICS, start=1):
         topic = FaqTopic.objects.create(slug=slug, title=title, position=t_pos * 10)
-        for e_pos, (question, answer) in enumerate(entries, start=1):
+        for e_pos, (question, answer, _slug) in enumerate(entries, start=1):
             FaqEntry.objects.create(
                 topic=topic, question=question, answer=answer, position=e_pos * 10
             )

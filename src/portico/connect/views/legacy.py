@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -25,7 +26,7 @@ def _linked(request: HttpRequest, username: str) -> HttpResponse:
     messages.success(
         request,
         f"Your previous username {username} is now linked. From now on, sign in with your "
-        "Portico ID only.",
+        f"{settings.PORTICO_BRAND['idp_name']} only.",
     )
     return redirect("connect:home")
 

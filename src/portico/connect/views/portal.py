@@ -26,7 +26,12 @@ from portico.connect.forms.access import (
     SupportAccessForm,
 )
 from portico.connect.pdfs import access_form_pdf
-from portico.connect.presenters import access_request_sections, signature_summary
+from portico.connect.presenters import (
+    access_request_sections,
+    pip_roles_display,
+    signature_lines,
+    signature_summary,
+)
 from portico.connect.views._common import application_label, application_url
 from portico.core.audit import audit_record
 from portico.core.middleware import client_ip
@@ -45,6 +50,12 @@ from portico.organizations.services.access import (
     access_request_sign_browser,
     access_request_sign_upload,
     access_request_submit,
+)
+from portico.organizations.services.signatures import (
+    access_request_esign_start,
+    access_request_signature_resend,
+    esign_offered,
+    esign_plan,
 )
 from portico.organizations.transitions import Actor, TransitionNotAllowed, allowed_actions
 
@@ -135,11 +146,20 @@ def access_support(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------------------
 def _detail_context(access_request: AccessRequest, user: Any, **forms: Any) -> dict[str, Any]:
     actions = allowed_actions(access_request, Actor.REQUESTER)
+    alone = access_request.signed_by_requester_alone()
+    plan = esign_plan(access_request)
+    lines = signature_lines(access_request)
     return {
         "access_request": access_request,
         "sections": access_request_sections(access_request),
         "signature": signature_summary(access_request),
         "can_sign": "sign" in actions,
+        "sign_in_browser": alone,
+        "signers": access_request.signers(),
+        "esign_lines": lines,
+        "esign_offer": esign_offered(access_request),
+        "esign_own_lines": [signer for _, signer in plan.own],
+        "esign_without_email": plan.without_email,
         "can_reply": "reply" in actions,
         "upload_form": forms.get("upload_form") or SignedFormUploadForm(),
         "sign_form": forms.get("sign_form")
@@ -242,6 +262,50 @@ def request_sign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def request_esign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Sign the requester's own lines (if any) and email every other signer their link."""
+    access_request = access_request_get_for_user(user=request.user, pk=pk)
+    own = esign_plan(access_request).own
+    form = BrowserSignatureForm(request.POST, user=request.user) if own else None
+    if form is None or form.is_valid():
+        try:
+            access_request_esign_start(
+                access_request=access_request,
+                actor=request.user,
+                typed_name=form.cleaned_data["typed_name"] if form is not None else "",
+                ip_address=client_ip(request),
+            )
+        except (AccessRequestError, TransitionNotAllowed) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                ("Thank you. You signed the access form. " if own else "")
+                + "We emailed the others named on it a link to sign it.",
+            )
+        return redirect("connect:request-detail", pk=pk)
+    context = _detail_context(access_request, request.user, sign_form=form)
+    return render(request, "connect/request_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def request_esign_resend(request: HttpRequest, pk: int, signature: int) -> HttpResponse:
+    """ "Send the link again" to a signer who has not signed (rate-limited by the service)."""
+    access_request = access_request_get_for_user(user=request.user, pk=pk)
+    try:
+        line = access_request_signature_resend(
+            access_request=access_request, actor=request.user, signature_id=signature
+        )
+    except AccessRequestError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"We sent the link again to {line.email}.")
+    return redirect("connect:request-detail", pk=pk)
+
+
+@login_required
+@require_POST
 def request_reply(request: HttpRequest, pk: int) -> HttpResponse:
     access_request = access_request_get_for_user(user=request.user, pk=pk)
     form = ReplyForm(request.POST)
@@ -300,6 +364,37 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+ACCESS_FORMS: dict[str, str] = {
+    Application.CLAIMS: "connect:access-claims",
+    Application.PATIENT_INFO: "connect:access-patientinfo",
+    Application.SUPPORT: "connect:access-support",
+}
+
+
+@login_required
+@require_GET
+def open_application(request: HttpRequest, application: str) -> HttpResponse:
+    """A portal's card on the landing page: the portal for a user who has it, otherwise the
+    way to ask for it (its access form, or the portal choice for the Referrals Portal, which
+    the Service Desk grants with an approved request)."""
+    if application not in Application.values:
+        raise Http404
+    if grants_for_user(user=request.user, application=application).exists():
+        return redirect(application_url(application))
+    label = application_label(application)
+    if application in ACCESS_FORMS:
+        messages.info(
+            request, f"You don't have access to the {label} yet. Request it with this form."
+        )
+        return redirect(ACCESS_FORMS[application])
+    messages.info(
+        request,
+        f"You don't have access to the {label} yet. The Service Desk grants it together with "
+        "an approved access request: choose a portal to register for, and mention it there.",
+    )
+    return redirect("connect:signup-choose")
+
+
 @login_required
 @require_GET
 def application(request: HttpRequest, application: str) -> HttpResponse:
@@ -317,7 +412,7 @@ def application(request: HttpRequest, application: str) -> HttpResponse:
         {
             "application": application,
             "label": application_label(application),
-            "grants": grants,
+            "grants": [(grant, pip_roles_display(grant.scope)) for grant in grants],
             "region_labels": dict(content.pip_regions()),
             "home_url": reverse("connect:home"),
         },

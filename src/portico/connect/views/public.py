@@ -68,9 +68,13 @@ def signup_choose(request: HttpRequest) -> HttpResponse:
 def help_center(request: HttpRequest) -> HttpResponse:
     # NUL can't be in a question (PostgreSQL can't even compare text with it): drop it.
     query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
+    # One answer that a page links to by its slug (the set-up guides, the form instructions).
+    entry_slug = request.GET.get("entry", "").replace("\x00", "").strip()[:60]
     entries = FaqEntry.objects.filter(is_published=True)
     if query:
         entries = entries.filter(Q(question__icontains=query) | Q(answer__icontains=query))
+    if entry_slug:
+        entries = entries.filter(slug=entry_slug)
     topics = (
         FaqTopic.objects.filter(entries__in=entries)
         .distinct()
@@ -98,6 +102,8 @@ def help_center(request: HttpRequest) -> HttpResponse:
         {
             "topics": rendered,
             "query": query,
+            "entry_slug": entry_slug,
+            "expanded": bool(query or entry_slug),
             "result_count": sum(len(t["entries"]) for t in rendered),
             # The link leads to the Django admin: offered to whoever it will let in.
             "can_edit": request.user.is_staff and request.user.has_perm("connect.change_faqentry"),

@@ -13,7 +13,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from portico.connect.forms.staff import DenyForm, FaxAttachForm, MoreInfoForm, QueueFilterForm
-from portico.connect.presenters import access_request_sections, signature_summary
+from portico.connect.presenters import (
+    access_request_sections,
+    signature_lines,
+    signature_summary,
+)
 from portico.connect.views._common import access_admin_required
 from portico.core.audit import audit_record
 from portico.core.uploads import delete_stored, store_upload
@@ -78,6 +82,7 @@ def _detail(
             "access_request": access_request,
             "sections": access_request_sections(access_request),
             "signature": signature_summary(access_request),
+            "esign_lines": signature_lines(access_request),
             "history": access_request_history(access_request=access_request),
             "actions": actions,
             "deny_form": forms.get("deny_form") or DenyForm(),

@@ -29,6 +29,7 @@ from portico.organizations.models import (
     Membership,
     Organization,
     OrganizationTIN,
+    pip_roles,
 )
 from portico.organizations.selectors import claims_form_user
 from portico.organizations.services import (
@@ -168,9 +169,10 @@ def access_request_submit(
                 "received",
                 [
                     f"We received your {access_request.get_application_display()} access form.",
-                    "To finish, sign it: print the PDF, sign it and fax it to the Service Desk "
-                    f"at {fax}, or upload the signed form, or sign it in your browser, from "
-                    "the request page.",
+                    "To finish, have it signed: print the PDF, have everyone it names sign it "
+                    f"and fax it to the Service Desk at {fax}, or upload the signed form from "
+                    "the request page (where you can sign it in your browser, and ask the others "
+                    "it names to sign by email).",
                 ],
             )
     except IntegrityError:
@@ -199,16 +201,24 @@ def _sign_with_file(
     actor_kind: Any,
     actor: Any,
 ) -> None:
-    """Attach a signed form (uploaded or faxed) and record it as the signature."""
+    """Attach a signed form (uploaded or faxed) and record it as the signature. It supersedes
+    e-signatures still pending (their links then say the form was already signed)."""
     _attach(access_request, stored)
     access_request.signature_method = method
     access_request.signed_at = timezone.now()
+    pending = access_request.signatures.filter(signed_at__isnull=True).count()
+    superseded = {"superseded_e_signatures": pending} if pending else {}
     _move(
         access_request,
         transition,
         actor_kind,
         actor=actor,
-        changes={"method": method, "content_type": stored.content_type, "sha256": stored.sha256},
+        changes={
+            "method": method,
+            "content_type": stored.content_type,
+            "sha256": stored.sha256,
+            **superseded,
+        },
         fields=[*_FILE_FIELDS, "signature_method", "signed_at"],
     )
 
@@ -235,8 +245,15 @@ def access_request_sign_upload(
 def access_request_sign_browser(
     *, access_request: AccessRequest, actor: Any, typed_name: str, ip_address: str | None
 ) -> AccessRequest:
-    """The requester signs by typing their name and attesting; time and IP are recorded."""
+    """The requester signs by typing their name and attesting; time and IP are recorded.
+    Only a form the requester alone must sign (``AccessRequest.signed_by_requester_alone``):
+    anyone else named for a signature signs the printed form."""
     access_request = _lock_own(access_request, actor, "sign it")
+    if not access_request.signed_by_requester_alone():
+        raise AccessRequestError(
+            "Others must sign this form too: sign it in the browser and ask them by email, or "
+            "print it for their signatures, then upload the signed form or fax it."
+        )
     access_request.signature_method = AccessRequest.SignatureMethod.BROWSER
     access_request.signed_name = typed_name
     access_request.signed_at = timezone.now()
@@ -666,7 +683,7 @@ def _pip_rows_without_portico_id(access_request: AccessRequest) -> list[dict[str
 def _pip_scope(data: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
     scope = {
         "regions": list(data["regions"]),
-        "role": data["role"],
+        "roles": pip_roles(data),
         "cap_report": bool(row.get("cap_report")),
         "add_terms": bool(row.get("add_terms")),
     }
@@ -687,7 +704,7 @@ def _pip_invite(access_request: AccessRequest, org: Organization, actor: Any) ->
             invitation_send(
                 organization=org,
                 email=row["email"],
-                role=_pip_membership_role(data["role"]),
+                role=_pip_membership_role(pip_roles(data)),
                 actor=actor,
                 accept_url=accept_url,
                 grants=[{"application": Application.PATIENT_INFO, "scope": _pip_scope(data, row)}],
@@ -724,7 +741,7 @@ def _apply_patient_info(access_request: AccessRequest, actor: Any) -> Organizati
                     grant=grant, actor=actor, reason=f"Access request {access_request.reference}"
                 )
             continue
-        _join(user, org, "", actor, role=_pip_membership_role(data["role"]))
+        _join(user, org, "", actor, role=_pip_membership_role(pip_roles(data)))
         grant_set(
             user=user,
             application=Application.PATIENT_INFO,
@@ -769,8 +786,16 @@ def _apply_support(access_request: AccessRequest, actor: Any) -> Organization:
     return customer
 
 
-def _pip_membership_role(role: str) -> str:
-    return Membership.Role.STAFF if role == "staff" else Membership.Role.CLINICIAN
+def _pip_membership_role(roles: list[str]) -> str:
+    """The practice membership of the people a PIP form lists. One form names its roles for
+    all its rows (a PCP and their staff can share a form), so no row says which role is whose:
+    clinician when PCP or Specialist is among them (the form is, at least partly, for
+    clinicians), staff when it is for Staff only. The membership role is a label (the
+    grant's ``roles`` decide what the portal shows), ``_join`` keeps an existing one, and
+    the practice administrator can change it."""
+    return (
+        Membership.Role.CLINICIAN if {"pcp", "specialist"} & set(roles) else Membership.Role.STAFF
+    )
 
 
 def _join(user: Any, org: Organization, title: str, actor: Any, role: str = "") -> None:
