@@ -166,6 +166,12 @@ def test_direct_customer_journey(page, browser, live_server, axe_check, direct_c
     page.wait_for_url("**/support/cases/?scope=number*")
     expect(page.get_by_role("heading", name=f"Case {number}")).to_be_visible()
     expect(page.get_by_role("link", name=number, exact=True)).to_be_visible()
+    # The guide's colours: the yellow Comment action and the brown Attach action.
+    actions = page.get_by_role("row").filter(has_text=number)
+    comment = actions.get_by_role("link", name=f"Comment on case {number}")
+    attach = actions.get_by_role("link", name=f"Attach files to case {number}")
+    expect(comment).to_have_css("background-color", "rgb(255, 190, 46)")
+    expect(attach).to_have_css("background-color", "rgb(119, 85, 64)")
     axe_check(page)
     page.get_by_role("link", name=number, exact=True).click()
     page.wait_for_url(f"**/support/cases/{number}/")
