@@ -246,3 +246,37 @@ def test_a_token_without_the_connect_scope_is_refused(world, tokens, api_client)
     response = api_client.get(f"{BASE}/me", **bearer(token))
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "insufficient_scope"
+
+
+def test_detail_shows_who_has_signed_and_staff_see_each_signature(world, tokens, api_client):
+    from portico.organizations.services.signatures import access_request_esign_start
+
+    clerk_user = world.users["billing_clerk"]
+    clerk = tokens("user_a", "billing_clerk")
+    admin = tokens("staff", "access_admin")
+    created = _post(api_client, clerk, "/access-requests/claims", claims_body(clerk_user))
+    reference = created.json()["reference"]
+    assert created.json()["signatures"] == []
+    ar = AccessRequest.objects.get(reference=reference)
+    officer_email = ar.data["officer_email"]
+    access_request_esign_start(
+        access_request=ar,
+        actor=clerk_user,
+        typed_name=clerk_user.get_full_name(),
+        ip_address="203.0.113.9",
+    )
+
+    mine = api_client.get(f"{BASE}/access-requests/{reference}", **bearer(clerk)).json()
+    lines = {line["role"]: line for line in mine["signatures"]}
+    assert set(lines) == {"Authorizing Officer", "User"}
+    assert lines["User"]["signed"] is True and lines["User"]["signed_at"]
+    officer = lines["Authorizing Officer"]
+    assert officer["signed"] is False and officer["email"] == officer_email
+    assert officer["link_sent_at"] and officer["link_expires_at"]
+    # The requester does not see the IP addresses; staff do, with the typed names.
+    assert "signed_ip" not in lines["User"]
+    staff = api_client.get(f"{BASE}/staff/access-requests/{reference}", **bearer(admin)).json()
+    staff_lines = {line["role"]: line for line in staff["signatures"]}
+    assert staff_lines["User"]["signed_ip"] == "203.0.113.9"
+    assert staff_lines["User"]["signed_name"] == clerk_user.get_full_name()
+    assert staff_lines["Authorizing Officer"]["signed_ip"] is None

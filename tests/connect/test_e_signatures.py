@@ -257,3 +257,15 @@ def test_a_requester_who_is_not_a_signer_only_sends_the_links(world, persona_cli
     # Asking twice is refused.
     again = client.post(reverse("connect:request-esign", args=[request.pk]), {}, follow=True)
     assert "already asked by email" in again.content.decode()
+
+
+def test_admin_shows_the_signature_lines_read_only_without_the_token(world, persona_client, sent):
+    _, _, request = _start(world, persona_client, sent)
+    officer = request.signatures.get(role="Authorizing Officer")
+    admin = persona_client("superuser")
+    page = admin.get(reverse("admin:organizations_accessrequest_change", args=[request.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Access request signatures" in text and OFFICER in text and "203.0.113.7" in text
+    assert officer.token_hash not in text
+    assert 'name="signatures-0-signed_name"' not in text  # read-only: no inputs

@@ -132,8 +132,30 @@ class AccessRequestOut(Schema):
     form_pdf: str = Field(description="The filled-in form to print and sign (PDF).")
 
 
+class SignatureOut(Schema):
+    """One signature line of a form signed in the browser with emailed links."""
+
+    role: str
+    name: str
+    email: str
+    signed: bool
+    signed_at: dt.datetime | None
+    link_sent_at: dt.datetime | None = Field(description="When the signer's link was emailed.")
+    link_expires_at: dt.datetime | None
+
+
+class StaffSignatureOut(SignatureOut):
+    signed_name: str = Field(description="The name the signer typed.")
+    signed_ip: str | None
+
+
 class AccessRequestDetailOut(AccessRequestOut):
     data: dict[str, Any]
+    signatures: list[SignatureOut] = Field(
+        description="The e-signature lines when the form is signed in the browser and the "
+        "other signers by emailed links (who has signed, whose link is pending); empty when "
+        "the requester signs alone or the form is uploaded or faxed."
+    )
 
 
 class AccessRequestPageOut(Schema):
@@ -151,6 +173,7 @@ class HistoryOut(Schema):
 
 
 class StaffAccessRequestOut(AccessRequestDetailOut):
+    signatures: list[StaffSignatureOut]  # type: ignore[assignment]
     requester: str
     requester_email: str
     history: list[HistoryOut]
@@ -365,8 +388,30 @@ def _access_request_out(ar: AccessRequest, actor_kind: Actor) -> dict[str, Any]:
     }
 
 
+def _signatures(ar: AccessRequest, actor_kind: Actor) -> list[dict[str, Any]]:
+    lines = []
+    for signature in ar.signatures.order_by("position"):
+        line = {
+            "role": signature.role,
+            "name": signature.name,
+            "email": signature.email,
+            "signed": signature.is_signed,
+            "signed_at": signature.signed_at,
+            "link_sent_at": signature.sent_at,
+            "link_expires_at": None if signature.is_signed else signature.expires_at,
+        }
+        if actor_kind == Actor.STAFF:
+            line.update(signed_name=signature.signed_name, signed_ip=signature.signed_ip)
+        lines.append(line)
+    return lines
+
+
 def _detail(ar: AccessRequest, actor_kind: Actor) -> dict[str, Any]:
-    return {**_access_request_out(ar, actor_kind), "data": ar.data}
+    return {
+        **_access_request_out(ar, actor_kind),
+        "data": ar.data,
+        "signatures": _signatures(ar, actor_kind),
+    }
 
 
 def _staff_detail(ar: AccessRequest) -> dict[str, Any]:

@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from portico.organizations.models import (
     AccessRequest,
+    AccessRequestSignature,
     ApplicationGrant,
     LegacyAccount,
     Membership,
@@ -48,6 +49,21 @@ class ApplicationGrantAdmin(admin.ModelAdmin):
 admin.site.register(OrganizationProvider)
 
 
+class SignatureInline(admin.TabularInline):
+    """The form's e-signature lines, read-only: a signature is made by its signer's link, and
+    the token is never shown (only its hash is stored)."""
+
+    model = AccessRequestSignature
+    extra = 0
+    can_delete = False
+    fields = ("position", "role", "name", "email", "sent_at", "expires_at", "signed_name",
+              "signed_at", "signed_ip")  # fmt: skip
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
 @admin.register(AccessRequest)
 class AccessRequestAdmin(admin.ModelAdmin):
     list_display = ("reference", "application", "request_type", "status", "requester", "created_at")
@@ -55,6 +71,7 @@ class AccessRequestAdmin(admin.ModelAdmin):
     search_fields = ("reference", "practice_name", "requester__username", "contact_email")
     raw_id_fields = ("requester", "organization", "decided_by")
     readonly_fields = ("idempotency_key", "signed_form_key", "signed_at", "signed_ip")
+    inlines = [SignatureInline]
 
 
 @admin.register(LegacyAccount)
