@@ -33,6 +33,8 @@ demo: migrate
 	$(BIN)/portico demo-data --scale small
 
 ## run: set up (venv, database, code sets, demo data) and serve on http://localhost:$(PORT)
+# Links in emails and texts point at the port the demo is served on (unless set already).
+run demo: export PORTICO_BASE_URL ?= http://localhost:$(PORT)
 run: demo
 	@echo ""
 	@echo "Portico is starting on http://localhost:$(PORT)  (development outbox: http://localhost:$(PORT)/dev/outbox/)"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from portico.connect.views._common import application_url
 from portico.core.models import AuditEvent, OutboxMessage
@@ -272,6 +275,11 @@ def test_staff_attach_a_fax_then_review_and_approve(world, persona_client):
     )
     request.refresh_from_db()
     assert request.signature_method == "fax" and request.status == "submitted"
+    # The time is the office's (settings.TIME_ZONE), like the history beside it.
+    when = timezone.localtime(request.signed_at).strftime("%m/%d/%Y %I:%M %p")
+    assert timezone.localtime(request.signed_at).utcoffset() != dt.timedelta(0)
+    page = staff.get(reverse("connect:staff-request", args=[request.pk])).content.decode()
+    assert f"Faxed form attached by staff on {when}" in page
     staff.post(reverse("connect:staff-review", args=[request.pk]))
     request.refresh_from_db()
     assert request.status == "in_review"
@@ -414,6 +422,8 @@ def test_pip_approval_grants_regions_role_and_flags_and_referrals_separately(wor
         "add_terms": True,
     }
     assert not ApplicationGrant.objects.filter(user=user, application="referrals").exists()
+    page = staff.get(reverse("connect:staff-request", args=[request.pk])).content.decode()
+    assert f"Give {user.get_username()} the Referrals Portal for" in page  # confirmed first
     staff.post(reverse("connect:staff-referrals", args=[request.pk]))
     assert ApplicationGrant.objects.filter(
         user=user, application="referrals", organization=request.organization, is_active=True

@@ -119,6 +119,15 @@ def test_requested_signed_approved_then_the_customer_log_in_works(customer_world
     assert ApplicationGrant.objects.filter(
         user=sam, application=Application.SUPPORT, organization=customer_world["org"]
     ).exists()
+    # A direct customer is no provider office: the Referrals Portal is not offered, and a
+    # forged post is refused.
+    detail = staff.get(reverse("connect:staff-request", args=[request.pk])).content.decode()
+    assert "Also grant the Referrals Portal" not in detail
+    refused = staff.post(reverse("connect:staff-referrals", args=[request.pk]), follow=True)
+    assert "granted from an approved Claims Online Portal or Physician Info" in (
+        refused.content.decode()
+    )
+    assert not ApplicationGrant.objects.filter(user=sam, application=Application.REFERRALS)
 
     assert _customer_login(client).status_code == 302
     assert CustomerUser.objects.get(user_id="ZCS00001").portico_user == sam

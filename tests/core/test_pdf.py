@@ -38,3 +38,28 @@ def test_user_text_is_printed_as_typed_not_as_markup(tmp_path):
     assert typed in text
     assert "—" in text  # an empty value prints as a dash
     assert "99213" in text and "page footer" in text
+
+
+def test_dashes_and_quotes_print_as_themselves_and_others_as_plain_text(tmp_path):
+    """Letters say "Monday–Friday, 8:30 AM – 5:30 PM" and "Portal — letter"; the standard
+    fonts have those characters (Windows-1252), so they must not become "?"."""
+    data = pdf.render_pdf(
+        title="Test",
+        header="Claims Online Portal — appeal decision letter",
+        footer="Hours: Monday–Friday",
+        content=[
+            pdf.paragraph("Provider Services (Monday–Friday, 8:30 AM – 5:30 PM ET) “quoted” …"),
+            pdf.key_value_table([("Range", "units ≥ 2 → approved; −1 day")]),
+            pdf.paragraph("Kanji 漢 has no glyph"),
+        ],
+    )
+    path = tmp_path / "out.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Claims Online Portal — appeal decision letter" in text
+    assert "Hours: Monday–Friday" in text
+    assert "(Monday–Friday, 8:30 AM – 5:30 PM ET) “quoted” …" in text
+    assert "units >= 2 -> approved; -1 day" in text
+    assert "Kanji ? has no glyph" in text

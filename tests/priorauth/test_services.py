@@ -247,3 +247,43 @@ def test_a_failure_after_the_files_were_stored_leaves_no_file_behind(world, pa, 
     assert len(stored) == 2
     assert not any(default_storage.exists(key) for key in stored)
     assert row.attachments.count() == 0
+
+
+def test_a_status_change_ends_the_pend_and_the_history_keeps_it(world, pa):
+    from portico.priorauth.models import RequestEvent
+
+    reviewer = world.users["um_reviewer"]
+    row = submitted(pa, world.users["physician"])
+    row = services.priorauth_pend(
+        request=row, actor=reviewer, version=row.version, reason="Peer-to-peer scheduled"
+    )
+    row = services.priorauth_send_back(
+        request=row, actor=reviewer, version=row.version, message="Send the MRI report."
+    )
+    row.refresh_from_db()
+    assert row.status == Status.SEND_BACK
+    assert row.pended_at is None and row.pend_reason == ""
+    pend = row.events.get(kind=RequestEvent.Kind.PENDED)
+    assert pend.message == "Peer-to-peer scheduled"
+
+
+def test_letter_lists_diagnoses_as_on_screen_and_the_time_received_in_local_time(world, pa):
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from tests.connect.helpers import pdf_text
+
+    row = submitted(pa, world.users["physician"])
+    services.priorauth_decide(
+        request=row,
+        actor=world.users["um_reviewer"],
+        version=row.version,
+        decisions=[services.LineDecisionInput(1, LineDecision.APPROVED)],
+    )
+    letter = Document.objects.get(kind="pa_approval")
+    with default_storage.open(letter.storage_key) as handle:
+        text = " ".join(pdf_text(handle.read()).split())
+    assert "M54.50 Low back pain, unspecified" in text
+    assert "Servicing provider Same as requesting" in text
+    received = timezone.localtime(row.submitted_at).strftime("%m/%d/%Y %I:%M %p")
+    assert f"Received {received}" in text

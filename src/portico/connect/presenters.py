@@ -236,9 +236,7 @@ def signature_summary(access_request: AccessRequest) -> str:
             f"Signed in the browser by all {len(lines)} signers, the last on "
             f"{_when(access_request.signed_at)}"
         )
-    when = (
-        access_request.signed_at.strftime("%m/%d/%Y %I:%M %p") if access_request.signed_at else ""
-    )
+    when = _when(access_request.signed_at)
     method = access_request.get_signature_method_display()
     if access_request.signature_method == AccessRequest.SignatureMethod.BROWSER:
         return f"{method} by {access_request.signed_name} on {when} from {access_request.signed_ip}"

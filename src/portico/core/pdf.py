@@ -16,7 +16,9 @@ which lays it out on Letter pages with a running header and footer and returns t
 
 Text passed to the helpers is plain text (escaped here), never ReportLab markup, so values
 typed by users cannot change the layout. Only the standard Type 1 fonts are used (no font
-files to ship); characters outside Latin-1 are replaced.
+files to ship). They print the Windows-1252 repertoire (Latin-1 plus dashes, curly quotes,
+bullet, ellipsis, euro sign); a few other common characters get a plain equivalent and the
+rest print as "?".
 """
 
 from __future__ import annotations
@@ -69,10 +71,32 @@ _GRID = colors.HexColor("#71767a")
 _SHADE = colors.HexColor("#f0f0f0")
 
 
+# Characters the standard fonts lack, as their plain equivalents.
+_PLAIN = str.maketrans(
+    {
+        "\u2010": "-",  # hyphen
+        "\u2011": "-",  # non-breaking hyphen
+        "\u2012": "-",  # figure dash
+        "\u2212": "-",  # minus sign
+        "\u2190": "<-",
+        "\u2192": "->",
+        "\u2264": "<=",
+        "\u2265": ">=",
+        "\u2009": " ",  # thin space
+        "\u202f": " ",  # narrow no-break space
+        "\u2044": "/",  # fraction slash
+    }
+)
+
+
+def _printable(text: str) -> str:
+    """``text`` in the standard fonts' repertoire (Windows-1252), "?" for what has none."""
+    return (text or "").translate(_PLAIN).encode("cp1252", "replace").decode("cp1252")
+
+
 def _text(value: object) -> str:
-    """Plain text → safe Paragraph markup (Latin-1 only: the standard fonts' repertoire)."""
-    text = "" if value is None else str(value)
-    text = text.encode("latin-1", "replace").decode("latin-1")
+    """Plain text → safe Paragraph markup, printable in the standard fonts."""
+    text = _printable("" if value is None else str(value))
     return escape(text).replace("\n", "<br/>")
 
 
@@ -200,18 +224,14 @@ def render_pdf(
         canvas.setFont("Helvetica", 8)
         canvas.setFillColor(colors.HexColor("#454545"))
         top = LETTER[1] - MARGIN + 0.05 * inch
-        canvas.drawString(MARGIN, top, _latin1(header))
-        canvas.drawRightString(LETTER[0] - MARGIN, top, _latin1(title))
+        canvas.drawString(MARGIN, top, _printable(header))
+        canvas.drawRightString(LETTER[0] - MARGIN, top, _printable(title))
         canvas.setStrokeColor(_GRID)
         canvas.line(MARGIN, top - 4, LETTER[0] - MARGIN, top - 4)
         bottom = MARGIN - 0.35 * inch
-        canvas.drawString(MARGIN, bottom, _latin1(footer))
+        canvas.drawString(MARGIN, bottom, _printable(footer))
         canvas.drawRightString(LETTER[0] - MARGIN, bottom, f"Page {doc.page}")
         canvas.restoreState()
 
     document.build(list(content), onFirstPage=decorate, onLaterPages=decorate)
     return buffer.getvalue()
-
-
-def _latin1(text: str) -> str:
-    return (text or "").encode("latin-1", "replace").decode("latin-1")

@@ -119,6 +119,29 @@ def claims_form_user(*, access_request: AccessRequest) -> Any:
     )
 
 
+REFERRALS_FROM: dict[str, set[str]] = {
+    Application.CLAIMS: {
+        AccessRequest.RequestType.NEW,
+        AccessRequest.RequestType.UPDATE,
+        AccessRequest.RequestType.ADD_TIN,
+        AccessRequest.RequestType.REACTIVATE,
+    },
+    Application.PATIENT_INFO: {AccessRequest.RequestType.PIP},
+}
+
+
+def referrals_grantee(*, access_request: AccessRequest) -> Any:
+    """Who may be given the Referrals Portal from this request: the person a provider
+    practice's Claims Online Portal or Physician Info Portal form gave access to. None for
+    Support (direct customers are not provider offices), for a request that removes access,
+    and for a form whose user has no Portico ID."""
+    if access_request.request_type not in REFERRALS_FROM.get(access_request.application, set()):
+        return None
+    if access_request.application == Application.CLAIMS:
+        return claims_form_user(access_request=access_request)
+    return access_request.requester
+
+
 def access_requests_for_staff(
     *, status: str = "", application: str = "", query: str = ""
 ) -> QuerySet[AccessRequest]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from portico.codes.selectors import icd10_texts
 from portico.core import pdf
 from portico.priorauth.models import LineDecision, PlanPriorAuthSettings, PriorAuthRequest
 
@@ -174,15 +175,23 @@ def render_letter(
                 ),
                 (
                     "Servicing provider",
-                    f"{servicing.display_name} (NPI {servicing.npi})" if servicing else "",
+                    f"{servicing.display_name} (NPI {servicing.npi})"
+                    if servicing
+                    else "Same as requesting",
                 ),
                 ("Facility", request.facility_name),
                 ("Service category", str(request.service_category or "")),
                 ("Urgency", request.get_urgency_display()),
-                ("Diagnoses", ", ".join(request.diagnoses)),
+                (
+                    "Diagnoses (ICD-10-CM)",
+                    "; ".join(
+                        f"{dx.code} {dx.description}".strip()
+                        for dx in icd10_texts(codes=request.diagnoses)
+                    ),
+                ),
                 (
                     "Received",
-                    request.submitted_at.strftime("%m/%d/%Y %I:%M %p")
+                    timezone.localtime(request.submitted_at).strftime("%m/%d/%Y %I:%M %p")
                     if request.submitted_at
                     else "",
                 ),

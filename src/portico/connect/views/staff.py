@@ -29,6 +29,7 @@ from portico.organizations.selectors import (
     claims_form_user,
     grants_for_user,
     provider_links_pending,
+    referrals_grantee,
 )
 from portico.organizations.services.access import (
     AccessRequestError,
@@ -69,9 +70,14 @@ def _detail(
     request: HttpRequest, access_request: AccessRequest, status: int = 200, **forms: Any
 ) -> HttpResponse:
     actions = allowed_actions(access_request, Actor.STAFF)
+    grantee = (
+        referrals_grantee(access_request=access_request)
+        if access_request.status == AccessRequest.Status.APPROVED and access_request.organization
+        else None
+    )
     referrals_granted = (
-        access_request.status == AccessRequest.Status.APPROVED
-        and grants_for_user(user=access_request.requester, application=Application.REFERRALS)
+        grantee is not None
+        and grants_for_user(user=grantee, application=Application.REFERRALS)
         .filter(organization=access_request.organization)
         .exists()
     )
@@ -88,8 +94,8 @@ def _detail(
             "deny_form": forms.get("deny_form") or DenyForm(),
             "more_info_form": forms.get("more_info_form") or MoreInfoForm(),
             "fax_form": forms.get("fax_form") or FaxAttachForm(),
-            "can_grant_referrals": access_request.status == AccessRequest.Status.APPROVED
-            and not referrals_granted,
+            "can_grant_referrals": grantee is not None and not referrals_granted,
+            "referrals_grantee": grantee,
             "referrals_granted": referrals_granted,
             "access_for": claims_form_user(access_request=access_request)
             if access_request.application == Application.CLAIMS

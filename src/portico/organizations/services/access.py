@@ -31,7 +31,7 @@ from portico.organizations.models import (
     OrganizationTIN,
     pip_roles,
 )
-from portico.organizations.selectors import claims_form_user
+from portico.organizations.selectors import claims_form_user, referrals_grantee
 from portico.organizations.services import (
     grant_revoke,
     grant_set,
@@ -386,12 +386,20 @@ def access_request_approve(*, access_request: AccessRequest, actor: Any) -> Acce
 def access_request_grant_referrals(
     *, access_request: AccessRequest, actor: Any
 ) -> ApplicationGrant:
-    """Referrals Portal access is its own grant, given by staff from an approved request."""
+    """Referrals Portal access is its own grant, given by staff from an approved request of a
+    provider practice (a Claims Online Portal or Physician Info Portal form that gives
+    access) to the person the form gave access to."""
     access_request = _lock(access_request)
     if access_request.status != S.APPROVED or access_request.organization is None:
         raise AccessRequestError("Approve the request before granting the Referrals Portal.")
+    user = referrals_grantee(access_request=access_request)
+    if user is None:
+        raise AccessRequestError(
+            "The Referrals Portal is granted from an approved Claims Online Portal or "
+            "Physician Info Portal request that gave a provider office user access."
+        )
     grant = grant_set(
-        user=access_request.requester,
+        user=user,
         application=Application.REFERRALS,
         organization=access_request.organization,
         scope={},

@@ -132,9 +132,15 @@ def change_status(
     kind: str = RequestEvent.Kind.STATUS,
     message: str = "",
 ) -> str:
-    """Move ``row`` to ``to`` (caller checked the transition), record history, email."""
+    """Move ``row`` to ``to`` (caller checked the transition), record history, email.
+
+    A pend holds a request in its status, so moving it ends the pend (the history keeps the
+    pend and its reason)."""
     old = row.status
     row.status = to
+    if row.pended_at is not None:
+        row.pended_at, row.pend_reason = None, ""
+        PriorAuthRequest.objects.filter(pk=row.pk).update(pended_at=None, pend_reason="")
     add_event(
         row,
         kind=kind,
