@@ -316,6 +316,11 @@ def test_more_information_round_trip(world, persona_client):
     requester = persona_client("new_user")
     landing = requester.get("/").content.decode()
     assert "More information needed" in landing
+    # The form is signed: the page asks for the answer, not for a signature again.
+    page = requester.get(reverse("connect:request-detail", args=[request.pk])).content.decode()
+    assert "Answer the Service Desk" in page and "Your signed form is on file" in page
+    assert "Print, sign and return the access form" not in page
+    assert "Sign in your browser" not in page
     requester.post(reverse("connect:request-reply", args=[request.pk]), {"reply": "Suite 210."})
     request.refresh_from_db()
     assert request.status == "submitted" and request.requester_reply == "Suite 210."
@@ -711,3 +716,15 @@ def test_changing_an_account_of_someone_without_a_portico_id_is_refused(world, p
     assert "has no Portico ID, so there is no account to change" in page.content.decode()
     request.refresh_from_db()
     assert request.status != "approved"
+
+
+def test_staff_page_views_are_audited_but_not_listed_as_history(world, persona_client):
+    request = submit_cop(persona_client("new_user"))
+    staff = persona_client("access_admin")
+    url = reverse("connect:staff-request", args=[request.pk])
+    for _ in range(3):
+        page = staff.get(url).content.decode()
+    views = AuditEvent.objects.filter(action="portico.access_request.viewed", object_id=request.pk)
+    assert views.count() == 3
+    assert "viewed an access request" not in page
+    assert "submitted an access form" in page  # the real history is still there

@@ -223,3 +223,19 @@ def test_each_portal_card_on_the_landing_page_opens_its_portal_or_the_way_to_ask
     response = new_user.get("/connect/open/referrals/")
     assert response["Location"] == reverse("connect:signup-choose")
     assert new_user.get("/connect/open/nonsense/").status_code == 404
+
+
+def test_practice_administration_and_my_access_are_found_from_the_home_page(world, persona_client):
+    admin = persona_client("practice_admin")
+    home = admin.get(reverse("connect:home")).content.decode()
+    assert f'href="{reverse("connect:practice")}">Practice administration</a>' in home
+    assert f'href="{reverse("connect:request-list")}">My access</a>' in home  # the user menu
+    assert "Ask for access to another portal" in home
+    mine = admin.get(reverse("connect:request-list")).content.decode()
+    assert "Your portals" in mine and "Claims Online Portal" in mine
+    assert "Practice administration" in mine and "Ask for access to a portal" in mine
+    # A clinician of the same practice is no administrator: no such link.
+    doctor = persona_client("physician")
+    assert "Practice administration" not in doctor.get(reverse("connect:home")).content.decode()
+    mine = doctor.get(reverse("connect:request-list")).content.decode()
+    assert "Practice administration" not in mine and "Physician Info Portal" in mine

@@ -109,6 +109,10 @@ PRINT_NOTE = (
     "Please do not print from the browser: after you submit, select “Print Portal Access "
     "Form” and print the PDF."
 )
+# The request's page, after submission: the same advice, in the present.
+PRINT_NOTE_SUBMITTED = (
+    "Please do not print from the browser: select “Print Portal Access Form” and print the PDF."
+)
 HIPAA_TEXT = (
     "Clinicians or designees understand that the use of Health Insurance Portability and "
     "Accountability Act (HIPAA) standards is intended to provide enhanced protections for "

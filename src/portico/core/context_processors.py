@@ -36,6 +36,7 @@ def _links() -> dict[str, str]:
             "logout_url": _url("account_logout"),
             "signup_url": _url("account_signup"),
             "profile_url": _url("identity:profile", "account_email"),
+            "access_url": _url("connect:request-list"),
             "help_url": _url("connect:help"),
             "contact_url": _url("connect:contact"),
             "terms_url": _url("identity:terms"),

@@ -182,9 +182,15 @@ def access_request_by_reference_for_staff(*, reference: str) -> AccessRequest:
 
 
 def access_request_history(*, access_request: AccessRequest) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(
-        object_type=access_request._meta.label_lower, object_id=str(access_request.pk)
-    ).order_by("occurred_at", "id")
+    """What happened to the request, oldest first. Staff page views are audited but are not
+    history (every reload would add one); the audit log keeps them."""
+    return (
+        AuditEvent.objects.filter(
+            object_type=access_request._meta.label_lower, object_id=str(access_request.pk)
+        )
+        .exclude(action="portico.access_request.viewed")
+        .order_by("occurred_at", "id")
+    )
 
 
 def admin_organization_get_for_user(*, user: Any, pk: int) -> Organization:

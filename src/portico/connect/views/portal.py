@@ -42,6 +42,7 @@ from portico.organizations.selectors import (
     access_request_get_for_staff,
     access_request_get_for_user,
     access_requests_for_user,
+    admin_organizations_for_user,
     grants_for_user,
 )
 from portico.organizations.services.access import (
@@ -153,7 +154,10 @@ def _detail_context(access_request: AccessRequest, user: Any, **forms: Any) -> d
         "access_request": access_request,
         "sections": access_request_sections(access_request),
         "signature": signature_summary(access_request),
-        "can_sign": "sign" in actions,
+        # Signed already: the page offers the form, and a newly signed one only when the
+        # Service Desk, asking for more information, may want it (the lifecycle allows it).
+        "can_sign": "sign" in actions and not access_request.is_signed,
+        "can_send_new_signed_form": "sign" in actions and access_request.is_signed,
         "sign_in_browser": alone,
         "signers": access_request.signers(),
         "esign_lines": lines,
@@ -326,11 +330,26 @@ def request_reply(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def request_list(request: HttpRequest) -> HttpResponse:
+    """My access: the applications the user has, their access requests, and the ways to ask
+    for more (the access forms), to administer their practice, or to link an old username."""
     return render(
         request,
         "connect/request_list.html",
-        {"access_requests": access_requests_for_user(user=request.user)},
+        {
+            "applications": _applications_of(request.user),
+            "access_requests": access_requests_for_user(user=request.user),
+            "administers_a_practice": admin_organizations_for_user(user=request.user).exists(),
+        },
     )
+
+
+def _applications_of(user: Any) -> list[dict[str, str]]:
+    held = {g.application for g in grants_for_user(user=user)}
+    return [
+        {"key": a, "label": application_label(a), "url": application_url(a)}
+        for a in Application.values
+        if a in held
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -341,11 +360,10 @@ def request_list(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """One application → straight there; several, or any back-office console → a chooser;
     none → how to get access."""
-    applications = list(dict.fromkeys(g.application for g in grants_for_user(user=request.user)))
-    applications = [a for a in Application.values if a in applications]
+    applications = _applications_of(request.user)
     consoles = back_office.consoles_for(request.user)
     if len(applications) == 1 and not consoles:
-        return redirect(application_url(applications[0]))
+        return redirect(applications[0]["url"])
     pending = access_requests_for_user(user=request.user).exclude(
         status__in=[AccessRequest.Status.APPROVED, AccessRequest.Status.DENIED]
     )
@@ -353,11 +371,9 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "connect/home.html",
         {
-            "applications": [
-                {"key": a, "label": application_label(a), "url": application_url(a)}
-                for a in applications
-            ],
+            "applications": applications,
             "pending_requests": pending,
+            "administers_a_practice": admin_organizations_for_user(user=request.user).exists(),
             "portal_text": content.APPLICATION_TAGLINES,
             "consoles": consoles,
         },
