@@ -91,6 +91,11 @@ def approve_as_staff(
     page.wait_for_load_state()
     expect(page.get_by_text("Approved. The access is stored")).to_be_visible()
     axe_check(page)
+    # The requester's portal access, one click away: what they now hold.
+    page.get_by_role("link", name="Portal access", exact=False).first.click()
+    expect(page.get_by_role("heading", name="Portals")).to_be_visible()
+    expect(page.get_by_role("button", name="Remove access")).to_have_count(0)  # closed
+    axe_check(page)
     context.close()
 
 

@@ -113,8 +113,12 @@ def test_full_journey_passkey_then_authenticator_then_password_change(page, axe_
 
     # Passkey (discoverable, user-verifying virtual authenticator).
     page.get_by_role("link", name="Set up a passkey").click()
-    page.wait_for_url("**/id/2fa/webauthn/add/")
+    page.wait_for_url("**/id/2fa/webauthn/add/?next=*")
     axe_check(page)
+    # Opened from the set-up step, the breadcrumb leads back there, not to My Profile.
+    crumbs = page.get_by_role("navigation", name="Breadcrumbs")
+    expect(crumbs.get_by_role("link", name="Faster and more secure sign-in")).to_be_visible()
+    expect(crumbs.get_by_role("link", name="My Profile")).to_have_count(0)
     page.get_by_role("button", name="Create passkey").click()
     page.wait_for_url("**/id/2fa/recovery-codes/")
     axe_check(page)
@@ -124,9 +128,21 @@ def test_full_journey_passkey_then_authenticator_then_password_change(page, axe_
 
     # Authenticator app: compute the code from the secret shown.
     page.get_by_role("link", name="Set up an authenticator app").click()
-    page.wait_for_url("**/id/2fa/totp/activate/")
+    page.wait_for_url("**/id/2fa/totp/activate/?next=*")
     axe_check(page)
     secret = page.locator("#authenticator_secret").inner_text().strip()
+    qr_code = page.locator("img.portico-qr").get_attribute("src")
+    # The app scanned this code: a reload shows the same secret and QR code.
+    page.reload()
+    assert page.locator("#authenticator_secret").inner_text().strip() == secret
+    assert page.locator("img.portico-qr").get_attribute("src") == qr_code
+    # A wrong code says what to do at activation (recovery codes do not apply here).
+    page.get_by_label("Authenticator code").fill("000000" if totp(secret) != "000000" else "111111")
+    page.get_by_role("button", name="Activate").click()
+    expect(page.locator("#id_code_error")).to_contain_text("That code does not match")
+    axe_check(page)
+    assert "recovery code" not in page.content().lower()
+    assert page.locator("#authenticator_secret").inner_text().strip() == secret
     activated_in = int(time.time()) // 30
     page.get_by_label("Authenticator code").fill(totp(secret))
     page.get_by_role("button", name="Activate").click()
@@ -135,6 +151,12 @@ def test_full_journey_passkey_then_authenticator_then_password_change(page, axe_
     page.get_by_role("link", name="Back to set-up").click()
     page.wait_for_url("**/id/mfa/setup/")
     axe_check(page)
+    # Set-up methods read as a status ("Set up ✓"), not as a button or link.
+    done = page.locator(".portico-factor-status")
+    expect(done).to_have_count(2)
+    expect(done.first).to_have_text("Passkey: Set up ✓")
+    expect(page.get_by_role("link", name="Set up an authenticator app")).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("^Set up"))).to_have_count(0)
     page.get_by_role("link", name="Continue").click()
 
     # Set-up done, the new user lands on My Profile, which shows the Portico ID.

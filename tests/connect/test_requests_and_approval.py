@@ -728,3 +728,43 @@ def test_staff_page_views_are_audited_but_not_listed_as_history(world, persona_c
     assert views.count() == 3
     assert "viewed an access request" not in page
     assert "submitted an access form" in page  # the real history is still there
+
+
+def test_staff_find_a_user_see_their_portals_and_remove_one_with_a_reason(
+    world, persona_client, django_capture_on_commit_callbacks
+):
+    doctor = world.users["physician"]
+    staff = persona_client("access_admin")
+    found = staff.get(reverse("connect:staff-access"), {"q": doctor.username}).content.decode()
+    page_url = reverse("connect:staff-access-user", args=[doctor.pk])
+    assert page_url in found
+    page = staff.get(page_url).content.decode()
+    for portal in ("Physician Info Portal", "Referrals Portal", "Prior Authorization Portal"):
+        assert portal in page
+    assert "regions R1; roles PCP; capitation report" in page
+    referrals = ApplicationGrant.objects.get(user=doctor, application="referrals")
+    remove_url = reverse("connect:staff-access-remove", args=[referrals.pk])
+    prefix = f"grant-{referrals.pk}"
+
+    # No reason: refused, the form says why, nothing changes.
+    refused = staff.post(remove_url, {f"{prefix}-reason": "  "})
+    assert refused.status_code == 400 and "This field is required." in refused.content.decode()
+    referrals.refresh_from_db()
+    assert referrals.is_active
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = staff.post(remove_url, {f"{prefix}-reason": "Left the practice"}, follow=True)
+    assert "no longer has the Referrals Portal for Practice A" in done.content.decode()
+    referrals.refresh_from_db()
+    assert not referrals.is_active and referrals.revoked_at
+    event = AuditEvent.objects.get(action="portico.grant.revoked", object_id=referrals.pk)
+    assert event.changes["reason"] == "Left the practice"
+    mail = OutboxMessage.objects.get(to=doctor.email, subject__contains="access was removed")
+    assert "Left the practice" in mail.body
+    # The doctor can no longer open it; the page lists it as removed.
+    assert persona_client("physician").get("/referrals/").status_code in (403, 404)
+    assert "Removed " in staff.get(page_url).content.decode()
+    again = staff.post(remove_url, {f"{prefix}-reason": "again"}, follow=True)
+    assert "already removed" in again.content.decode()
+    # Other staff roles cannot.
+    assert persona_client("support_agent").get(page_url).status_code == 403

@@ -55,7 +55,7 @@ def test_no_application_offers_sign_me_up_and_pending_status(world, persona_clie
 
 
 STAFF_CONSOLES = {
-    "access_admin": {"Access requests", "Portico ID accounts"},
+    "access_admin": {"Access requests", "User access", "Portico ID accounts"},
     "claims_examiner": {"Claims back office", "Payment runs", "Mail room"},
     "um_reviewer": {"Prior authorization review", "Referrals review", "Mail room"},
     "support_agent": {"Support case queue", "Portico ID accounts"},
@@ -239,3 +239,12 @@ def test_practice_administration_and_my_access_are_found_from_the_home_page(worl
     assert "Practice administration" not in doctor.get(reverse("connect:home")).content.decode()
     mine = doctor.get(reverse("connect:request-list")).content.decode()
     assert "Practice administration" not in mine and "Physician Info Portal" in mine
+
+
+def test_a_colleague_who_is_no_administrator_is_told_whom_to_ask(world, persona_client):
+    admin = world.users["practice_admin"]
+    page = persona_client("physician").get(reverse("connect:practice")).content.decode()
+    assert "You are not an administrator of a practice" in page
+    assert f"Practice A: {admin.get_full_name() or admin.get_username()}" in page
+    assert f"mailto:{admin.email}" in page
+    assert reverse("connect:request-list") in page

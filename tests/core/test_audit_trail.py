@@ -89,6 +89,34 @@ def test_compliance_officer_filters_by_user_member_object_action_and_date(world,
     assert bad.status_code == 200 and "must be on or after" in bad.content.decode()
 
 
+def test_an_object_is_found_by_the_number_people_know(world, compliance_client):
+    """Compliance staff search by the case or claim number on the screen, not the row id."""
+    _event(
+        object_type="support.case", object_id="2", object_repr="CS-2026-000002", member_ref="ZQONE"
+    )
+    _event(
+        object_type="claims.claim",
+        object_id="169",
+        object_repr="C20260000169 (Finalized – paid)",
+        member_ref="ZQTWO",
+    )
+    _event(
+        object_type="claims.claim",
+        object_id="1690",
+        object_repr="C202600001690",
+        member_ref="ZQTHREE",
+    )
+    url = reverse("core:audit")
+    page = compliance_client.get(
+        url, {"object_type": "support.case", "object_id": "CS-2026-000002"}
+    ).content.decode()
+    assert "ZQONE" in page and "ZQTWO" not in page
+    page = compliance_client.get(url, {"object_id": "C20260000169"}).content.decode()
+    assert "ZQTWO" in page and "ZQTHREE" not in page and "ZQONE" not in page
+    page = compliance_client.get(url, {"object_id": "169"}).content.decode()  # the internal ID
+    assert "ZQTWO" in page and "ZQTHREE" not in page
+
+
 def test_viewing_and_exporting_the_trail_is_itself_audited(world, compliance_client):
     _event(actor=world.users["billing_clerk"], member_ref="AB12345")
     compliance_client.get(reverse("core:audit"), {"member": "AB12345"})

@@ -63,3 +63,27 @@ def test_dashes_and_quotes_print_as_themselves_and_others_as_plain_text(tmp_path
     assert "(Monday–Friday, 8:30 AM – 5:30 PM ET) “quoted” …" in text
     assert "units >= 2 -> approved; -1 day" in text
     assert "Kanji ? has no glyph" in text
+
+
+def test_each_signers_name_stands_clear_of_the_signature_line_above(tmp_path):
+    import re
+
+    data = pdf.render_pdf(
+        title="Test",
+        header="Portico",
+        footer="",
+        content=[pdf.signature_lines(["Authorizing Officer: Dana Whitfield", "User: Pat Doe"])],
+    )
+    path = tmp_path / "out.pdf"
+    path.write_bytes(data)
+    html = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    words = re.findall(
+        r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]+)', html
+    )
+    first_signature = next(float(y2) for _, y2, w in words if w == "Signature")
+    second_name = next(float(y1) for y1, _, w in words if w == "User:")
+    # The line is drawn at the bottom of the first signer's signature row: at least 18 points
+    # (a quarter inch) between it and the next signer's name.
+    assert second_name - first_signature >= 18

@@ -173,7 +173,10 @@ def test_staff_lock_deactivate_reactivate_and_audit_view(world):
     subject.refresh_from_db()
     assert not subject.is_active
     assert victim.get("/id/profile/").status_code == 302  # its session was ended
-    staff.post(f"/id/staff/users/{subject.pk}/reactivate/")
+    response = staff.post(
+        f"/id/staff/users/{subject.pk}/reactivate/", {"reactivate-reason": "Back, ticket 5120"}
+    )
+    assert response.status_code == 302
     subject.refresh_from_db()
     assert subject.is_active
     page = staff.get(f"/id/staff/users/{subject.pk}/").content.decode()

@@ -183,4 +183,7 @@ ROUTES = {
     "connect:staff-attach-fax": _staff(405, kwargs=_own_request),
     "connect:staff-referrals": _staff(405, kwargs=_own_request),
     "connect:staff-provider-decide": _staff(405, kwargs=lambda w: {"pk": 1}),
+    "connect:staff-access": _staff(),
+    "connect:staff-access-user": _staff(kwargs=lambda w: {"user_pk": w.users["billing_clerk"].pk}),
+    "connect:staff-access-remove": _staff(405, kwargs=lambda w: {"pk": 1}),
 }

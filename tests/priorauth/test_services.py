@@ -287,3 +287,20 @@ def test_letter_lists_diagnoses_as_on_screen_and_the_time_received_in_local_time
     assert "Servicing provider Same as requesting" in text
     received = timezone.localtime(row.submitted_at).strftime("%m/%d/%Y %I:%M %p")
     assert f"Received {received}" in text
+
+
+def test_a_provider_letter_of_a_request_without_a_practice_is_mailed_to_the_provider(world, pa):
+    """A faxed-in request whose provider has no practice on Portico: its letters are mailed,
+    addressed to the requesting provider, never to the patient's home."""
+    reviewer = world.users["um_reviewer"]
+    row = submitted(pa, world.users["physician"])
+    PriorAuthRequest.objects.filter(pk=row.pk).update(organization=None)
+    row.refresh_from_db()
+    services.priorauth_send_back(
+        request=row, actor=reviewer, version=row.version, message="Send the MRI report."
+    )
+    letter = Document.objects.get(kind="pa_lack_of_info")
+    assert letter.delivery == "mail"
+    provider = row.requesting_provider
+    assert letter.mail_to.startswith(provider.display_name)
+    assert row.member.full_name not in letter.mail_to

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -267,3 +269,152 @@ def test_adding_attachments_needs_a_file_and_names_each_refused_one(pa, world, p
     assert response.status_code == 400
     assert "macro.docm:" in response.content.decode()
     assert row.attachments.count() == before
+
+
+class _Labels(HTMLParser):
+    """Each label's and legend's text, and whether it carries the required "*" marker."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.labels: dict[str, bool] = {}
+        self._open: list[str] | None = None
+        self._marked = False
+        self._in_abbr = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("label", "legend"):
+            self._open, self._marked = [], False
+        elif tag == "abbr" and self._open is not None:
+            self._in_abbr = "usa-hint--required" in (dict(attrs).get("class") or "")
+            self._marked = self._marked or self._in_abbr
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "abbr":
+            self._in_abbr = False
+        elif tag in ("label", "legend") and self._open is not None:
+            self.labels[" ".join("".join(self._open).split())] = self._marked
+            self._open = None
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None and not self._in_abbr:
+            self._open.append(data)
+
+
+def _labels(html: str) -> dict[str, bool]:
+    parser = _Labels()
+    parser.feed(html)
+    return parser.labels
+
+
+REQUIRED_TO_SUBMIT = [
+    "Health plan",
+    "Member ID",
+    "Member's date of birth",
+    "Date of service",
+    "Requesting provider",
+    "Diagnosis codes (ICD-10-CM)",
+    "Urgency",
+    "Has conservative therapy (physical therapy, medication, activity modification) been tried?",
+    "Imaging done (type and date) and findings",
+    "Is there a progressive neurological deficit?",
+]
+OPTIONAL = [
+    "Servicing provider",
+    "Facility name",
+    "Facility NPI",
+    "Modifier",
+    "For how many weeks?",
+    "Other clinical information",
+    "Clinical attachments",
+]
+REQUIRED_NOTE = "Fields marked with an asterisk (*) are required."
+
+
+def test_the_request_form_marks_what_a_submission_needs(pa, world, persona_client):
+    client = persona_client("physician")
+    page = client.get(
+        reverse("priorauth:request_new"), {"plan": pa.plan.pk, "category": pa.category.code}
+    )
+    html = page.content.decode()
+    labels = _labels(html)
+    for label in REQUIRED_TO_SUBMIT:
+        assert labels.get(label) is True, label
+    for label in OPTIONAL:
+        assert labels.get(label) is False, label
+    # At least one service line: the first line's code and units are marked, not the others.
+    assert 'for="id_lines-0-code">Procedure code (CPT/HCPCS) <abbr' in html
+    assert 'for="id_lines-0-units">Units <abbr' in html
+    assert 'for="id_lines-1-code">Procedure code (CPT/HCPCS)</label>' in html
+    note = re.search(r'<p class="usa-hint portico-required-legend">(.*?)</p>', html, re.S)
+    assert note and " ".join(re.sub(r"<[^>]+>", "", note.group(1)).split()) == REQUIRED_NOTE
+    assert html.index("portico-required-legend") < html.index('id="id_member_id"')
+    assert "Required for an expedited/urgent request." in html.split('id="id_expedited_reason"')[0]
+
+
+def test_marked_fields_still_let_a_half_done_draft_be_saved(pa, world, persona_client):
+    client = persona_client("physician")
+    data = {
+        "plan": str(pa.plan.pk),
+        "service_category": pa.category.code,
+        "urgency": "",
+        "lines-TOTAL_FORMS": "3",
+        "lines-INITIAL_FORMS": "0",
+        "save_draft": "1",
+    }
+    response = client.post(reverse("priorauth:request_new"), data)
+    draft = PriorAuthRequest.objects.get()
+    assert response.status_code == 302 and draft.status == Status.DRAFT
+    edit = client.get(response["Location"]).content.decode()
+    assert _labels(edit)["Member ID"] is True and "portico-required-legend" in edit
+    # Submitting it still gets one message per missing answer (from the shared validation),
+    # not Django's "This field is required."
+    data.pop("save_draft")
+    refused = client.post(response["Location"], {**data, "submit": "1"})
+    text = refused.content.decode()
+    assert refused.status_code == 400
+    assert "Enter the member ID from the member&#x27;s card." in text
+    assert "Answer: Imaging done (type and date) and findings" in text
+    assert "This field is required" not in text
+
+
+def test_clinical_answers_show_the_choice_labels(pa, world, persona_client):
+    row = submitted(pa, world.users["physician"])
+    assert row.clinical_answers["conservative_therapy"] == "yes"
+    conservative = (
+        "<dt>Has conservative therapy (physical therapy, medication, activity modification) "
+        "been tried?</dt><dd>Yes</dd>"
+    )
+    neuro = "<dt>Is there a progressive neurological deficit?</dt><dd>No</dd>"
+    pages = [
+        (
+            persona_client("physician"),
+            reverse("priorauth:request_detail", kwargs={"reference": row.reference}),
+        ),
+        (
+            persona_client("um_reviewer"),
+            reverse("priorauth:staff_request", kwargs={"reference": row.reference}),
+        ),
+    ]
+    for client, url in pages:
+        html = client.get(url).content.decode()
+        assert conservative in html and neuro in html
+        assert "<dd>yes</dd>" not in html and "<dd>no</dd>" not in html
+        assert "<dt>For how many weeks?</dt><dd>8</dd>" in html
+
+
+def test_fax_intake_pages_lead_back_to_the_review_queue(pa, world, persona_client):
+    client = persona_client("um_reviewer")
+    queue = reverse("priorauth:staff_queue")
+    start_url = reverse("priorauth:staff_fax_intake")
+    trail = '<nav class="usa-breadcrumb" aria-label="Breadcrumbs">'
+    queue_link = f'<a href="{queue}" class="usa-breadcrumb__link"><span>Review queue</span></a>'
+    start = client.get(start_url).content.decode()
+    assert trail in start and queue_link in start
+    assert 'aria-current="page"><span>Enter a faxed request</span>' in start
+    form = client.get(start_url, {"plan": pa.plan.pk, "category": pa.category.code})
+    html = form.content.decode()
+    assert trail in html and queue_link in html
+    assert f'<a href="{start_url}" class="usa-breadcrumb__link"><span>Enter a faxed request' in html
+    assert 'aria-current="page"><span>Spine surgery</span>' in html
+    # The fax form marks what a submission needs too.
+    assert _labels(html)["Member ID"] is True and _labels(html)["Faxed request (PDF or TIFF)"]

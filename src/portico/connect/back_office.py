@@ -41,6 +41,12 @@ def consoles_for(user: Any) -> list[Console]:
             "connect:staff-queue",
         ),
         (
+            has_staff_role(user, StaffRole.ACCESS_ADMIN),
+            "User access",
+            "Find a user: the portals they hold, for which practice; remove access.",
+            "connect:staff-access",
+        ),
+        (
             examiner,
             "Claims back office",
             "Work queue, adjudication and appeals.",

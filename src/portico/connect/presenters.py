@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from portico.connect import content
 from portico.connect.forms.access import COP_REQUEST_TYPES, PIP_ACTIONS, PIP_ROLES
-from portico.organizations.models import AccessRequest, Application, pip_roles
+from portico.organizations.models import AccessRequest, Application, ApplicationGrant, pip_roles
 from portico.organizations.selectors import access_request_signatures
 
 
@@ -241,3 +241,24 @@ def signature_summary(access_request: AccessRequest) -> str:
     if access_request.signature_method == AccessRequest.SignatureMethod.BROWSER:
         return f"{method} by {access_request.signed_name} on {when} from {access_request.signed_ip}"
     return f"{method} on {when}"
+
+
+def grant_scope_text(grant: ApplicationGrant) -> str:
+    """What a grant covers, in words: Tax IDs and claim submission (Claims), regions and roles
+    (Physician Info), or the whole practice."""
+    scope = grant.scope or {}
+    parts: list[str] = []
+    tins = scope.get("tins") or []
+    if tins:
+        parts.append("Tax IDs " + ", ".join(f"{t[:2]}-{t[2:]}" if len(t) == 9 else t for t in tins))
+    if grant.application == Application.CLAIMS:
+        parts.append("submits claims" if scope.get("submit_claims") else "views claims")
+    if scope.get("regions"):
+        parts.append("regions " + ", ".join(scope["regions"]))
+    if grant.application == Application.PATIENT_INFO and pip_roles(scope):
+        parts.append("roles " + pip_roles_display(scope))
+    if scope.get("cap_report"):
+        parts.append("capitation report")
+    if scope.get("add_terms"):
+        parts.append("add/terms")
+    return "; ".join(parts) or "The whole practice"

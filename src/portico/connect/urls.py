@@ -78,6 +78,13 @@ urlpatterns = [
         name="staff-referrals",
     ),
     path("connect/staff/providers/", staff.provider_requests, name="staff-providers"),
+    path("connect/staff/access/", staff.access_users, name="staff-access"),
+    path("connect/staff/access/<int:user_pk>/", staff.access_user, name="staff-access-user"),
+    path(
+        "connect/staff/access/grants/<int:pk>/remove/",
+        staff.access_grant_remove,
+        name="staff-access-remove",
+    ),
     path(
         "connect/staff/providers/<int:pk>/decide/",
         staff.provider_request_decide,

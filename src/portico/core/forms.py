@@ -17,7 +17,12 @@ class AuditFilterForm(forms.Form):
     object_type = forms.CharField(
         label="Object type", required=False, max_length=100, help_text="For example support.case"
     )
-    object_id = forms.CharField(label="Object ID", required=False, max_length=64)
+    object_id = forms.CharField(
+        label="Object number or ID",
+        required=False,
+        max_length=64,
+        help_text="A case, claim or request number (CS-2026-000002), or the internal ID",
+    )
     action = forms.CharField(
         label="Action",
         required=False,

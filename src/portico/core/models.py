@@ -59,6 +59,12 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["actor", "-occurred_at"]),
             models.Index(fields=["object_type", "object_id"]),
+            # The audit log's search by a number people know (prefix match on PostgreSQL).
+            models.Index(
+                fields=["object_repr"],
+                name="core_audit_object_repr_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:

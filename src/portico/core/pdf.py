@@ -177,7 +177,9 @@ def signature_lines(signers: Sequence[str], *, note: str = "") -> Flowable:
     grid = Table(
         rows,
         colWidths=[0.9 * inch, width - 2.9 * inch, 0.5 * inch, 1.5 * inch],
-        rowHeights=[14, 30] * len(signers),
+        # Each signer's name row after the first is taller: its name must not sit against
+        # the signature line above it.
+        rowHeights=[h for i in range(len(signers)) for h in ((14 if i == 0 else 30), 30)],
         hAlign="LEFT",
     )
     style: list[Any] = [("FONTSIZE", (0, 0), (-1, -1), 8.5), ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]

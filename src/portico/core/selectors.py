@@ -58,7 +58,12 @@ def audit_events(filters: AuditFilters) -> QuerySet[AuditEvent]:
     if filters.object_type:
         qs = qs.filter(object_type=filters.object_type.strip().lower())
     if filters.object_id:
-        qs = qs.filter(object_id=filters.object_id.strip())
+        # The internal ID, or the number people know (a case, claim or request number):
+        # objects are recorded as "<number>" or "<number> (<status>)".
+        term = filters.object_id.strip()
+        qs = qs.filter(
+            Q(object_id=term) | Q(object_repr=term) | Q(object_repr__startswith=f"{term} (")
+        )
     if filters.action:
         action = filters.action.strip()
         qs = qs.filter(Q(action=action) | Q(action__startswith=action.rstrip(".") + "."))

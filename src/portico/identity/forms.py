@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from allauth.account.forms import ConfirmEmailVerificationCodeForm
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.core import context
+from allauth.mfa.totp.forms import ActivateTOTPForm as AllauthActivateTOTPForm
+from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY as TOTP_SECRET_SESSION_KEY
+from allauth.mfa.totp.internal.auth import generate_totp_secret
 from allauth.mfa.webauthn.forms import AddWebAuthnForm
 from django import forms
 from django.conf import settings
@@ -154,6 +159,69 @@ class AddPasskeyForm(AddWebAuthnForm):
     def clean(self) -> dict[str, Any]:
         self.cleaned_data["passwordless"] = True
         return super().clean()
+
+
+# The authenticator-app set-up keeps its secret until activation or this long after it was
+# first shown, so reloading the page (or a wrong code) shows the QR code already scanned.
+TOTP_SETUP_MAX_AGE_SECONDS = 60 * 60
+TOTP_SETUP_SESSION_KEY = "portico_totp_setup"  # {"user": pk, "at": epoch seconds}
+
+
+class ActivateTOTPForm(AllauthActivateTOTPForm):
+    """allauth's authenticator-app activation, with a secret that stays put.
+
+    allauth keeps the pending secret in the session (``mfa.totp.secret``) but makes a new one
+    every time the page is shown, and its adapter has no hook for that: a code from an app
+    that scanned the first QR code then fails. Here the pending secret is shown again until
+    it is activated (allauth then clears it) or is ``TOTP_SETUP_MAX_AGE_SECONDS`` old. A wrong
+    code gets a message about activation: recovery codes do not apply here.
+    """
+
+    activation_messages = {
+        "incorrect_code": "That code does not match. Enter the 6-digit code your authenticator "
+        "app shows now for this account (it changes every 30 seconds). Not added it yet? Scan "
+        "the QR code or enter the secret first.",
+        "setup_expired": "This set-up has expired. Add the new QR code or secret shown here to "
+        "your app (remove the old entry), then enter the code it shows.",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        session = context.request.session
+        user_pk = getattr(kwargs.get("user"), "pk", None)
+        marker = session.get(TOTP_SETUP_SESSION_KEY)
+        pending = session.get(TOTP_SECRET_SESSION_KEY)
+        if pending and marker:
+            stale = time.time() - float(marker.get("at", 0)) >= TOTP_SETUP_MAX_AGE_SECONDS
+            if stale or marker.get("user") != user_pk:
+                pending = None
+        # allauth's __init__ makes a new secret whenever the form is shown (not bound).
+        super().__init__(*args, **kwargs)
+        self.setup_expired = False
+        if pending:
+            self.secret = session[TOTP_SECRET_SESSION_KEY] = pending
+            if not marker:
+                session[TOTP_SETUP_SESSION_KEY] = {"user": user_pk, "at": time.time()}
+            return
+        if self.is_bound:
+            # Sent after the set-up expired (or without one): the code cannot be for a secret
+            # worth keeping. Start again with a new one, and say so.
+            self.setup_expired = True
+            self.secret = session[TOTP_SECRET_SESSION_KEY] = generate_totp_secret()
+        session[TOTP_SETUP_SESSION_KEY] = {"user": user_pk, "at": time.time()}
+
+    def clean_code(self) -> str:
+        if self.setup_expired:
+            raise forms.ValidationError(
+                self.activation_messages["setup_expired"], code="setup_expired"
+            )
+        try:
+            return super().clean_code()
+        except forms.ValidationError as exc:
+            if exc.code == "incorrect_code":
+                raise forms.ValidationError(
+                    self.activation_messages["incorrect_code"], code="incorrect_code"
+                ) from exc
+            raise
 
 
 class CodeForm(forms.Form):

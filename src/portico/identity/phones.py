@@ -13,6 +13,25 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from phonenumbers import geocoder
 
+# Regions libphonenumber dials but has no English name for (its geocoder returns "" for
+# them as of phonenumbers 9.0): names as in CLDR / ISO 3166, in the library's style. A name
+# the library does give wins, so this table only fills gaps.
+REGION_NAMES_MISSING = {
+    "AC": "Ascension Island",
+    "BL": "Saint Barthélemy",
+    "EH": "Western Sahara",
+    "MF": "Saint Martin (French part)",
+    "TA": "Tristan da Cunha",
+    "XK": "Kosovo",
+}
+
+
+def region_name(region: str) -> str:
+    """The English name of a phone region ("US" → "United States"); the code if unknown."""
+    example = phonenumbers.example_number(region)
+    name = geocoder.country_name_for_number(example, "en") if example else ""
+    return name or REGION_NAMES_MISSING.get(region, region)
+
 
 @lru_cache(maxsize=1)
 def country_choices() -> list[tuple[str, str]]:
@@ -20,9 +39,7 @@ def country_choices() -> list[tuple[str, str]]:
     rows = []
     for region in phonenumbers.SUPPORTED_REGIONS:
         code = phonenumbers.country_code_for_region(region)
-        example = phonenumbers.example_number(region)
-        name = geocoder.country_name_for_number(example, "en") if example else ""
-        rows.append((region, f"{name or region} (+{code})"))
+        rows.append((region, f"{region_name(region)} (+{code})"))
     rows.sort(key=lambda r: r[1])
     default = settings.PORTICO_PHONE_DEFAULT_REGION
     rows.sort(key=lambda r: r[0] != default)
@@ -63,7 +80,8 @@ def display(e164: str) -> str:
 
 
 def masked(e164: str) -> str:
-    """+1 •••-•••-0123 style: enough for the user to recognise, not to harvest."""
+    """The last four digits ("ending in 0123"): enough to recognise, not to harvest. The only
+    form of the number shown before sign-in is complete (the MFA stage), and in audit details."""
     return f"ending in {e164[-4:]}" if len(e164) >= 4 else e164
 
 

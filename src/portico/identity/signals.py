@@ -80,13 +80,13 @@ def on_email_changed(
     to_email_address: Any,
     **kwargs: Any,
 ) -> None:
-    services.auth_event_record(
-        action="email_changed",
+    """allauth sends this for the sign-up's own address too (services.email_change_record
+    tells a change from a first verification)."""
+    services.email_change_record(
         user=user,
-        email={
-            "from": getattr(from_email_address, "email", None),
-            "to": getattr(to_email_address, "email", None),
-        },
+        from_email=getattr(from_email_address, "email", None),
+        from_verified=bool(getattr(from_email_address, "verified", False)),
+        to_email=getattr(to_email_address, "email", ""),
     )
 
 

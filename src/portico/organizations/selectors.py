@@ -54,6 +54,24 @@ def admin_organizations_for_user(*, user: Any) -> QuerySet[Organization]:
     )
 
 
+def practice_administrators_for_user(*, user: Any) -> list[tuple[Organization, list[Any]]]:
+    """For each practice the user belongs to, its active administrators (whom a colleague
+    asks to be invited, or to connect a provider)."""
+    organizations = list(organizations_for_user(user=user).order_by("name"))
+    admins = (
+        Membership.objects.filter(
+            organization__in=organizations, role=Membership.Role.ADMIN, is_active=True
+        )
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name")
+    )
+    by_org: dict[int, list[Any]] = {}
+    for membership in admins:
+        if membership.user.is_active:
+            by_org.setdefault(membership.organization_id, []).append(membership.user)
+    return [(org, by_org.get(org.pk, [])) for org in organizations]
+
+
 def grants_for_user(*, user: Any, application: str | None = None) -> QuerySet[ApplicationGrant]:
     if not getattr(user, "is_authenticated", False):
         return ApplicationGrant.objects.none()
@@ -140,6 +158,20 @@ def referrals_grantee(*, access_request: AccessRequest) -> Any:
     if access_request.application == Application.CLAIMS:
         return claims_form_user(access_request=access_request)
     return access_request.requester
+
+
+def grants_of_user_for_staff(*, user: Any) -> QuerySet[ApplicationGrant]:
+    """Every grant of ``user``, the active ones first (access administrators; callers check
+    the staff role first)."""
+    return (
+        ApplicationGrant.objects.filter(user=user)
+        .select_related("organization", "granted_by")
+        .order_by("-is_active", "application", "organization__name")
+    )
+
+
+def grant_get_for_staff(*, pk: int) -> ApplicationGrant:
+    return get_object_or_404(ApplicationGrant.objects.select_related("user", "organization"), pk=pk)
 
 
 def access_requests_for_staff(

@@ -49,7 +49,7 @@ def _out(row: PriorAuthRequest) -> dict[str, Any]:
         "reference": row.reference,
         "plan": row.plan.name,
         "status": row.status,
-        "status_label": row.get_status_display(),
+        "status_label": row.status_label,
         "status_meaning": row.meaning,
         "urgency": row.urgency,
         "submitted_at": row.submitted_at,

@@ -77,9 +77,56 @@ LEGACY = LEGACY_HEADER + (
 )
 
 
-def _answers(category: ServiceCategory) -> dict[str, str]:
+# The clinical answers of the demo requests, per category and question key: each answer
+# fits its question (and the category's body part). Scenario outcomes may override some
+# (ANSWER_OVERRIDES), so a denial's reason agrees with what the office answered.
+ANSWERS: dict[str, dict[str, str]] = {
+    "spine-surgery": {
+        "conservative_therapy": "yes",
+        "conservative_weeks": "12",
+        "imaging": "MRI lumbar spine, 6 weeks ago: moderate central canal stenosis at L4-L5",
+        "neuro_deficit": "no",
+    },
+    "pain-management": {
+        "conservative_therapy": "yes",
+        "conservative_weeks": "8",
+        "imaging": "MRI lumbar spine, 2 months ago: L5-S1 disc protrusion contacting the "
+        "right S1 nerve root",
+        "prior_injections": "One right L5-S1 transforaminal epidural steroid injection "
+        "4 months ago: 70% relief for 10 weeks",
+    },
+    "joint-surgery": {
+        "conservative_therapy": "yes",
+        "conservative_weeks": "16",
+        "imaging": "Weight-bearing X-rays of the right knee, last month: severe medial "
+        "joint-space narrowing with bone-on-bone contact",
+        "function_limits": "Cannot walk more than one block or climb stairs without a cane; "
+        "needs help putting on shoes and socks",
+    },
+}
+ANSWER_OVERRIDES: dict[str, dict[str, str]] = {
+    # Denied for "Conservative therapy under 6 weeks.": the answers say so.
+    "denied": {"conservative_weeks": "4", "prior_injections": "None"},
+}
+DIAGNOSES = {
+    "spine-surgery": ["M48.061"],  # spinal stenosis, lumbar, without neurogenic claudication
+    "pain-management": ["M54.17"],  # radiculopathy, lumbosacral region
+    "joint-surgery": ["M17.11"],  # unilateral primary osteoarthritis, right knee
+}
+EXPEDITED_REASONS = {
+    "spine-surgery": "Progressive neurological deficit.",
+    "pain-management": "Severe radicular pain not controlled by oral medication.",
+    "joint-surgery": "Rapidly progressing joint destruction; the member can no longer bear "
+    "weight on the leg.",
+}
+
+
+def _answers(category: ServiceCategory, outcome: str = "") -> dict[str, str]:
+    """An answer to every question of the category, from ``ANSWERS``."""
+    given = {**ANSWERS.get(category.code, {}), **ANSWER_OVERRIDES.get(outcome, {})}
+    fallback = {"yesno": "yes", "number": "8"}
     return {
-        q["key"]: {"yesno": "yes", "number": "8"}.get(q.get("kind", ""), "MRI: moderate stenosis")
+        q["key"]: given.get(q["key"]) or fallback.get(q.get("kind", ""), "Not documented")
         for q in category.questions
     }
 
@@ -100,7 +147,9 @@ def generate(*, scale: str = "small", rng: random.Random | None = None) -> int:
         defaults={
             "program": program,
             "um_organization_name": "Portico Utilization Management",
-            "fax": "1-800-555-0163",
+            # The prior authorization fax is the Spine, Pain and Joint program's own number
+            # (PlanProgram.fax, 1-800-555-0163 in the small demo), not the plan's general
+            # fax on /contact/ (HealthPlan.fax): no second copy of it here.
             # The document's cut-over date (June 1, 2026) is fixed: the demo keeps the notice
             # of the move for a year after it.
             "cutover_notice_days": 365,
@@ -144,13 +193,13 @@ def generate(*, scale: str = "small", rng: random.Random | None = None) -> int:
                 requesting_provider_npi=link.provider.npi,
                 service_category=category,
                 service_date=day,
-                diagnoses=["M54.50"],
+                diagnoses=DIAGNOSES.get(code, ["M54.50"]),
                 urgency=urgency,
                 expedited_attestation=urgency == Urgency.EXPEDITED,
-                expedited_reason="Progressive neurological deficit."
+                expedited_reason=EXPEDITED_REASONS.get(code, "")
                 if urgency == Urgency.EXPEDITED
                 else "",
-                clinical_answers=_answers(category),
+                clinical_answers=_answers(category, outcome),
                 lines=[LineInput(code=c, units=1, start_date=day, end_date=day) for c in codes],
             )
             row = priorauth_submit(user=office, data=data, confirm_duplicate=True)

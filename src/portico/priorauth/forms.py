@@ -14,7 +14,7 @@ from django.forms import formset_factory
 
 from portico.core.idempotency import IdempotentFormMixin
 from portico.core.uploads import MultipleUploadField, UploadField
-from portico.priorauth.models import LineDecision, ServiceCategory, Status, Urgency
+from portico.priorauth.models import YES_NO, LineDecision, ServiceCategory, Urgency, state_choices
 from portico.priorauth.selectors import categories, plans_for_priorauth
 from portico.priorauth.services import LineInput, RequestInput
 
@@ -55,24 +55,81 @@ class RequiredCheckForm(forms.Form):
         self.fields["plan"].queryset = plans_for_priorauth()  # type: ignore[attr-defined]
 
 
-class LineForm(forms.Form):
+class RequiredToSubmitMixin(forms.Form):
+    """Fields a submission needs, marked required on the page, not refused by the form.
+
+    The request form also saves drafts, which may be half done, and whether a submission is
+    complete is checked by ``services.requests.validate_request`` for every channel, with one
+    message per problem. So these fields are ``required`` while the page is rendered (the "*"
+    of ``includes/form_field.html``, the ``required`` attribute and the note of
+    ``includes/form_errors.html``) and optional while the form is cleaned.
+    """
+
+    def required_to_submit(self) -> list[str]:
+        return []
+
+    def _mark_required(self) -> None:
+        for name in self.required_to_submit():
+            self.fields[name].required = True
+
+    def full_clean(self) -> None:
+        marked = [self.fields[name] for name in self.required_to_submit()]
+        for field in marked:
+            field.required = False
+        try:
+            super().full_clean()
+        finally:
+            for field in marked:
+                field.required = True
+
+
+class LineForm(RequiredToSubmitMixin):
     code = forms.CharField(label="Procedure code (CPT/HCPCS)", required=False, max_length=10)
     modifier = forms.CharField(label="Modifier", required=False, max_length=2)
     units = forms.IntegerField(label="Units", required=False, min_value=0, max_value=9999)
     start_date = forms.DateField(label="From", required=False, widget=DATE)
     end_date = forms.DateField(label="To", required=False, widget=DATE)
 
+    def __init__(self, *args: Any, first: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.first = first
+        self._mark_required()
+
+    def required_to_submit(self) -> list[str]:
+        # A request needs at least one code with its units (the dates default to the date
+        # of service); the other lines may stay empty.
+        return ["code", "units"] if self.first else []
+
     def is_blank(self) -> bool:
         data = getattr(self, "cleaned_data", {})
         return not any(data.get(k) for k in ("code", "units", "start_date", "end_date"))
 
 
-LineFormSet = formset_factory(LineForm, extra=0, min_num=3, max_num=20, validate_max=True)
+class BaseLineFormSet(forms.BaseFormSet):
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {**super().get_form_kwargs(index), "first": index == 0}
+
+
+LineFormSet = formset_factory(
+    LineForm, formset=BaseLineFormSet, extra=0, min_num=3, max_num=20, validate_max=True
+)
 
 _SPLIT = re.compile(r"[\s,;]+")
 
 
-class RequestForm(IdempotentFormMixin):
+class RequestForm(RequiredToSubmitMixin, IdempotentFormMixin):
+    # What validate_request refuses a submission without (the category's required questions
+    # are added per category). Expedited requests also need the attestation and the reason.
+    REQUIRED_TO_SUBMIT = (
+        "plan",
+        "member_id",
+        "member_birth_date",
+        "service_date",
+        "requesting_provider",
+        "diagnoses",
+        "urgency",
+    )
+
     plan = forms.ModelChoiceField(
         queryset=plans_for_priorauth(),
         label="Health plan",
@@ -126,6 +183,7 @@ class RequestForm(IdempotentFormMixin):
         label="Why is this request expedited/urgent?",
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
+        help_text="Required for an expedited/urgent request.",
     )
     clinical_notes = forms.CharField(
         label="Other clinical information",
@@ -155,6 +213,7 @@ class RequestForm(IdempotentFormMixin):
                 choice_field.choices = [("", empty), *choices]
         self.category = category
         self.question_fields: list[str] = []
+        self.required_questions: list[str] = []
         for question in category.questions if category else []:
             name = f"q_{question['key']}"
             label = question["text"]
@@ -164,7 +223,7 @@ class RequestForm(IdempotentFormMixin):
                     label=label,
                     required=False,
                     widget=forms.RadioSelect,
-                    choices=[("yes", "Yes"), ("no", "No")],
+                    choices=YES_NO,
                 )
             elif question.get("kind") == "number":
                 field = forms.CharField(
@@ -180,9 +239,17 @@ class RequestForm(IdempotentFormMixin):
                     max_length=2000,
                     widget=forms.Textarea(attrs={"rows": 2}),
                 )
-            field.help_text = "Required." if required else ""
             self.fields[name] = field
             self.question_fields.append(name)
+            if required:
+                self.required_questions.append(name)
+        self._mark_required()
+
+    def required_to_submit(self) -> list[str]:
+        return [
+            *(name for name in self.REQUIRED_TO_SUBMIT if name in self.fields),
+            *self.required_questions,
+        ]
 
     def questions(self) -> list[forms.BoundField]:
         return [self[name] for name in self.question_fields]
@@ -257,7 +324,7 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", "Any status"), *Status.choices]  # type: ignore[attr-defined]
+        self.fields["status"].choices = [("", "Any status"), *state_choices()]  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------

@@ -123,6 +123,24 @@ def _rights(letter: LetterType, settings_row: PlanPriorAuthSettings) -> list[str
     ]
 
 
+def recipient(request: PriorAuthRequest, letter: LetterType) -> str:
+    """Whom the letter is addressed to, as the address block: the member for the mailed
+    member letter, else the requesting provider ("" when there is neither). A mailed letter
+    goes to this address."""
+    member, provider = request.member, request.requesting_provider
+    if letter.mailed and member is not None:
+        return (
+            f"{member.full_name}\n{member.address_line1}\n"
+            f"{member.city} {member.state} {member.zip_code}".strip()
+        )
+    if provider is not None:
+        return (
+            f"{provider.display_name}\n{provider.address_line1}\n"
+            f"{provider.city} {provider.state} {provider.zip_code}".strip()
+        )
+    return ""
+
+
 def render_letter(
     request: PriorAuthRequest,
     letter: LetterType,
@@ -140,25 +158,14 @@ def render_letter(
     content: list[pdf.Flowable] = [
         pdf.paragraph(sender, bold=True),
         pdf.paragraph(settings_row.letter_return_address),
-        pdf.paragraph(f"Fax: {settings_row.request_fax}"),
+        pdf.paragraph(f"Prior authorization fax: {settings_row.request_fax}"),
         pdf.spacer(10),
         pdf.paragraph(today.strftime("%B %d, %Y")),
         pdf.spacer(6),
     ]
-    if letter.mailed and member is not None:
-        content.append(
-            pdf.paragraph(
-                f"{member.full_name}\n{member.address_line1}\n"
-                f"{member.city} {member.state} {member.zip_code}".strip()
-            )
-        )
-    elif provider is not None:
-        content.append(
-            pdf.paragraph(
-                f"{provider.display_name}\n{provider.address_line1}\n"
-                f"{provider.city} {provider.state} {provider.zip_code}".strip()
-            )
-        )
+    addressee = recipient(request, letter)
+    if addressee:
+        content.append(pdf.paragraph(addressee))
     content += [
         pdf.spacer(8),
         pdf.heading(f"{letter.title}", level=1),

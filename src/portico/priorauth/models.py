@@ -60,6 +60,32 @@ FINAL_STATUSES = frozenset(
     {Status.APPROVED, Status.DENIED, Status.PARTIALLY_APPROVED, Status.NOT_REQUIRED}
 )
 
+# Administrative withdrawal is an event, not a status (decision 0021): ``withdrawn_at`` is set
+# and ``status`` keeps the step the request had reached. It closes the request, so everyone
+# sees its state as Withdrawn, never as the step it was withdrawn at (``PriorAuthRequest.state``)
+# and ``transitions.py`` allows nothing from it.
+WITHDRAWN = "withdrawn"
+WITHDRAWN_LABEL = "Withdrawn"
+WITHDRAWN_MEANING = (
+    "Closed without a clinical decision: the plan administratively withdrew the request. "
+    "The Administrative Withdrawal letter gives the reason. It will not be reviewed; to go "
+    "ahead with the service, submit a new request."
+)
+
+
+def state_label(state: str) -> str:
+    """The label of a lifecycle state: a status, or Withdrawn."""
+    return WITHDRAWN_LABEL if state == WITHDRAWN else str(Status(state).label)
+
+
+def state_choices() -> list[tuple[str, str]]:
+    """The states to filter lists by: the statuses, then Withdrawn."""
+    return [*Status.choices, (WITHDRAWN, WITHDRAWN_LABEL)]
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO_LABELS = dict(YES_NO)
+
 
 class Urgency(models.TextChoices):
     STANDARD = "standard", "Standard"
@@ -285,8 +311,32 @@ class PriorAuthRequest(TimeStampedModel):
         return self.reference
 
     @property
+    def state(self) -> str:
+        """Where the request is in its lifecycle: its status, or ``withdrawn``."""
+        return WITHDRAWN if self.withdrawn_at is not None else self.status
+
+    @property
+    def status_label(self) -> str:
+        """The status as shown to people (Withdrawn for a withdrawn request)."""
+        return state_label(self.state)
+
+    @property
     def meaning(self) -> str:
+        if self.withdrawn_at is not None:
+            return WITHDRAWN_MEANING
         return STATUS_MEANINGS.get(self.status, "")
+
+    def clinical_answer_rows(self) -> list[tuple[str, str]]:
+        """The category's questions with the answers as the form offered them ("Yes"/"No"
+        for yes/no questions), in the category's order."""
+        rows = []
+        answers = self.clinical_answers or {}
+        for question in self.service_category.questions if self.service_category else []:
+            answer = str(answers.get(question["key"], "")).strip()
+            if question.get("kind") == "yesno":
+                answer = YES_NO_LABELS.get(answer.lower(), answer)
+            rows.append((question["text"], answer))
+        return rows
 
     @property
     def is_final(self) -> bool:

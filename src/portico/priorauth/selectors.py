@@ -20,6 +20,7 @@ from portico.documents.selectors import documents_for_subject, documents_for_use
 from portico.members.models import HealthPlan
 from portico.priorauth.models import (
     CUTOVER_UPCOMING,
+    WITHDRAWN,
     LegacyCase,
     PlanPriorAuthSettings,
     PriorAuthRequest,
@@ -49,6 +50,14 @@ def request_get_for_user(*, user: Any, reference: str) -> PriorAuthRequest:
         raise Http404("No such request.") from None
 
 
+def _state_q(state: str) -> Q:
+    """Requests in ``state`` as people see it: a withdrawn request is Withdrawn, not the
+    status it was withdrawn at (``PriorAuthRequest.state``)."""
+    if state == WITHDRAWN:
+        return Q(withdrawn_at__isnull=False)
+    return Q(status=state, withdrawn_at__isnull=True)
+
+
 def request_search(
     *, user: Any, status: str = "", query: str = "", include_drafts: bool = True
 ) -> QuerySet[PriorAuthRequest]:
@@ -56,7 +65,7 @@ def request_search(
     if not include_drafts:
         qs = qs.exclude(status=Status.DRAFT)
     if status:
-        qs = qs.filter(status=status)
+        qs = qs.filter(_state_q(status))
     query = query.strip()
     if query:
         qs = qs.filter(
@@ -187,7 +196,7 @@ def review_queue(
             withdrawn_at__isnull=True,
         )
     elif status:
-        qs = qs.filter(status=status)
+        qs = qs.filter(_state_q(status))
     if urgency in Urgency.values:
         qs = qs.filter(urgency=urgency)
     if assigned == "me" and reviewer is not None:

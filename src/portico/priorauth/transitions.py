@@ -1,5 +1,9 @@
 """The one table of allowed status changes and who may make them.
 
+States are the statuses plus ``WITHDRAWN``: administrative withdrawal is an event that keeps
+the status (decision 0021) but closes the request, so it is a row of this table and nothing
+leaves it. Callers pass ``request.state``, not ``request.status``.
+
 Actors: ``office`` (a practice user with the Prior Authorization grant), ``system``
 (automatic answers such as Submission not required), ``reviewer`` (UM_REVIEWER) and
 ``clinical`` (CLINICAL_REVIEWER: the only role that may deny, fully or partly).
@@ -10,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from portico.identity.roles import StaffRole, has_staff_role
-from portico.priorauth.models import Status
+from portico.priorauth.models import WITHDRAWN, Status, state_label
 
 OFFICE, SYSTEM, REVIEWER, CLINICAL = "office", "system", "reviewer", "clinical"
 
@@ -30,6 +34,10 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (Status.SEND_BACK, Status.DENIED): frozenset({CLINICAL}),  # lack of information
     (Status.RECEIVED, Status.PARTIALLY_APPROVED): frozenset({CLINICAL}),
     (Status.IN_REVIEW, Status.PARTIALLY_APPROVED): frozenset({CLINICAL}),
+    # Administrative withdrawal of an open request (the status stays; the request closes).
+    (Status.RECEIVED, WITHDRAWN): frozenset({REVIEWER, CLINICAL}),
+    (Status.IN_REVIEW, WITHDRAWN): frozenset({REVIEWER, CLINICAL}),
+    (Status.SEND_BACK, WITHDRAWN): frozenset({REVIEWER, CLINICAL}),
 }
 
 
@@ -57,10 +65,19 @@ def may(current: str, target: str, actor: str) -> bool:
 def check(current: str, target: str, actor: str) -> None:
     if may(current, target, actor):
         return
+    check_not_withdrawn(current)
     if target in (Status.DENIED, Status.PARTIALLY_APPROVED) and actor == REVIEWER:
         raise TransitionNotAllowed(
             "Only clinical reviewers may deny a request in whole or in part."
         )
     raise TransitionNotAllowed(
-        f"A request that is {Status(current).label} cannot be changed to {Status(target).label}."
+        f"A request that is {state_label(current)} cannot be changed to {state_label(target)}."
     )
+
+
+def check_not_withdrawn(current: str) -> None:
+    """Refuse any change to a withdrawn request (before looking at what was asked)."""
+    if current == WITHDRAWN:
+        raise TransitionNotAllowed(
+            "This request was administratively withdrawn and is closed; it cannot be changed."
+        )

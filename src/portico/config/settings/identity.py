@@ -68,7 +68,11 @@ ACCOUNT_RATE_LIMITS = {
 # --- MFA: passkeys, authenticator apps, recovery codes (allauth) and phone (Portico).
 # Email is never a factor. ------------------------------------------------------------
 MFA_ADAPTER = "portico.identity.adapter.MFAAdapter"
-MFA_FORMS = {"add_webauthn": "portico.identity.forms.AddPasskeyForm"}
+MFA_FORMS = {
+    "add_webauthn": "portico.identity.forms.AddPasskeyForm",
+    # Keeps the pending authenticator-app secret across reloads (allauth's form makes anew).
+    "activate_totp": "portico.identity.forms.ActivateTOTPForm",
+}
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_PASSKEY_SIGNUP_ENABLED = False

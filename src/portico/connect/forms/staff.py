@@ -62,3 +62,21 @@ class FaxAttachForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = "The fax as a PDF or TIFF (PNG and JPEG also accepted)."
         self.fields["file"].widget.attrs["accept"] = ".pdf,.tif,.tiff,.png,.jpg,.jpeg"
+
+
+class UserSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Find a user",
+        max_length=100,
+        required=False,
+        help_text="Username, email address, name or phone number.",
+    )
+
+
+class RemoveAccessForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for removing the access",
+        max_length=500,
+        help_text="Recorded in the audit log and emailed to the user.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -19,6 +19,7 @@ from portico.members.services import (
 from portico.organizations.selectors import (
     admin_organization_get_for_user,
     admin_organizations_for_user,
+    practice_administrators_for_user,
     practice_invitation_get,
     practice_invitations_open,
     practice_membership_get,
@@ -44,7 +45,16 @@ def practice_index(request: HttpRequest) -> HttpResponse:
     organizations = list(admin_organizations_for_user(user=request.user).distinct())
     if len(organizations) == 1:
         return redirect("connect:practice-users", org=organizations[0].pk)
-    return render(request, "connect/practice/index.html", {"organizations": organizations})
+    return render(
+        request,
+        "connect/practice/index.html",
+        {
+            "organizations": organizations,
+            "administrators": []
+            if organizations
+            else practice_administrators_for_user(user=request.user),
+        },
+    )
 
 
 @login_required

@@ -12,22 +12,33 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from portico.connect.forms.staff import DenyForm, FaxAttachForm, MoreInfoForm, QueueFilterForm
+from portico.connect.forms.staff import (
+    DenyForm,
+    FaxAttachForm,
+    MoreInfoForm,
+    QueueFilterForm,
+    RemoveAccessForm,
+    UserSearchForm,
+)
 from portico.connect.presenters import (
     access_request_sections,
+    grant_scope_text,
     signature_lines,
     signature_summary,
 )
 from portico.connect.views._common import access_admin_required
 from portico.core.audit import audit_record
 from portico.core.uploads import delete_stored, store_upload
+from portico.identity.selectors import staff_user_get, staff_user_search
 from portico.organizations.models import AccessRequest, Application
 from portico.organizations.selectors import (
     access_request_get_for_staff,
     access_request_history,
     access_requests_for_staff,
     claims_form_user,
+    grant_get_for_staff,
     grants_for_user,
+    grants_of_user_for_staff,
     provider_links_pending,
     referrals_grantee,
 )
@@ -39,6 +50,7 @@ from portico.organizations.services.access import (
     access_request_deny,
     access_request_grant_referrals,
     access_request_start_review,
+    grant_remove_by_staff,
 )
 from portico.organizations.services.practice import PracticeError, practice_provider_decide
 from portico.organizations.transitions import Actor, TransitionNotAllowed, allowed_actions
@@ -236,3 +248,76 @@ def provider_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
         verb = "connected to" if approve else "not connected to"
         messages.success(request, f"{link.provider.display_name} was {verb} {link.organization}.")
     return redirect("connect:staff-providers")
+
+
+# ---------------------------------------------------------------------------
+# Portal access of one user: what they hold, and taking it away
+# ---------------------------------------------------------------------------
+@access_admin_required
+@require_GET
+def access_users(request: HttpRequest) -> HttpResponse:
+    form = UserSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    users = list(staff_user_search(query=query, limit=50)) if query else []
+    return render(
+        request, "connect/staff/access_users.html", {"form": form, "users": users, "query": query}
+    )
+
+
+def _remove_prefix(grant_pk: int) -> str:
+    return f"grant-{grant_pk}"
+
+
+def _access_user_page(
+    request: HttpRequest, user_pk: int, status: int = 200, **forms: Any
+) -> HttpResponse:
+    user = staff_user_get(pk=user_pk)
+    failed = forms.get("remove_form")
+    grants = [
+        {
+            "grant": grant,
+            "scope": grant_scope_text(grant),
+            # One form per active grant, each with its own field ids.
+            "form": failed
+            if failed is not None and failed.prefix == _remove_prefix(grant.pk)
+            else RemoveAccessForm(prefix=_remove_prefix(grant.pk)),
+        }
+        for grant in grants_of_user_for_staff(user=user)
+    ]
+    return render(
+        request,
+        "connect/staff/access_user.html",
+        {
+            "subject": user,
+            "grants": grants,
+            "access_requests": access_requests_for_staff().filter(requester=user)[:20],
+        },
+        status=status,
+    )
+
+
+@access_admin_required
+@require_GET
+def access_user(request: HttpRequest, user_pk: int) -> HttpResponse:
+    return _access_user_page(request, user_pk)
+
+
+@access_admin_required
+@require_POST
+def access_grant_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    grant = grant_get_for_staff(pk=pk)
+    form = RemoveAccessForm(request.POST, prefix=_remove_prefix(pk))
+    if not form.is_valid():
+        return _access_user_page(request, grant.user_id, 400, remove_form=form)
+    try:
+        grant_remove_by_staff(grant=grant, actor=request.user, reason=form.cleaned_data["reason"])
+    except AccessRequestError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"{grant.user.get_username()} no longer has the {grant.get_application_display()}"
+            + (f" for {grant.organization.name}" if grant.organization else "")
+            + ". They were emailed the reason.",
+        )
+    return redirect("connect:staff-access-user", user_pk=grant.user_id)

@@ -9,6 +9,7 @@ the sign-in lockout, and the staff back office's actions.
 from portico.identity.services._common import ANONYMOUS, auth_event_record
 from portico.identity.services.accounts import (
     account_register,
+    email_change_record,
     legal_accept,
     legal_defaults_publish,
     password_change,
@@ -53,6 +54,7 @@ __all__ = [
     "PhoneRateLimited",
     "account_register",
     "auth_event_record",
+    "email_change_record",
     "legal_accept",
     "legal_defaults_publish",
     "lockout_wait",

@@ -220,3 +220,23 @@ def password_expiry_reminders_send(*, now: datetime | None = None) -> int:
             _user_audit("password_expiry_reminded", user=user, expires_on=str(expires_at.date()))
             sent += 1
     return sent
+
+
+# ---------------------------------------------------------------------------------------
+# Email address
+# ---------------------------------------------------------------------------------------
+@transaction.atomic
+def email_change_record(
+    *, user: User, from_email: str | None, from_verified: bool, to_email: str
+) -> bool:
+    """Record a change of the account's email address; return whether it was one.
+
+    allauth (``ACCOUNT_CHANGE_EMAIL``) announces "email changed" whenever an address is
+    verified, the sign-up's own included: then there is no earlier address, or only the
+    unverified one the user corrected before verifying. That is the sign-up's verification,
+    already recorded as ``email_verified``. Only replacing a verified address is a change.
+    """
+    if not (from_email and from_verified) or from_email.casefold() == to_email.casefold():
+        return False
+    _user_audit("email_changed", user=user, email={"from": from_email, "to": to_email})
+    return True

@@ -87,6 +87,12 @@ def _phone_rate_limit(*, user: User, purpose: str) -> None:
         raise PhoneRateLimited(int((oldest.created_at + timedelta(hours=1) - now).total_seconds()))
 
 
+def _voice_purpose(purpose: str) -> str:
+    if purpose == PhoneVerification.Purpose.SIGN_IN:
+        return "finish signing in"
+    return "verify your phone number"
+
+
 def phone_code_send(
     *, user: User, channel: str, purpose: str = PhoneVerification.Purpose.VERIFY
 ) -> PhoneCodeSent:
@@ -133,7 +139,8 @@ def phone_code_send(
                     to=user.phone,
                     call_ref=str(verification.call_ref),
                     answer_callback=VOICE_CALLBACK,
-                    prompt=f"This is {idp}. To verify your phone number, key in the six-digit "
+                    # Reads no number and no code: the callee keys the one on the screen.
+                    prompt=f"This is {idp}. To {_voice_purpose(purpose)}, key in the six-digit "
                     "code shown on your screen, then press pound.",
                 ),
                 status_url=status_url,

@@ -120,6 +120,9 @@ def user_deactivate(*, user: User, actor: Any, reason: str) -> None:
 
 @transaction.atomic
 def user_reactivate(*, user: User, actor: Any, reason: str) -> None:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Give the reason for reactivating the account.", code="reason")
     user.is_active = True
     user.save(update_fields=["is_active"])
-    _user_audit("account_reactivated", user=user, actor=actor, reason=reason.strip())
+    _user_audit("account_reactivated", user=user, actor=actor, reason=reason)

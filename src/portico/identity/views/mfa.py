@@ -33,6 +33,7 @@ from portico.identity.stages import MFA_PHONE_KEY
 from portico.identity.views.verification import (
     PHONE_PROVEN_KEY,
     VOICE_SESSION_KEY,
+    phone_shown,
     send_code,
     voice_state,
 )
@@ -75,7 +76,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
             "has_recovery": has_recovery,
             "has_any": bool(types),
             "legacy_email_mfa": user.legacy_email_mfa and not types,
-            "phone_display": phones.display(user.phone),
+            "phone_display": phone_shown(request, user, in_signup=False),
             "phone_verified": user.phone_verified,
             "continue_url": _continue_url(request),
             "mfa_required": settings.PORTICO_MFA_REQUIRED,

@@ -1,4 +1,5 @@
-"""Staff back office for Portico ID accounts: find, lock/unlock, reset MFA, deactivate.
+"""Staff back office for Portico ID accounts: find, lock/unlock, reset MFA, deactivate and
+reactivate (each of the last three with a reason, recorded in the audit log).
 
 Open to access administrators and support agents (and superusers). Anyone else signed in
 gets 404 when not staff at all, 403 when staff without the role.
@@ -19,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from portico.core.models import AuditEvent
-from portico.identity import phones, selectors, services
+from portico.identity import phones, presenters, selectors, services
 from portico.identity.forms import LockForm, ReasonForm, StaffSearchForm
 from portico.identity.roles import may_manage_accounts
 
@@ -64,9 +65,10 @@ def _detail(request: HttpRequest, pk: int, status: int = 200, **forms: Any) -> H
             "throttle": selectors.throttle_for(user=subject),
             "factor_types": selectors.mfa_factor_types(user=subject),
             "phone_display": phones.display(subject.phone),
-            "events": events,
+            "events": [(event, presenters.audit_details(event.changes)) for event in events],
             "reset_form": forms.get("reset_form") or ReasonForm(prefix="reset"),
             "deactivate_form": forms.get("deactivate_form") or ReasonForm(prefix="deactivate"),
+            "reactivate_form": forms.get("reactivate_form") or ReasonForm(prefix="reactivate"),
             "lock_form": forms.get("lock_form") or LockForm(prefix="lock", initial={"minutes": 30}),
         },
         status=status,
@@ -138,8 +140,17 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    services.user_reactivate(
-        user=selectors.staff_user_get(pk=pk), actor=request.user, reason="reactivated by staff"
-    )
+    form = ReasonForm(request.POST, prefix="reactivate")
+    if not form.is_valid():
+        return _detail(request, pk, status=400, reactivate_form=form)
+    try:
+        services.user_reactivate(
+            user=selectors.staff_user_get(pk=pk),
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:
+        form.add_error("reason", exc.messages[0])
+        return _detail(request, pk, status=400, reactivate_form=form)
     messages.success(request, "The account is active again.")
     return redirect("identity:staff_user", pk=pk)

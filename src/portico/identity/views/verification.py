@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from portico.core.notifications import GatewayError
 from portico.identity import emails, phones, selectors, services
 from portico.identity.forms import CodeForm, ForgotUsernameForm, PhoneForm
+from portico.identity.middleware import session_mfa_verified
 from portico.identity.models import LegalDocument, PhoneVerification
 from portico.identity.stages import VERIFY_PHONE_KEY
 
@@ -130,8 +131,31 @@ def _phone_subject(request: HttpRequest) -> tuple[Any, Any]:
     return None, None
 
 
-def send_code(request: HttpRequest, *, user: Any, channel: str, purpose: str) -> bool:
-    """Send a code and tell the user; the voice code is kept in the session to show."""
+def phone_in_full(request: HttpRequest, *, in_signup: bool) -> bool:
+    """Whether a page may show the user's whole phone number: where the user just typed it
+    (the sign-up's verification step) or once the session has passed its second factor.
+    Otherwise (a password alone, the MFA stage) only its last four digits."""
+    return in_signup or (request.user.is_authenticated and session_mfa_verified(request))
+
+
+def phone_shown(request: HttpRequest, user: Any, *, in_signup: bool) -> str:
+    """The user's phone named in a sentence: "+1 202-555-0143" or "the phone number ending
+    in 0143" (``phone_in_full``)."""
+    if not user.phone:
+        return ""
+    if phone_in_full(request, in_signup=in_signup):
+        return phones.display(user.phone)
+    return f"the phone number {phones.masked(user.phone)}"
+
+
+def send_code(
+    request: HttpRequest, *, user: Any, channel: str, purpose: str, shown: str = ""
+) -> bool:
+    """Send a code and tell the user; the voice code is kept in the session to show.
+
+    ``shown`` names the phone in the message (``phone_shown``); a sign-in code, asked for
+    before sign-in is complete, always names it by its last four digits only.
+    """
     try:
         sent = services.phone_code_send(user=user, channel=channel, purpose=purpose)
     except services.PhoneRateLimited as exc:
@@ -144,18 +168,18 @@ def send_code(request: HttpRequest, *, user: Any, channel: str, purpose: str) ->
             request, "We could not reach the phone service. Wait a moment, then try again."
         )
         return False
+    if purpose == PhoneVerification.Purpose.SIGN_IN or not shown:
+        shown = f"your phone {phones.masked(user.phone)}"
     if channel == PhoneVerification.Channel.VOICE:
         request.session[VOICE_SESSION_KEY] = {
             "purpose": purpose,
             "pk": sent.verification.pk,
             "code": sent.code,
         }
-        messages.info(request, f"We are calling {phones.display(user.phone)} now.")
+        messages.info(request, f"We are calling {shown} now.")
     else:
         request.session.pop(VOICE_SESSION_KEY, None)
-        messages.success(
-            request, f"We sent a text message with a code to {phones.display(user.phone)}."
-        )
+        messages.success(request, f"We sent a text message with a code to {shown}.")
     return True
 
 
@@ -181,7 +205,8 @@ def verify_phone(request: HttpRequest) -> HttpResponse:
         action = request.POST.get("action", "")
         if action in ("sms", "voice"):
             if not user.phone_verified:
-                send_code(request, user=user, channel=action, purpose=purpose)
+                shown = phone_shown(request, user, in_signup=stage is not None)
+                send_code(request, user=user, channel=action, purpose=purpose, shown=shown)
             return redirect(f"{reverse('identity:verify_phone')}?channel={action}")
         if action == "skip":
             services.phone_verification_skip(user=user)
@@ -217,7 +242,7 @@ def verify_phone(request: HttpRequest) -> HttpResponse:
         {
             "subject": user,
             "in_signup": stage is not None,
-            "phone_display": phones.display(user.phone),
+            "phone_display": phone_shown(request, user, in_signup=stage is not None),
             "verified": user.phone_verified,
             "channel": channel if latest else "",
             "form": form,
@@ -262,5 +287,11 @@ def update_phone(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "identity/update_phone.html",
-        {"form": form, "in_signup": stage is not None, "current": phones.display(user.phone)},
+        {
+            "form": form,
+            "in_signup": stage is not None,
+            "current": phones.display(user.phone)
+            if phone_in_full(request, in_signup=stage is not None)
+            else phones.masked(user.phone),
+        },
     )

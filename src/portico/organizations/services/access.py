@@ -413,6 +413,39 @@ def access_request_grant_referrals(
     return grant
 
 
+@transaction.atomic
+def grant_remove_by_staff(*, grant: ApplicationGrant, actor: Any, reason: str) -> ApplicationGrant:
+    """An access administrator takes a portal away from a user (with the reason, audited);
+    the user is emailed. Granting again needs an approved request."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise AccessRequestError("Give the reason for removing the access.")
+    grant = ApplicationGrant.objects.select_for_update().select_related("user").get(pk=grant.pk)
+    if not grant.is_active:
+        raise AccessRequestError("This access was already removed.")
+    grant = grant_revoke(grant=grant, actor=actor, reason=reason)
+    user, site = grant.user, settings.PORTICO_BRAND["site_name"]
+    portal = grant.get_application_display()
+    practice = grant.organization.name if grant.organization else ""
+    body = "\n\n".join(
+        [
+            f"Hello {user.get_full_name() or user.get_username()},",
+            f"Your access to the {portal}"
+            + (f" for {practice}" if practice else "")
+            + " was removed by the Service Desk.",
+            f"Reason: {reason}",
+            "If you need it again, ask for access with the access form: "
+            f"{settings.PORTICO_BASE_URL}{reverse('connect:signup-choose')}",
+            f"— {site}",
+        ]
+    )
+    recipient = user.email
+    transaction.on_commit(
+        lambda: send_mail(f"{site}: your {portal} access was removed", body, None, [recipient])
+    )
+    return grant
+
+
 # ---------------------------------------------------------------------------
 # What approval writes
 # ---------------------------------------------------------------------------

@@ -38,7 +38,7 @@ class StaleRequest(PriorAuthError):
         super().__init__(
             f"Request {request.reference} was changed by someone else while you were working "
             "on it (it is now "
-            f"{request.get_status_display()}). Review the current version and try again.",
+            f"{request.status_label}). Review the current version and try again.",
             code="stale",
         )
 

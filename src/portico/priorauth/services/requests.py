@@ -485,7 +485,7 @@ def priorauth_attach(
 ) -> list[RequestAttachment]:
     row = lock(request)
     if row.is_final:
-        raise PriorAuthError("Files can't be added to a decided request.")
+        raise PriorAuthError("Files can't be added to a closed (decided or withdrawn) request.")
     created = _store_attachments(row, files, user=user, by_staff=by_staff)
     for item in created:
         audit(row, "attachment_added", user, file=item.file_name)
@@ -653,7 +653,7 @@ def priorauth_respond(
 ) -> PriorAuthRequest:
     """The office answers a Send back and resubmits: the request returns to review."""
     row = lock(request)
-    transitions.check(row.status, Status.IN_REVIEW, transitions.OFFICE)
+    transitions.check(row.state, Status.IN_REVIEW, transitions.OFFICE)
     if not answer.strip() and not files:
         raise RequestInvalid({"answer": ["Answer the reviewer's questions or attach a file."]})
     if files:

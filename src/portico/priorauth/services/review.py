@@ -19,6 +19,7 @@ from portico.documents.services import document_create
 from portico.identity.roles import StaffRole, has_staff_role
 from portico.priorauth import letters, transitions
 from portico.priorauth.models import (
+    WITHDRAWN,
     LineDecision,
     PriorAuthRequest,
     RequestEvent,
@@ -52,6 +53,7 @@ def post_letter(
     """Render the letter and hand it to the documents app (same transaction)."""
     settings_row = plan_settings(row.plan)
     data = letters.render_letter(row, letter, settings_row=settings_row, message=message)
+    mailed = letter.mailed or row.organization is None
     document_create(
         organization=row.organization,
         member=row.member,
@@ -61,7 +63,9 @@ def post_letter(
         subject_app="priorauth",
         subject_type="request",
         subject_id=str(row.pk),
-        delivery="mail" if letter.mailed or row.organization is None else "portal",
+        delivery="mail" if mailed else "portal",
+        # Mailed to whom the letter is addressed (the provider's letter never to the member).
+        mail_to=letters.recipient(row, letter) if mailed else "",
         created_by=actor,
         file_name=f"{row.reference}-{letter.kind}.pdf",
     )
@@ -84,7 +88,7 @@ def priorauth_assign(
         raise PriorAuthError("Requests can be assigned to UM reviewers only.")
     row = lock(request, expected_version=version)
     if row.is_final:
-        raise PriorAuthError("This request is already decided.")
+        raise PriorAuthError("This request is closed (decided or withdrawn).")
     row.assigned_to = assignee
     save(row, "assigned_to")
     add_event(
@@ -107,7 +111,7 @@ def priorauth_start_review(
 ) -> PriorAuthRequest:
     who = _actor(actor)
     row = lock(request, expected_version=version)
-    transitions.check(row.status, Status.IN_REVIEW, who)
+    transitions.check(row.state, Status.IN_REVIEW, who)
     change_status(row, to=Status.IN_REVIEW, actor=actor, by_staff=True)
     if row.assigned_to_id is None:
         row.assigned_to = actor
@@ -125,7 +129,7 @@ def priorauth_send_back(
     if not message.strip():
         raise PriorAuthError("Say exactly what information the office must send.")
     row = lock(request, expected_version=version)
-    transitions.check(row.status, Status.SEND_BACK, who)
+    transitions.check(row.state, Status.SEND_BACK, who)
     row.send_back_message = message.strip()
     change_status(
         row,
@@ -150,7 +154,7 @@ def priorauth_pend(
     if not reason.strip():
         raise PriorAuthError("Give the reason the request is pended.")
     row = lock(request, expected_version=version)
-    if row.status not in (Status.RECEIVED, Status.IN_REVIEW):
+    if row.state not in (Status.RECEIVED, Status.IN_REVIEW):
         raise PriorAuthError("Only requests waiting for review or in review can be pended.")
     row.pended_at = timezone.now()
     row.pend_reason = reason.strip()
@@ -168,11 +172,11 @@ def priorauth_withdraw(
     *, request: PriorAuthRequest, actor: Any, reason: str, version: int
 ) -> PriorAuthRequest:
     """Administrative withdrawal: closed without a clinical decision (decision 0021)."""
-    _actor(actor)
+    who = _actor(actor)
     if not reason.strip():
         raise PriorAuthError("Give the reason for the administrative withdrawal.")
     row = lock(request, expected_version=version)
-    if row.is_final or row.status == Status.DRAFT:
+    if not transitions.may(row.state, WITHDRAWN, who):
         raise PriorAuthError("Only open requests can be withdrawn.")
     row.withdrawn_at = timezone.now()
     row.withdrawal_reason = reason.strip()
@@ -182,7 +186,7 @@ def priorauth_withdraw(
     )
     post_letter(row, letters.WITHDRAWAL, actor=actor, message=reason.strip())
     audit(row, "withdrawn", actor)
-    notify_status(row, old_status=row.status, label="Administratively withdrawn")
+    notify_status(row, old_status=row.status, label=row.status_label)
     return row
 
 
@@ -215,6 +219,7 @@ def priorauth_decide(
     is produced in the same transaction."""
     who = _actor(actor)
     row = lock(request, expected_version=version)
+    transitions.check_not_withdrawn(row.state)
     lines = {ln.line_no: ln for ln in row.lines.select_for_update().all()}
     open_lines = {n for n, ln in lines.items() if ln.decision == LineDecision.PENDING}
     given = {d.line_no: d for d in decisions}
@@ -271,7 +276,7 @@ def priorauth_decide(
         target = Status.DENIED
     else:
         target = Status.PARTIALLY_APPROVED
-    transitions.check(row.status, target, who)
+    transitions.check(row.state, target, who)
     change_status(
         row,
         to=target,

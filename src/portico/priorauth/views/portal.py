@@ -28,7 +28,15 @@ from portico.priorauth.forms import (
     StartForm,
     apply_errors,
 )
-from portico.priorauth.models import STATUS_MEANINGS, PriorAuthRequest, ServiceCategory, Status
+from portico.priorauth.models import (
+    STATUS_MEANINGS,
+    WITHDRAWN,
+    WITHDRAWN_LABEL,
+    WITHDRAWN_MEANING,
+    PriorAuthRequest,
+    ServiceCategory,
+    Status,
+)
 from portico.priorauth.transitions import TransitionNotAllowed
 
 NOT_CHANGING = [
@@ -78,10 +86,14 @@ def _ctx(current: str, **extra: Any) -> dict[str, Any]:
 
 
 def status_meanings() -> list[tuple[str, str, str]]:
+    """The seven statuses, then Withdrawn (an event that closes a request, decision 0021)."""
     return [
-        (code, str(Status(code).label), STATUS_MEANINGS[code])
-        for code in Status.values
-        if code != Status.DRAFT
+        *(
+            (code, str(Status(code).label), STATUS_MEANINGS[code])
+            for code in Status.values
+            if code != Status.DRAFT
+        ),
+        (WITHDRAWN, WITHDRAWN_LABEL, WITHDRAWN_MEANING),
     ]
 
 

@@ -34,7 +34,15 @@ from portico.priorauth.forms import (
     WithdrawForm,
     apply_errors,
 )
-from portico.priorauth.models import LineDecision, PriorAuthRequest, Source, Status, Urgency
+from portico.priorauth.models import (
+    WITHDRAWN,
+    LineDecision,
+    PriorAuthRequest,
+    Source,
+    Status,
+    Urgency,
+    state_choices,
+)
 from portico.priorauth.transitions import TransitionNotAllowed
 
 
@@ -58,7 +66,7 @@ def queue(request: HttpRequest) -> HttpResponseBase:
     query = request.GET.get("q", "").replace("\x00", "")[:40]  # PostgreSQL can't compare NUL
     qs = selectors.review_queue(
         urgency=urgency,
-        status=status if status in ("open", *Status.values) else "open",
+        status=status if status in ("open", WITHDRAWN, *Status.values) else "open",
         assigned=assigned,
         reviewer=request.user,
         query=query,
@@ -75,7 +83,7 @@ def queue(request: HttpRequest) -> HttpResponseBase:
             "status": status,
             "assigned": assigned,
             "q": query,
-            "statuses": Status.choices,
+            "statuses": state_choices(),
             "urgencies": Urgency.choices,
         },
     )
