@@ -45,6 +45,7 @@ def test_claims_form_shows_every_field_with_portico_id_read_only(world, persona_
     ]:
         assert label in html, label
     assert 'value="newuser01"' in html and "disabled" in html
+    assert html.count("must be someone in a management position") == 1  # stated once
 
 
 def test_submitting_the_claims_form_creates_one_request_and_tells_how_to_sign(

@@ -52,7 +52,8 @@ INSTITUTIONAL_RATES = {
     "0250": Decimal("18.00"),
     "0360": Decimal("1850.00"),
 }
-DIAGNOSES = ["M5450", "E119", "I10", "Z0000", "M25561", "J069", "R0789", "M545"]
+# Billable ICD-10-CM codes (M54.5 itself stopped being billable in FY2022: M54.50/M54.59).
+DIAGNOSES = ["M5450", "E119", "I10", "Z0000", "M25561", "J069", "R0789", "M5459"]
 SMALL_PER_PRACTICE = 150
 LARGE_TOTAL = 1_000_000
 STATUS_MIX = [
@@ -143,6 +144,9 @@ def _build(
     member = coverage.member
     status = _pick_status(rng)
     dos = timezone.localdate() - dt.timedelta(days=rng.randrange(3, 400))
+    # A date of service inside the coverage (a claim outside it would be denied, not paid).
+    if coverage.end_date and dos > coverage.end_date:
+        dos = coverage.end_date - dt.timedelta(days=rng.randrange(0, 60))
     if dos < coverage.start_date:
         dos = coverage.start_date
     codes = rng.sample(list(PROFESSIONAL_RATES), rng.randrange(1, 4) if full else 1)
@@ -222,7 +226,7 @@ def _build(
         claim.patient_responsibility_total = sum(
             (ln.patient_responsibility or Decimal(0) for ln in lines), Decimal(0)
         )
-        claim.adjudicated_at = submitted + dt.timedelta(days=7)
+        claim.adjudicated_at = min(submitted + dt.timedelta(days=7), now)
     if status == ClaimStatus.PENDED:
         claim.pend_reason = "Medical records requested (PWK)."
     if status == ClaimStatus.FINALIZED_DENIED:

@@ -198,7 +198,13 @@ class ClaimsAccessForm(_AccessFormBase):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["officer_title"].help_text = content.MANAGEMENT_TITLE_RULE
+        # The section states the rule once (content.MANAGEMENT_TITLE_RULE); the field shows
+        # what a title looks like.
+        self.fields[
+            "officer_title"
+        ].help_text = (
+            "A management title, for example Office Manager, Practice Administrator or Owner."
+        )
         self.fields["login_user_id"].help_text = (
             "4 to 50 letters, digits, dots, hyphens, underscores or @; your current "
             "username if you are updating an existing account."
