@@ -70,6 +70,19 @@ def test_small_demo_has_pending_access_requests_for_claims_and_support():
 
 
 @pytest.mark.django_db
+def test_small_demo_gives_every_staff_queue_work():
+    """The examiners' appeal queue and the provider-connection review are not empty."""
+    from portico.claims.models import Appeal, AppealStatus
+    from portico.organizations.models import OrganizationProvider
+
+    call_command("demo_data", "--scale", "small")
+    assert Appeal.objects.filter(status=AppealStatus.RECEIVED).exists()
+    assert Appeal.objects.filter(attachments__isnull=False).count() >= 2
+    pending = OrganizationProvider.objects.get(status=OrganizationProvider.Status.PENDING)
+    assert pending.organization.name == "Lakeside Family Medicine"
+
+
+@pytest.mark.django_db
 def test_the_sample_837_uploads_for_billing_clerk_with_one_rejection(capsys, settings, tmp_path):
     """`demo-data` writes an 837P for billing.clerk's practice and says where; uploaded, the
     clean claims are accepted and the one for an unknown member is rejected in the 277CA."""

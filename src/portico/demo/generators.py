@@ -27,6 +27,7 @@ from portico.demo import names
 from portico.identity.models import PasswordHistory, PhoneAuthenticator, User
 from portico.identity.roles import StaffRole
 from portico.members.models import Coverage, HealthPlan, Member, PlanProgram, PlanProvider
+from portico.members.services import practice_provider_connect
 from portico.organizations.models import (
     Application,
     Membership,
@@ -480,7 +481,8 @@ def generate_support_access_demo(
 def generate_connect_demo(
     rng: random.Random, *, requester: User, plan: HealthPlan, practice: Organization
 ) -> None:
-    """Connect: a pending access request, a legacy-user file, provider-file passwords.
+    """Connect: a pending access request, a legacy-user file, provider-file passwords, and a
+    provider connection waiting for review.
 
     The Help Center's questions and answers come from a data migration, not from here.
     """
@@ -557,6 +559,24 @@ def generate_connect_demo(
     )
     # The plan's provider passwords ("Provider ID and password" in the FAQ) are hashed.
     PlanProvider.objects.filter(plan=plan).update(access_secret=make_password("Provider-Demo-2026"))
+    # A practice administrator asked to connect a provider without its password: the access
+    # administrators' "Provider connections" has one waiting.
+    admin = (
+        Membership.objects.filter(organization=practice, role=Membership.Role.ADMIN)
+        .select_related("user")
+        .first()
+    )
+    listing = (
+        PlanProvider.objects.filter(plan=plan)
+        .exclude(provider__practice_links__organization=practice)
+        .select_related("provider")
+        .order_by("id")
+        .first()
+    )
+    if admin is not None and listing is not None:
+        practice_provider_connect(
+            organization=practice, plan=plan, actor=admin.user, npi=listing.provider.npi
+        )
 
 
 def generate_large(*, seed: int = 42, members: int = 100_000) -> int:
