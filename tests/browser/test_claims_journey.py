@@ -71,8 +71,12 @@ def test_claims_journey(page, live_server, axe_check, world, tmp_path):
     page.fill("[name=lines-0-procedure_code]", "99213")
     page.fill("[name=lines-0-diagnosis_pointers]", "1")
     page.fill("[name=lines-0-units]", "1")
+    # The total charge is not typed: it follows the line charges (claim_form.js).
+    expect(page.get_by_label("Total charge ($)")).to_have_value("")
+    page.fill("[name=lines-0-charge]", "60.00")
+    expect(page.get_by_label("Total charge ($)")).to_have_value("60.00")
     page.fill("[name=lines-0-charge]", "100.00")
-    page.fill("[name=total_charge]", "100.00")
+    expect(page.get_by_label("Total charge ($)")).to_have_value("100.00")
     page.click("button[name=action][value=submit]")
     expect(page.get_by_text("Its status is Received")).to_be_visible()
     axe_check(page)
@@ -99,6 +103,9 @@ def test_claims_journey(page, live_server, axe_check, world, tmp_path):
     _visit(page, axe_check, f"{url}/claims/payments/")
     page.locator("table a").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Explanation of Benefits")
+    lines = page.get_by_role("table").first
+    expect(lines).to_contain_text("03/10/2025")  # the portal's dates, not 2025-03-10
+    expect(lines).to_contain_text("$100.00")
     axe_check(page)
     pdf = page.request.get(page.get_by_role("link", name="EOB (PDF)").get_attribute("href"))
     assert pdf.headers["content-type"] == "application/pdf" and pdf.body()[:5] == b"%PDF-"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -99,7 +100,8 @@ def test_direct_customer_journey(page, browser, live_server, axe_check, direct_c
     _sign_in(page, live_server, direct_customer)
     axe_check(page)
 
-    # A wrong PFI gives the document's message with "Okay", which returns to the form.
+    # A wrong PFI gives the document's message with "Okay", which returns to the form with
+    # what was typed (no reload) and the focus in its first field.
     page.get_by_label("First Name").fill("Sam")
     page.get_by_label("Last Name").fill("Okafor")
     page.get_by_label("User ID").fill("ZCS00001")
@@ -110,16 +112,25 @@ def test_direct_customer_journey(page, browser, live_server, axe_check, direct_c
     dialog.wait_for(state="visible")
     _wait_for_animations(page)
     assert "The customer log in information is incorrect" in dialog.inner_text()
+    # The button that opens the modal is for the script only: not shown behind it.
+    expect(page.locator("[data-support-autoopen]")).to_be_hidden()
+    expect(page.get_by_role("button", name="Show the log in error")).to_have_count(0)
+    okay = dialog.get_by_role("link", name="Okay")
+    expect(okay).to_be_focused()
     axe_check(page)
-    with page.expect_navigation(url=f"{live_server.url}/support/customer/login/"):
-        dialog.get_by_role("link", name="Okay").click()
-    page.wait_for_load_state()
-    assert page.get_by_label("User ID").input_value() == ""
+    login_page = page.url
+    page.evaluate("() => { window.__samePage = true; }")  # gone if the page reloads
+    page.keyboard.press("Enter")
+    expect(page.locator("[role='dialog'].is-visible")).to_have_count(0)
+    expect(page.get_by_label("First Name")).to_be_focused()
+    assert page.evaluate("() => window.__samePage === true") and page.url == login_page
+    assert page.get_by_label("First Name").input_value() == "Sam"
+    assert page.get_by_label("Last Name").input_value() == "Okafor"
+    assert page.get_by_label("User ID").input_value() == "ZCS00001"
+    assert page.get_by_label("PFI").input_value() == "654321"
+    axe_check(page)
 
-    # The right values, with a 6-digit PFI that is padded to 000123456.
-    page.get_by_label("First Name").fill("Sam")
-    page.get_by_label("Last Name").fill("Okafor")
-    page.get_by_label("User ID").fill("ZCS00001")
+    # The right PFI (the rest is still there), 6 digits that are padded to 000123456.
     page.get_by_label("PFI").fill("123456")
     page.get_by_label("Type of case to create").select_option("claim")
     page.get_by_role("button", name="Log In").click()
@@ -149,6 +160,7 @@ def test_direct_customer_journey(page, browser, live_server, axe_check, direct_c
     page.wait_for_url("**/support/cases/CS-*/")
     number = page.url.rstrip("/").rsplit("/", 1)[-1]
     expect(page.get_by_text(f"Your case {number} was created")).to_be_visible()
+    expect(page.get_by_text("$1,250.00", exact=True)).to_be_visible()
     axe_check(page)
 
     # Search and Comment: My Cases, then by case number.
@@ -219,6 +231,16 @@ def test_direct_customer_journey(page, browser, live_server, axe_check, direct_c
         agent_page.locator("label.usa-radio__label", has_text="Internal note").click()
         agent_page.get_by_role("button", name="Save").click()
         expect(agent_page.get_by_text("The internal note was saved")).to_be_visible()
+        # The status change's note says that the customer reads it.
+        note = agent_page.get_by_label("Note to the customer (optional)")
+        expect(note).to_be_visible()
+        expect(note).to_have_accessible_description(
+            re.compile(r"^Shown to the customer on their case")
+        )
+        agent_page.get_by_label("New status").select_option("waiting")
+        note.fill("Waiting for your corrected 837.")
+        agent_page.get_by_role("button", name="Change status").click()
+        expect(agent_page.get_by_text("Waiting for your corrected 837.")).to_be_visible()
         axe_check(agent_page)
     finally:
         agent_context.close()
@@ -226,6 +248,7 @@ def test_direct_customer_journey(page, browser, live_server, axe_check, direct_c
     # The customer sees the reply (not the note), and the email is in the outbox.
     page.goto(case_url)
     expect(page.get_by_text("Please resubmit with frequency code 7.")).to_be_visible()
+    expect(page.get_by_text("Waiting for your corrected 837.")).to_be_visible()
     assert "SECRET internal remark" not in page.content()
     axe_check(page)
     _park(page)
@@ -263,18 +286,20 @@ def test_login_error_and_details_work_without_javascript(browser, live_server, d
         page.get_by_label("PFI").fill("1")
         page.get_by_role("button", name="Log In").click()
         expect(page.get_by_text("The customer log in information is incorrect")).to_be_visible()
-        with page.expect_navigation(url=f"{live_server.url}/support/customer/login/"):
-            page.get_by_role("link", name="Okay").click()
-        page.wait_for_load_state()
-        page.get_by_label("First Name").fill("Sam")
-        page.get_by_label("Last Name").fill("Okafor")
-        page.get_by_label("User ID").fill("ZCS00001")
+        # The script's opener stays hidden; "Okay" goes to the first field, on the same page,
+        # which still holds what was typed.
+        expect(page.locator("[data-support-autoopen]")).to_be_hidden()
+        page.get_by_role("link", name="Okay").click()
+        page.wait_for_url("**/support/customer/login/#id_first_name")
+        assert page.get_by_label("First Name").input_value() == "Sam"
+        assert page.get_by_label("Last Name").input_value() == "Okafor"
+        assert page.get_by_label("User ID").input_value() == "ZCS00001"
         page.get_by_label("PFI").fill("123456")
         page.get_by_role("button", name="Log In").click()
         page.wait_for_url("**/support/cases/new/?type=claim")
         # Without JavaScript the details are simply shown and the toggle is not offered.
         expect(page.locator("#customer-details")).to_be_visible()
         assert "ZCS00001" in page.locator("#customer-details").inner_text()
-        expect(page.get_by_role("button", name="Show Details")).not_to_be_visible()
+        expect(page.locator("[data-customer-details-toggle]")).to_be_hidden()
     finally:
         context.close()

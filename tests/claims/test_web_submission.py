@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
@@ -192,3 +194,116 @@ def test_diagnoses_read_with_the_dot_on_the_claim_and_in_the_back_office(
     Icd10Code.objects.filter(code="M5450").delete()
     assert "<li>M54.50 (" in office.get(office_url).content.decode()
     assert "1. M54.50</dd>" in staff.get(staff_url).content.decode()
+
+
+# --- the total charge and the fields a submission needs ---------------------------------
+
+
+def _required_marker(html: str, field_id: str) -> bool:
+    """Whether the label of ``field_id`` carries the "*" of includes/form_field.html."""
+    label = re.search(rf'<label [^>]*for="{field_id}">(.*?)</label>', html, re.S)
+    assert label is not None, field_id
+    return 'class="usa-hint usa-hint--required">*</abbr>' in label.group(1)
+
+
+def test_blank_total_is_the_sum_of_the_lines_and_the_claim_is_submitted(
+    cw: Any, persona_client: Any
+):
+    client = persona_client("billing_clerk")
+    response = client.post(
+        "/claims/new/?kind=professional", {**FORM, "total_charge": "", "action": "submit"}
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    claim = Claim.objects.get(patient_account_number="PA-77")
+    assert claim.status == ClaimStatus.RECEIVED and claim.total_charge == Decimal("150.00")
+    assert b"Total charge</dt><dd>$150.00" in client.get(response["Location"]).content
+
+
+def test_blank_total_never_reads_as_zero_dollars(cw: Any, persona_client: Any):
+    """Before: a blank total was saved as $0.00, then refused with "The line charges add up
+    to $150.00, not $0.00." — a total the user never typed."""
+    client = persona_client("billing_clerk")
+    check = client.post("/claims/new/check/", {**FORM, "total_charge": ""}).content.decode()
+    assert "$0.00" not in check and "No problems found so far" in check
+    assert "Line charges add up to $150.00." in check
+
+    # A draft saved without a total and with a line still missing its charge: the edit page
+    # shows the total empty (not 0.00), and submitting it names what is missing instead.
+    draft = {**FORM, "total_charge": "", "lines-1-charge": "", "action": "draft"}
+    response = client.post("/claims/new/?kind=professional", draft)
+    claim = Claim.objects.get(patient_account_number="PA-77")
+    assert response["Location"] == f"/claims/c/{claim.number}/edit/"
+    edit = client.get(response["Location"]).content.decode()
+    total = re.search(r'<input [^>]*name="total_charge"[^>]*>', edit)
+    assert total is not None and "value=" not in total.group(0)
+    submit = {**draft, "version": claim.version, "action": "submit"}
+    html = client.post(response["Location"], submit).content.decode()
+    assert "Enter the line charge." in html and "$0.00" not in html
+    # With the charge entered and the total still empty, it goes through.
+    claim.refresh_from_db()
+    done = {**FORM, "total_charge": "", "version": claim.version, "action": "submit"}
+    assert client.post(response["Location"], done).status_code == 302
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.RECEIVED and claim.total_charge == Decimal("150.00")
+
+
+def test_a_typed_total_that_does_not_add_up_is_still_refused(cw: Any, persona_client: Any):
+    client = persona_client("billing_clerk")
+    html = client.post(
+        "/claims/new/?kind=professional", {**FORM, "total_charge": "175.00", "action": "submit"}
+    ).content.decode()
+    assert "The line charges add up to $150.00, not $175.00." in html
+
+
+def test_the_form_marks_what_a_submission_needs_and_explains_the_total(
+    cw: Any, persona_client: Any
+):
+    client = persona_client("billing_clerk")
+    html = client.get("/claims/new/?kind=professional").content.decode()
+    assert "Fields marked with an asterisk" in html
+    for field_id in (
+        "id_billing_tin",
+        "id_payer_id",
+        "id_billing_npi",
+        "id_billing_name",
+        "id_member_id",
+        "id_patient_account_number",
+        "id_place_of_service",
+        "id_service_date_from",
+        "id_dx_1",
+        "id_lines-0-procedure_code",
+        "id_lines-0-diagnosis_pointers",
+        "id_lines-0-charge",
+    ):
+        assert _required_marker(html, field_id), field_id
+    for field_id in ("id_rendering_npi", "id_dx_2", "id_lines-1-procedure_code", "id_note"):
+        assert not _required_marker(html, field_id), field_id
+    # The total is added up from the lines, so it is not required; its hint says so, and the
+    # script that keeps it in step with the lines is loaded.
+    assert not _required_marker(html, "id_total_charge")
+    hint = re.search(r'<div class="usa-hint" id="id_total_charge_helptext">([^<]*)</div>', html)
+    assert hint is not None and "added up for you" in hint.group(1)
+    assert re.search(r'<input [^>]*name="total_charge"[^>]*data-claim-total', html)
+    assert re.search(r'<input [^>]*name="lines-0-charge"[^>]*data-line-charge', html)
+    assert "/static/claims/claim_form.js" in html
+
+    inst = client.get("/claims/new/?kind=institutional").content.decode()
+    for field_id in ("id_attending_npi", "id_type_of_bill", "id_lines-0-revenue_code"):
+        assert _required_marker(inst, field_id), field_id
+    assert not _required_marker(inst, "id_lines-0-procedure_code")
+
+
+def test_fields_marked_for_submission_do_not_stop_a_draft(cw: Any, persona_client: Any):
+    client = persona_client("billing_clerk")
+    half_done = {
+        **{k: v for k, v in FORM.items() if k.startswith("lines-") and k.endswith("_FORMS")},
+        "kind": "professional",
+        "frequency": "1",
+        "billing_tin": "111111111",
+        "payer_id": "PORTICO01",
+        "member_id": "HM100000001",
+        "action": "draft",
+    }
+    response = client.post("/claims/new/?kind=professional", half_done)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Claim.objects.get(member_number="HM100000001").status == ClaimStatus.DRAFT

@@ -33,6 +33,17 @@ def _claim(key: str) -> Any:
     return build
 
 
+def _run(key: str) -> Any:
+    def build(world: Any) -> dict[str, Any]:
+        return {"number": remittance_world(world)[f"payment_{key}"].run.number}
+
+    return build
+
+
+def _staff(kwargs: Any = None) -> Route:
+    return Route(expect=EXAMINERS, default=403, kwargs=kwargs)
+
+
 def _object() -> Route:
     return Route(expect=A_USERS, default=404, kwargs=_payment("a"), other_org=_payment("b"))
 
@@ -51,4 +62,10 @@ ROUTES = {
     "remittance:staff_runs": Route(expect=EXAMINERS, default=403),
     "remittance:staff_run_create": Route(default=405),
     "remittance:staff_plb_create": Route(default=405),
+    "remittance:staff_run_detail": _staff(_run("a")),
+    "remittance:staff_payment_detail": _staff(_payment("a")),
+    "remittance:staff_eob_pdf": _staff(_payment("a")),
+    "remittance:staff_download_835": _staff(_payment("a")),
+    "remittance:staff_claim_payments": _staff(_claim("a")),
+    "remittance:staff_plb_cancel": Route(default=405, kwargs=lambda world: {"pk": 1}),
 }

@@ -23,12 +23,19 @@ def test_demo_pays_claims_and_overturns_an_appeal(world, codes):
     accepted_claim(organization=a, tin="111111111", number="C2025002001")
     denied = accepted_claim(organization=a, tin="111111111", number="C2025002002")
     claim_deny(claim=denied, user=world.users["claims_examiner"], reason_code="50")
+    waiting = accepted_claim(organization=a, tin="111111111", number="C2025002003")
+    claim_deny(claim=waiting, user=world.users["claims_examiner"], reason_code="50")
     counts = demo.generate(scale="small")
     assert counts["payments"] >= 2 and counts["appeals_overturned"] == 1
     appeal = Appeal.objects.get(claim=denied)
     assert appeal.status == AppealStatus.OVERTURNED and appeal.letter_document_id
+    # "Office notes attached": the appeal carries them (a real PDF).
+    notes = appeal.attachments.get()
+    assert notes.filename == "office-notes.pdf" and notes.content_type == "application/pdf"
     denied.refresh_from_db()
     assert denied.status == ClaimStatus.ADJUSTED
+    # A second appeal waits in the examiners' queue.
+    assert Appeal.objects.get(claim=waiting).status == AppealStatus.RECEIVED
     assert Payment.objects.filter(method=PaymentMethod.EFT).exists()  # the EFT enrolment
     assert demo.generate(scale="small") == {"payments": 0}  # idempotent
 

@@ -7,10 +7,17 @@ import sys
 from decimal import Decimal as D
 from pathlib import Path
 
+import pytest
+
 from portico.claims.models import ClaimStatus
 from portico.claims.services.adjudication import LineDecision, claim_readjudicate
-from portico.remittance.models import PaymentClaimKind, PaymentMethod, ProviderAdjustment
-from portico.remittance.services import payment_835_text, payment_run_execute
+from portico.remittance.models import (
+    PaymentClaimKind,
+    PaymentMethod,
+    PaymentRun,
+    ProviderAdjustment,
+)
+from portico.remittance.services import NothingToPay, payment_835_text, payment_run_execute
 from portico.x12.tokenizer import SegmentReader
 from tests.factories.claims import make_claim
 from tests.factories.remittance import fee_schedule, paid_claim
@@ -43,8 +50,11 @@ def test_auto_adjudicated_claims_are_paid_with_a_valid_835(world, codes):
     assert bpr[1:5] == ["C", str(payment.amount).rstrip("0").rstrip("."), "C", "CHK"]
     assert segs(doc, "TRN")[0][2] == payment.trace_number
     assert {c[7] for c in segs(doc, "CLP")} == {"C2025000101", "C2025000102"}
-    # A second run finds nothing left to pay.
-    assert payment_run_execute().payments == []
+    # A second run finds nothing left to pay: it is refused and no (empty) run is saved.
+    runs = PaymentRun.objects.count()
+    with pytest.raises(NothingToPay):
+        payment_run_execute()
+    assert PaymentRun.objects.count() == runs
 
 
 def test_readjudicated_claim_is_reversed_and_repaid_with_plb(world, codes, django_user_model):

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -101,10 +102,32 @@ def test_wrong_login_shows_the_error_with_okay_and_is_audited(sw):
     assert response.status_code == 200
     html = response.content.decode()
     assert "The customer log in information is incorrect. Click Okay and re-enter" in html
-    assert ">Okay</a>" in html and f'href="{LOGIN_URL}"' in html
+    assert ">Okay</a>" in html
     event = AuditEvent.objects.get(action="portico.support.customer_login_failed")
     assert event.ip_address == "127.0.0.1" and event.changes == {"reason": "pfi_mismatch"}
     assert "portico_support_customer" not in client.session
+
+
+def test_wrong_login_keeps_what_was_typed_and_okay_does_not_reload_the_page(sw):
+    """The guide: click Okay and re-enter the correct information. "Okay" must not reload
+    the log-in page (which emptied all four fields): the form comes back with what was typed,
+    and "Okay" goes to its first field, with or without JavaScript (support.js)."""
+    client = mfa_login(Client(), sw.user)
+    typed = {**LOGIN, "pfi": "654321", "case_type": "none"}
+    html = client.post(LOGIN_URL, typed).content.decode()
+    for name in ("first_name", "last_name", "user_id", "pfi"):
+        field = re.search(rf'<input [^>]*name="{name}"[^>]*>', html)
+        assert field is not None and f'value="{typed[name]}"' in field.group(0), name
+    assert '<option value="none" selected>' in html
+    okay = re.search(r"<a [^>]*>Okay</a>", html)
+    assert okay is not None
+    assert 'href="#id_first_name"' in okay.group(0) and LOGIN_URL not in okay.group(0)
+    assert 'id="id_first_name"' in html
+    # The modal's opener is for support.js only: hidden, and support.css (on the page's
+    # body class) keeps a hidden .usa-button hidden.
+    opener = re.search(r"<button [^>]*data-support-autoopen[^>]*>", html)
+    assert opener is not None and " hidden " in opener.group(0)
+    assert "/static/support/support.css" in html and '<body class="portico-support">' in html
 
 
 def test_login_format_errors_are_field_errors(sw):

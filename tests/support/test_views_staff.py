@@ -1,9 +1,12 @@
+import re
+from decimal import Decimal
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portico.core.models import OutboxMessage
 from portico.support.models import Actor, Case, CaseComment, CaseStatus
 from portico.support.services import case_attachment_add, case_comment_add
-from tests.support.conftest import PDF_BYTES, open_case
+from tests.support.conftest import PDF_BYTES, claim, open_case
 
 
 def test_queue_lists_and_filters_cases(agent_client, sw):
@@ -201,3 +204,35 @@ def test_a_decision_on_a_case_changed_meanwhile_is_refused_not_applied(agent_cli
     assert again.status_code == 302
     case.refresh_from_db()
     assert case.status == CaseStatus.WAITING
+
+
+def test_status_note_says_the_customer_sees_it_and_the_customer_does(agent_client, sam, sw):
+    """The status change's note is written in the customer's timeline: the form says so, as
+    the reply form says who sees a reply, and points to the internal note for staff only."""
+    case = open_case(sw.customer, sw.user)
+    url = f"/support/staff/cases/{case.number}/"
+    html = agent_client.get(url).content.decode()
+    assert "Note (optional)" not in html
+    assert '<label class="usa-label" for="id_note">Note to the customer (optional)</label>' in html
+    hint = re.search(r'<div class="usa-hint" id="id_note_helptext">([^<]*)</div>', html)
+    assert hint is not None
+    assert "Shown to the customer on their case" in hint.group(1)
+    assert "Internal note" in hint.group(1)
+    assert re.search(r'<input [^>]*name="note"[^>]*aria-describedby="id_note_helptext"', html)
+    # Beside it, the reply form's choice says who sees a reply.
+    assert "Reply to the customer (the customer is emailed)" in html
+    assert "Internal note (never shown to the customer)" in html
+
+    agent_client.post(url + "status/", {"status": "waiting", "note": "Resolved: 999 delivered."})
+    mine = sam.get(f"/support/cases/{case.number}/").content.decode()
+    assert "Status changed from New to Waiting" in mine and "Resolved: 999 delivered." in mine
+
+
+def test_amounts_have_thousands_separators_for_agents_and_customers(agent_client, sam, sw):
+    case = open_case(sw.customer, sw.user, claim=claim(billed_amount=Decimal("1250.00")))
+    big = open_case(sw.customer, sw.user, claim=claim(billed_amount=Decimal("1234567.89")))
+    for client, prefix in ((agent_client, "/support/staff/cases/"), (sam, "/support/cases/")):
+        html = client.get(f"{prefix}{case.number}/").content.decode()
+        assert "<dd>$1,250.00</dd>" in html and "$1250.00" not in html
+        html = client.get(f"{prefix}{big.number}/").content.decode()
+        assert "<dd>$1,234,567.89</dd>" in html

@@ -24,14 +24,19 @@ from portico.claims.services.validation import (
     Errors,
     LineData,
 )
+from portico.core.forms_required import RequiredToSubmitMixin
 from portico.core.uploads import ALLOWED_DESCRIPTION, UploadField, max_upload_bytes
 
 DATE = forms.DateInput(attrs={"type": "date"})
 MONEY = {"min": "0", "step": "0.01", "inputmode": "decimal"}
 
 
-class ClaimForm(forms.Form):
-    """The claim header (CMS-1500 / UB-04 boxes); diagnoses are dx_1..dx_12."""
+class ClaimForm(RequiredToSubmitMixin):
+    """The claim header (CMS-1500 / UB-04 boxes); diagnoses are dx_1..dx_12.
+
+    The form also saves drafts, so the fields a submission needs (``services.validation``,
+    ``for_submit``) are marked with the "*" but checked by the service, not refused here.
+    """
 
     kind = forms.ChoiceField(choices=ClaimKind.choices, widget=forms.HiddenInput)
     frequency = forms.ChoiceField(
@@ -86,7 +91,9 @@ class ClaimForm(forms.Form):
         required=False,
         max_digits=12,
         decimal_places=2,
-        widget=forms.NumberInput(attrs=MONEY),
+        help_text="The sum of the line charges. Left empty, it is added up for you.",
+        # claims/claim_form.js keeps it equal to the lines' sum until the user types another.
+        widget=forms.NumberInput(attrs={**MONEY, "data-claim-total": True}),
     )
     prior_auth_number = forms.CharField(
         label="Prior authorization number", max_length=50, required=False
@@ -108,6 +115,22 @@ class ClaimForm(forms.Form):
                 max_length=8,
                 required=False,
             )
+        self._mark_required()
+
+    def required_to_submit(self) -> list[str]:
+        """What ``validate_claim(for_submit=True)`` asks for whatever else is entered (the
+        Tax ID, payer and frequency are required by the form itself)."""
+        names = [
+            "billing_npi",
+            "billing_name",
+            "member_id",
+            "patient_account_number",
+            "service_date_from",
+            "dx_1",
+        ]
+        if self.is_institutional:
+            return [*names, "attending_npi", "type_of_bill"]
+        return [*names, "place_of_service"]
 
     @property
     def dx_fields(self) -> list[forms.BoundField]:
@@ -118,7 +141,10 @@ class ClaimForm(forms.Form):
         return (self.data.get("kind") or self.initial.get("kind")) == ClaimKind.INSTITUTIONAL
 
 
-class LineForm(forms.Form):
+class LineForm(RequiredToSubmitMixin):
+    """One service line. On the first line, what a submission needs is marked with the "*"
+    (a claim needs at least one line; the others may stay empty)."""
+
     service_date = forms.DateField(label="From", required=False, widget=DATE)
     service_date_to = forms.DateField(label="To", required=False, widget=DATE)
     revenue_code = forms.CharField(label="Revenue code", max_length=4, required=False)
@@ -138,11 +164,26 @@ class LineForm(forms.Form):
         required=False,
         max_digits=12,
         decimal_places=2,
-        widget=forms.NumberInput(attrs=MONEY),
+        widget=forms.NumberInput(attrs={**MONEY, "data-line-charge": True}),
     )
     place_of_service = forms.CharField(label="POS", max_length=2, required=False)
     ndc = forms.CharField(label="NDC", max_length=13, required=False)
     rendering_npi = forms.CharField(label="Rendering NPI", max_length=10, required=False)
+
+    def __init__(
+        self, *args: Any, first: bool = False, kind: str = ClaimKind.PROFESSIONAL, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.first = first
+        self.kind = kind
+        self._mark_required()
+
+    def required_to_submit(self) -> list[str]:
+        if not self.first:
+            return []
+        if self.kind == ClaimKind.INSTITUTIONAL:
+            return ["revenue_code", "charge"]
+        return ["procedure_code", "diagnosis_pointers", "charge"]
 
     def is_blank(self) -> bool:
         data = getattr(self, "cleaned_data", {}) or {}
@@ -150,7 +191,24 @@ class LineForm(forms.Form):
         return not any(data.get(k) not in (None, "") for k in keys)
 
 
-LineFormSet = forms.formset_factory(LineForm, extra=0, max_num=50, validate_max=True)
+class BaseLineFormSet(forms.BaseFormSet):
+    """Tells each line whether it is the first (pass ``form_kwargs={"kind": ...}``)."""
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {**super().get_form_kwargs(index), "first": index == 0}
+
+
+LineFormSet = forms.formset_factory(
+    LineForm, formset=BaseLineFormSet, extra=0, max_num=50, validate_max=True
+)
+
+
+def line_charges_total(lines: list[LineData]) -> Decimal | None:
+    """The lines' sum, when every line has its charge (None otherwise)."""
+    charges = [ln.charge for ln in lines]
+    if not charges or any(c is None for c in charges):
+        return None
+    return sum((c for c in charges if c is not None), Decimal(0))
 
 
 def _pointers(value: str) -> list[int]:
@@ -234,11 +292,19 @@ def claim_data_from_forms(form: ClaimForm, lines: Any) -> ClaimData:
                 rendering_npi=lc.get("rendering_npi") or "",
             )
         )
+    if data.total_charge is None:
+        # Left empty, the total is the lines' sum (claim_form.js shows it as the user types),
+        # so a blank total is never saved as $0.00 and then refused as not adding up.
+        data.total_charge = line_charges_total(data.lines)
     return data
 
 
 def initial_from_data(data: ClaimData) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     header = {k: v for k, v in vars(data).items() if k not in ("diagnoses", "lines")}
+    if not data.total_charge and line_charges_total(data.lines) != data.total_charge:
+        # A draft saved without a total holds $0.00; show it empty (to be added up), not as a
+        # total the user would have to correct.
+        header["total_charge"] = None
     header["member_id"] = data.member_id
     for i, d in enumerate(data.diagnoses, start=1):
         header[f"dx_{i}"] = d.code
@@ -260,6 +326,16 @@ def initial_from_data(data: ClaimData) -> tuple[dict[str, Any], list[dict[str, A
         for ln in data.lines
     ]
     return header, lines
+
+
+def submission_errors(form: ClaimForm, errors: Errors) -> Errors:
+    """The edits' messages as the form shows them. A total left empty is the lines' sum
+    (``claim_data_from_forms``); while a line still lacks its charge there is no sum, and the
+    line's own "Enter the line charge." says what to do, so no "Enter the total charge." is
+    added for a field the user was told may stay empty."""
+    if form.cleaned_data.get("total_charge") is None:
+        return {k: v for k, v in errors.items() if k != "total_charge"}
+    return errors
 
 
 def apply_errors(form: ClaimForm, lines: Any, errors: Errors) -> None:

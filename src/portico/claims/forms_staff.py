@@ -31,6 +31,17 @@ MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
 GROUPS = [("CO", "CO"), ("PR", "PR"), ("OA", "OA"), ("PI", "PI")]
 
 
+class CarcField(forms.CharField):
+    """A claim adjustment reason code (CARC), upper-cased. Its format check also bounds the
+    length, so a wrong code gets that one message (no "at most 3 characters" beside it, and no
+    ``maxlength`` that would silently cut "ZZZ9" to "ZZZ" in the browser)."""
+
+    default_validators = [validate_carc_format]
+
+    def to_python(self, value: Any) -> str:
+        return str(super().to_python(value)).strip().upper()
+
+
 class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="Status",
@@ -74,18 +85,11 @@ class LineDecisionForm(forms.Form):
         required=False,
         choices=[("", "None"), *GROUPS],
     )
-    other_reason = forms.CharField(
-        label="Other adjustment CARC",
-        required=False,
-        max_length=3,
-        validators=[validate_carc_format],
-    )
+    other_reason = CarcField(label="Other adjustment CARC", required=False)
     other_amount = forms.DecimalField(label="Other adjustment amount", required=False, **MONEY)  # type: ignore[arg-type]
-    deny_reason = forms.CharField(
+    deny_reason = CarcField(
         label="Denial CARC",
         required=False,
-        max_length=3,
-        validators=[validate_carc_format],
         help_text="For a denied line, e.g. 50 (not medically necessary).",
     )
     remark_codes = forms.CharField(
@@ -116,7 +120,8 @@ class LineDecisionForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("action") == "deny":
-            if not data.get("deny_reason"):
+            # A code that failed its format check already has its error; don't add a second.
+            if not data.get("deny_reason") and "deny_reason" not in self.errors:
                 self.add_error("deny_reason", "Give the reason code (CARC) for the denial.")
         else:
             if data.get("allowed") is None:
@@ -193,9 +198,7 @@ class PendForm(VersionForm):
 
 
 class DenyForm(VersionForm):
-    reason_code = forms.CharField(
-        label="Denial reason (CARC)", max_length=3, validators=[validate_carc_format]
-    )
+    reason_code = CarcField(label="Denial reason (CARC)")
     group = forms.ChoiceField(label="Adjustment group", choices=GROUPS, initial="CO")
     remark_codes = forms.CharField(label="Remark codes (RARC)", required=False, max_length=60)
     note = forms.CharField(label="Note", required=False, max_length=200)

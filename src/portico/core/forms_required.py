@@ -14,8 +14,6 @@ draft, and whether a submission is complete is checked by the app's service for 
 
         def required_to_submit(self) -> list[str]:
             return ["billing_npi", "member_id"]
-
-(The same idea as ``portico.priorauth.forms.RequiredToSubmitMixin``, here for every app.)
 """
 
 from __future__ import annotations

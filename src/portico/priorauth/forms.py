@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.forms import formset_factory
 
+from portico.core.forms_required import RequiredToSubmitMixin
 from portico.core.idempotency import IdempotentFormMixin
 from portico.core.uploads import MultipleUploadField, UploadField
 from portico.priorauth.models import YES_NO, LineDecision, ServiceCategory, Urgency, state_choices
@@ -53,34 +54,6 @@ class RequiredCheckForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["plan"].queryset = plans_for_priorauth()  # type: ignore[attr-defined]
-
-
-class RequiredToSubmitMixin(forms.Form):
-    """Fields a submission needs, marked required on the page, not refused by the form.
-
-    The request form also saves drafts, which may be half done, and whether a submission is
-    complete is checked by ``services.requests.validate_request`` for every channel, with one
-    message per problem. So these fields are ``required`` while the page is rendered (the "*"
-    of ``includes/form_field.html``, the ``required`` attribute and the note of
-    ``includes/form_errors.html``) and optional while the form is cleaned.
-    """
-
-    def required_to_submit(self) -> list[str]:
-        return []
-
-    def _mark_required(self) -> None:
-        for name in self.required_to_submit():
-            self.fields[name].required = True
-
-    def full_clean(self) -> None:
-        marked = [self.fields[name] for name in self.required_to_submit()]
-        for field in marked:
-            field.required = False
-        try:
-            super().full_clean()
-        finally:
-            for field in marked:
-                field.required = True
 
 
 class LineForm(RequiredToSubmitMixin):

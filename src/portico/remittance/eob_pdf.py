@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from portico.core import pdf
+from portico.remittance.formatting import eob_lines, money, negated, us_date
 from portico.remittance.models import Payment, PaymentClaimKind
 from portico.remittance.selectors import STATUS_CODE_LABELS, payment_reconciliation
 
 
 def _m(value: Any) -> str:
-    return f"{Decimal(value or 0):,.2f}"
+    """Money as the EOB page prints it: $1,234.56 (nothing → $0.00)."""
+    return money(value or 0)
 
 
 def eob_pdf(*, payment: Payment) -> bytes:
@@ -28,8 +29,8 @@ def eob_pdf(*, payment: Payment) -> bytes:
                 ("Payment number", payment.number),
                 ("Payment method", payment.get_method_display()),
                 ("Check / EFT trace number", payment.trace_number),
-                ("Payment date", f"{payment.payment_date:%m/%d/%Y}"),
-                ("Payment amount", f"${_m(payment.amount)}"),
+                ("Payment date", us_date(payment.payment_date)),
+                ("Payment amount", _m(payment.amount)),
                 ("Claims", str(payment.claim_count)),
             ]
         ),
@@ -47,36 +48,25 @@ def eob_pdf(*, payment: Payment) -> bytes:
                     ("Patient", pc.patient_name),
                     ("Member ID", pc.member_number),
                     ("Patient account number", pc.patient_account_number),
-                    ("Date of service", f"{pc.service_date:%m/%d/%Y}" if pc.service_date else ""),
+                    ("Date of service", us_date(pc.service_date)),
                     ("Claim status", STATUS_CODE_LABELS.get(pc.status_code, pc.status_code)),
                 ]
             )
         )
-        sign = -1 if reversal else 1
-        rows = []
-        for ln in (pc.detail or {}).get("lines", []):
-            adj = "; ".join(
-                f"{a['group']}-{a['reason']} {_m(sign * Decimal(a['amount']))}"
-                for a in ln.get("adjustments", [])
-            )
-            rows.append(
-                [
-                    str(ln["line_number"]),
-                    " ".join(
-                        [
-                            ln.get("procedure_code") or ln.get("revenue_code", ""),
-                            *ln.get("modifiers", []),
-                        ]
-                    ),
-                    ln.get("service_date", ""),
-                    _m(sign * Decimal(ln["charge"])),
-                    _m(sign * Decimal(ln["allowed"])),
-                    adj,
-                    _m(sign * Decimal(ln["patient_responsibility"])),
-                    _m(sign * Decimal(ln["paid"])),
-                    " ".join(ln.get("remark_codes", [])),
-                ]
-            )
+        rows = [
+            [
+                ln.line_number,
+                ln.service,
+                ln.date,
+                ln.billed,
+                ln.allowed,
+                ln.adjustments,
+                ln.patient_responsibility,
+                ln.paid,
+                ln.remarks,
+            ]
+            for ln in eob_lines(pc)
+        ]
         content.append(
             pdf.table(
                 [
@@ -110,7 +100,10 @@ def eob_pdf(*, payment: Payment) -> bytes:
     ]
     for p in rec.provider_adjustments:
         summary.append(
-            (f"Provider-level adjustment {p.reason_code} {p.reference}".strip(), f"-{_m(p.amount)}")
+            (
+                f"Provider-level adjustment {p.reason_code} {p.reference}".strip(),
+                _m(negated(p.amount)),
+            )
         )
     summary.append(("Payment amount", _m(payment.amount)))
     content.append(pdf.key_value_table(summary))
@@ -125,7 +118,7 @@ def eob_pdf(*, payment: Payment) -> bytes:
     return pdf.render_pdf(
         title=f"EOB {payment.number}",
         header=payment.payer_name,
-        footer=f"Payment {payment.trace_number} of {payment.payment_date:%m/%d/%Y}",
+        footer=f"Payment {payment.trace_number} of {us_date(payment.payment_date)}",
         content=content,
         subject="Explanation of Benefits",
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -9,6 +10,9 @@ from django import forms
 from portico.members.models import HealthPlan
 from portico.organizations.models import Organization
 from portico.remittance.models import PaymentMethod, ProviderAdjustmentReason
+
+# A Tax ID as typed: 9 digits, or dashed as displayed (EIN 12-3456789, SSN 123-45-6789).
+TIN_INPUT = re.compile(r"[0-9]{9}|[0-9]{2}-[0-9]{7}|[0-9]{3}-[0-9]{2}-[0-9]{4}")
 
 
 class PaymentSearchForm(forms.Form):
@@ -52,8 +56,10 @@ class ProviderAdjustmentForm(forms.Form):
     organization = forms.ModelChoiceField(
         label="Practice", queryset=Organization.objects.filter(is_active=True)
     )
-    tin = forms.RegexField(
-        label="Payee Tax ID", regex=r"^[0-9]{9}$", error_messages={"invalid": "Enter 9 digits."}
+    tin = forms.CharField(
+        label="Payee Tax ID",
+        max_length=20,
+        help_text="9 digits, with or without the dash: 12-3456789.",
     )
     health_plan = forms.ModelChoiceField(label="Payer", queryset=HealthPlan.objects.all())
     reason_code = forms.ChoiceField(label="Reason", choices=ProviderAdjustmentReason.choices)
@@ -65,6 +71,14 @@ class ProviderAdjustmentForm(forms.Form):
         "(interest).",
     )
     reference = forms.CharField(label="Reference", required=False, max_length=50)
+
+    def clean_tin(self) -> str:
+        """The TIN as stored (9 digits), from the way it is displayed (12-3456789 for an EIN,
+        123-45-6789 for an SSN) or typed without the dash."""
+        value = "".join(str(self.cleaned_data["tin"]).split())
+        if not TIN_INPUT.fullmatch(value):
+            raise forms.ValidationError("Enter the 9-digit Tax ID, for example 12-3456789.")
+        return value.replace("-", "")
 
     def clean_amount(self) -> Any:
         amount = self.cleaned_data["amount"]
@@ -78,3 +92,7 @@ class ProviderAdjustmentForm(forms.Form):
         if org is not None and tin and not org.tins.filter(tin=tin, is_active=True).exists():
             self.add_error("tin", "This Tax ID is not one of the practice's.")
         return data
+
+
+class ProviderAdjustmentCancelForm(forms.Form):
+    reason = forms.CharField(label="Why is it cancelled?", required=False, max_length=200)

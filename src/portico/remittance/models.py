@@ -194,10 +194,18 @@ class ProviderAdjustmentReason(models.TextChoices):
     CS = "CS", "Adjustment"
 
 
+class ProviderAdjustmentStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for the next run"
+    APPLIED = "applied", "Applied in a payment"
+    CANCELLED = "cancelled", "Cancelled"
+
+
 class ProviderAdjustment(TimeStampedModel):
     """A provider-level adjustment (835 PLB) waiting for, or applied in, a payment.
 
     Positive amounts reduce the payment (recoveries); negative amounts increase it (interest).
+    Lifecycle in ``transitions.py``: queued → applied (a payment run) or cancelled (an
+    examiner, while still queued). An applied adjustment is in an 835 and stays.
     """
 
     organization = models.ForeignKey(
@@ -221,9 +229,27 @@ class ProviderAdjustment(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="provider_adjustments",
     )
+    status = models.CharField(
+        max_length=10,
+        choices=ProviderAdjustmentStatus.choices,
+        default=ProviderAdjustmentStatus.QUEUED,
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancel_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = [
+            # Applied exactly when it sits in a payment.
+            models.CheckConstraint(
+                condition=(Q(status="applied") & Q(payment__isnull=False))
+                | (~Q(status="applied") & Q(payment__isnull=True)),
+                name="plb_applied_iff_payment",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"PLB {self.reason_code} {self.amount}"

@@ -8,19 +8,22 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 
-from portico.claims.selectors import claims_access
+from portico.claims.models import FINALIZED_STATUSES, Claim, ClaimStatus
+from portico.claims.selectors import claim_get_by_number, claims_access
 from portico.remittance.models import (
     Payment,
     PaymentClaim,
     PaymentClaimKind,
     PaymentRun,
     ProviderAdjustment,
+    ProviderAdjustmentStatus,
 )
 
 ZERO = Decimal("0.00")
+PAYABLE_STATUSES = (*FINALIZED_STATUSES, ClaimStatus.ADJUSTED)
 
 
 def _scope(user: Any) -> Q | None:
@@ -191,13 +194,104 @@ def payment_reconciliation(*, payment: Payment) -> Reconciliation:
 
 
 # ---------------------------------------------------------------------------
-# Back office
+# Back office (claims examiners; the views check the role, these reads are unscoped)
 # ---------------------------------------------------------------------------
+def claims_awaiting_payment() -> QuerySet[Claim]:
+    """Finalized or adjusted claims whose current adjudication no payment has settled."""
+    settled = PaymentClaim.objects.filter(
+        claim=OuterRef("pk"),
+        kind=PaymentClaimKind.PAYMENT,
+        adjudicated_at=OuterRef("adjudicated_at"),
+    )
+    return (
+        Claim.objects.filter(
+            status__in=PAYABLE_STATUSES,
+            health_plan__isnull=False,
+            adjudicated_at__isnull=False,
+            paid_total__isnull=False,
+        )
+        .exclude(Exists(settled))
+        .order_by("organization_id", "billing_tin", "health_plan_id", "adjudicated_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class RunPreview:
+    """What "Run payments" would pay now: the claims awaiting payment and the net amount on
+    them (an adjusted claim pays its new amount less what its earlier payment paid)."""
+
+    claim_count: int
+    amount: Decimal
+
+    @property
+    def has_claims(self) -> bool:
+        return self.claim_count > 0
+
+
+def payment_run_preview() -> RunPreview:
+    awaiting = claims_awaiting_payment().order_by()
+    totals = awaiting.aggregate(paid=Sum("paid_total"))
+    count = awaiting.count()
+    # Earlier payments of re-adjudicated claims that the run reverses (not reversed yet).
+    reversed_rows = PaymentClaim.objects.filter(
+        kind=PaymentClaimKind.REVERSAL, reverses=OuterRef("pk")
+    )
+    earlier = (
+        PaymentClaim.objects.filter(kind=PaymentClaimKind.PAYMENT, claim__in=awaiting.values("pk"))
+        .exclude(Exists(reversed_rows))
+        .aggregate(paid=Sum("paid"))
+    )
+    amount = (totals["paid"] or ZERO) - (earlier["paid"] or ZERO)
+    return RunPreview(claim_count=count, amount=amount)
+
+
 def payment_runs_recent(*, limit: int = 20) -> list[PaymentRun]:
     return list(PaymentRun.objects.select_related("started_by")[:limit])
 
 
+def payment_run_get(*, number: str) -> PaymentRun:
+    run = PaymentRun.objects.filter(number=number).select_related("started_by").first()
+    if run is None:
+        raise Http404("No such payment run.")
+    return run
+
+
+def payments_of_run(*, run: PaymentRun) -> QuerySet[Payment]:
+    return run.payments.select_related("health_plan", "organization").order_by(
+        "payee_name", "payee_tin", "id"
+    )
+
+
+def payment_get_for_staff(*, number: str) -> Payment:
+    payment = (
+        Payment.objects.filter(number=number)
+        .select_related("run", "health_plan", "organization")
+        .first()
+    )
+    if payment is None:
+        raise Http404("No such payment.")
+    return payment
+
+
+def payments_for_claim_number(*, number: str) -> list[PaymentClaim]:
+    """Every payment row of a claim, newest first, with its payment and run (the staff claim
+    page's "Payments" section); 404 for an unknown claim."""
+    claim = claim_get_by_number(number=number)
+    return list(
+        PaymentClaim.objects.filter(claim=claim)
+        .select_related("payment__run")
+        .order_by("-payment__payment_date", "-id")
+    )
+
+
 def provider_adjustments_pending() -> QuerySet[ProviderAdjustment]:
-    return ProviderAdjustment.objects.filter(payment__isnull=True).select_related(
+    return ProviderAdjustment.objects.filter(status=ProviderAdjustmentStatus.QUEUED).select_related(
         "organization", "health_plan"
     )
+
+
+def provider_adjustment_get(*, pk: int) -> ProviderAdjustment:
+    item = ProviderAdjustment.objects.filter(pk=pk).select_related("organization").first()
+    if item is None:
+        raise Http404("No such provider-level adjustment.")
+    return item

@@ -14,11 +14,10 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from portico.claims.models import (
-    FINALIZED_STATUSES,
     Claim,
     ClaimKind,
     ClaimLine,
@@ -37,6 +36,13 @@ from portico.remittance.models import (
     PaymentMethod,
     PaymentRun,
     ProviderAdjustment,
+    ProviderAdjustmentStatus,
+)
+from portico.remittance.selectors import claims_awaiting_payment
+from portico.remittance.transitions import (
+    Actor,
+    TransitionNotAllowed,
+    check_provider_adjustment_transition,
 )
 from portico.x12.errors import X12WriteError
 from portico.x12.models837 import Address
@@ -54,7 +60,6 @@ from portico.x12.remit835 import (
 from portico.x12.writer import Envelope
 
 ZERO = Decimal("0.00")
-PAYABLE_STATUSES = (*FINALIZED_STATUSES, ClaimStatus.ADJUSTED)
 PORTAL_SOURCES = (ClaimSource.WEB, ClaimSource.X12, ClaimSource.API)
 
 AUDIT_ACTIONS = {
@@ -66,6 +71,11 @@ AUDIT_ACTIONS = {
     "portico.payment.reconciliation_exported": "exported a payment reconciliation (CSV)",
     "portico.payment.listed": "listed payments",
     "portico.provider_adjustment.created": "recorded a provider-level adjustment",
+    "portico.provider_adjustment.cancelled": "cancelled a queued provider-level adjustment",
+    "portico.payment_run.viewed": "viewed a payment run's payments (back office)",
+    "portico.payment.viewed_by_staff": "viewed a payment's EOB (back office)",
+    "portico.payment.eob_downloaded_by_staff": "downloaded an EOB PDF (back office)",
+    "portico.payment.835_downloaded_by_staff": "downloaded an 835 remittance file (back office)",
     "portico.eob.fhir_read": "read ExplanationOfBenefit resources (FHIR)",
 }
 
@@ -75,6 +85,15 @@ class RemittanceError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class NothingToPay(RemittanceError):
+    """A payment run was asked for while no finalized or adjusted claim awaits payment."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "No finalized or adjusted claims await payment, so no payment run was created."
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -335,25 +354,6 @@ def _envelope(payment: Payment, control: int) -> Envelope:
 # ---------------------------------------------------------------------------
 # Payment runs
 # ---------------------------------------------------------------------------
-def claims_awaiting_payment() -> QuerySet[Claim]:
-    """Finalized or adjusted claims whose current adjudication no payment has settled."""
-    settled = PaymentClaim.objects.filter(
-        claim=OuterRef("pk"),
-        kind=PaymentClaimKind.PAYMENT,
-        adjudicated_at=OuterRef("adjudicated_at"),
-    )
-    return (
-        Claim.objects.filter(
-            status__in=PAYABLE_STATUSES,
-            health_plan__isnull=False,
-            adjudicated_at__isnull=False,
-            paid_total__isnull=False,
-        )
-        .exclude(Exists(settled))
-        .order_by("organization_id", "billing_tin", "health_plan_id", "adjudicated_at", "id")
-    )
-
-
 @dataclass
 class RunResult:
     run: PaymentRun
@@ -415,9 +415,14 @@ def _make_payment(
         return None
     claims_paid = sum((r.paid for r in rows), ZERO)
     plbs = list(
-        ProviderAdjustment.objects.filter(
-            organization_id=org_id, tin=tin, health_plan=plan, payment__isnull=True
-        ).order_by("id")
+        ProviderAdjustment.objects.select_for_update()
+        .filter(
+            organization_id=org_id,
+            tin=tin,
+            health_plan=plan,
+            status=ProviderAdjustmentStatus.QUEUED,
+        )
+        .order_by("id")
     )
     plb_total = sum((p.amount for p in plbs), ZERO)
     if claims_paid - plb_total < 0:
@@ -466,8 +471,12 @@ def _make_payment(
     # Reversals point at rows that already exist; new payment rows are created in one go.
     PaymentClaim.objects.bulk_create(rows)
     for p in plbs:
+        check_provider_adjustment_transition(
+            p.status, ProviderAdjustmentStatus.APPLIED, Actor.SYSTEM
+        )
         p.payment = payment
-        p.save(update_fields=["payment", "updated_at"])
+        p.status = ProviderAdjustmentStatus.APPLIED
+        p.save(update_fields=["payment", "status", "updated_at"])
     text = build_835(
         [
             remittance_for(
@@ -496,15 +505,11 @@ def payment_run_execute(
 ) -> RunResult:
     """Pay every claim awaiting payment: one payment (check or EFT) and one 835 per payer and
     payee TIN. Each payment is written in its own transaction; a claim that does not balance
-    is left out (and named in the run's notes) instead of failing the run."""
+    is left out (and named in the run's notes) instead of failing the run.
+
+    Raises ``NothingToPay`` (nothing saved, no run number used) when no claim awaits payment:
+    an empty run would be a record of nothing."""
     payment_date = payment_date or timezone.localdate()
-    year_seq = counter_next(name=f"run-{payment_date:%Y}")
-    run = PaymentRun.objects.create(
-        number=f"R{payment_date:%Y}{year_seq:05d}",
-        payment_date=payment_date,
-        started_by=user if getattr(user, "is_authenticated", False) else None,
-    )
-    result = RunResult(run=run)
     qs = claims_awaiting_payment().select_related("organization", "health_plan")
     qs = qs.prefetch_related(
         Prefetch("lines", queryset=ClaimLine.objects.prefetch_related("adjustments"))
@@ -514,6 +519,15 @@ def payment_run_execute(
         if max_claims
         else qs.values_list("pk", flat=True)
     )
+    if not ids:
+        raise NothingToPay()
+    year_seq = counter_next(name=f"run-{payment_date:%Y}")
+    run = PaymentRun.objects.create(
+        number=f"R{payment_date:%Y}{year_seq:05d}",
+        payment_date=payment_date,
+        started_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    result = RunResult(run=run)
     groups: dict[tuple[int, str, int], list[int]] = defaultdict(list)
     for org_id, tin, plan_id, pk in Claim.objects.filter(pk__in=ids).values_list(
         "organization_id", "billing_tin", "health_plan_id", "pk"
@@ -590,12 +604,65 @@ def provider_adjustment_create(
     return item
 
 
+def provider_adjustment_cancel(
+    *, user: Any, adjustment: ProviderAdjustment, reason: str = ""
+) -> ProviderAdjustment:
+    """Cancel a queued provider-level adjustment (examiner). Refused once a payment run has
+    applied it (it is in that payment's 835) or when it is already cancelled."""
+    with transaction.atomic():
+        item = ProviderAdjustment.objects.select_for_update().get(pk=adjustment.pk)
+        if item.status == ProviderAdjustmentStatus.CANCELLED:
+            raise RemittanceError("This provider-level adjustment is already cancelled.")
+        try:
+            check_provider_adjustment_transition(
+                item.status, ProviderAdjustmentStatus.CANCELLED, Actor.EXAMINER
+            )
+        except TransitionNotAllowed as exc:
+            raise RemittanceError(
+                "This provider-level adjustment was already applied in a payment and can't be "
+                "cancelled; record an opposite adjustment instead."
+                if item.status == ProviderAdjustmentStatus.APPLIED
+                else exc.message
+            ) from exc
+        item.status = ProviderAdjustmentStatus.CANCELLED
+        item.cancelled_at = timezone.now()
+        item.cancelled_by = user if getattr(user, "is_authenticated", False) else None
+        item.cancel_reason = reason.strip()[:200]
+        item.save(
+            update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "updated_at"]
+        )
+        audit_record(
+            action="portico.provider_adjustment.cancelled",
+            actor=user,
+            obj=item,
+            organization_id=item.organization_id,
+            changes={
+                "tin": item.tin,
+                "reason": item.reason_code,
+                "amount": str(item.amount),
+                "cancel_reason": item.cancel_reason,
+            },
+        )
+    return item
+
+
 # ---------------------------------------------------------------------------
 # Audit of views and downloads
 # ---------------------------------------------------------------------------
+def payment_run_view_record(*, run: PaymentRun, user: Any) -> None:
+    """The back office opened a run's payments (payees, amounts, the claims each settles)."""
+    audit_record(
+        action="portico.payment_run.viewed",
+        actor=user,
+        obj=run,
+        changes={"payments": run.payment_count, "claims": run.claim_count},
+    )
+
+
 def payment_access_record(*, payment: Payment, user: Any, action: str) -> None:
     """``action``: viewed, eob_downloaded, 835_downloaded, reconciliation_viewed,
-    reconciliation_exported."""
+    reconciliation_exported; the back office's ``*_by_staff`` variants (viewed_by_staff,
+    eob_downloaded_by_staff, 835_downloaded_by_staff)."""
     audit_record(
         action=f"portico.payment.{action}",
         actor=user,

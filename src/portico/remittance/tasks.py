@@ -20,14 +20,18 @@ from portico.claims.services.adjudication import (
     claim_auto_adjudicate,
     claims_auto_adjudicate_pending,
 )
-from portico.remittance.services import payment_run_execute
+from portico.remittance.services import NothingToPay, payment_run_execute
 
 
 @shared_task(name="portico.remittance.payment_run")
 def payment_run(auto_adjudicate: bool = True) -> str:
+    """The run's number, or "" when nothing awaited payment (no run is made then)."""
     if auto_adjudicate:
         claims_auto_adjudicate_pending()
-    return payment_run_execute().run.number
+    try:
+        return payment_run_execute().run.number
+    except NothingToPay:
+        return ""
 
 
 @shared_task(name="portico.claims.adjudication_cycle")

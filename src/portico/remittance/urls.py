@@ -16,5 +16,11 @@ urlpatterns = [
     path("p/<str:number>/reconciliation.csv", portal.reconciliation_csv, name="reconciliation_csv"),
     path("staff/runs/", staff.runs, name="staff_runs"),
     path("staff/runs/new/", staff.run_create, name="staff_run_create"),
+    path("staff/runs/<str:number>/", staff.run_detail, name="staff_run_detail"),
+    path("staff/p/<str:number>/", staff.payment_detail, name="staff_payment_detail"),
+    path("staff/p/<str:number>/eob.pdf", staff.eob_download, name="staff_eob_pdf"),
+    path("staff/p/<str:number>/835/", staff.download_835, name="staff_download_835"),
+    path("staff/claim/<str:number>/", staff.claim_payments_fragment, name="staff_claim_payments"),
     path("staff/adjustments/new/", staff.plb_create, name="staff_plb_create"),
+    path("staff/adjustments/<int:pk>/cancel/", staff.plb_cancel, name="staff_plb_cancel"),
 ]

@@ -416,7 +416,18 @@ class ReplyForm(forms.Form):
 
 class StatusForm(SeenVersionMixin):
     status = forms.ChoiceField(label="New status", choices=CaseStatus.choices)
-    note = forms.CharField(label="Note (optional)", max_length=255, required=False)
+    # The note is written in the case's timeline after "Status changed from … to …", which the
+    # customer reads (the status email gives only the new status). Say so, as the reply form's
+    # "Who sees it" does; a note for staff only is the reply form's "Internal note".
+    note = forms.CharField(
+        label="Note to the customer (optional)",
+        max_length=255,
+        required=False,
+        help_text=(
+            "Shown to the customer on their case, with the status change. For a note only "
+            "staff see, use “Internal note” under Reply or add a note."
+        ),
+    )
 
 
 class MergeForm(SeenVersionMixin):

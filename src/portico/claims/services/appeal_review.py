@@ -7,7 +7,9 @@
 
 Every decision produces a decision letter (a real PDF) through the documents app with delivery
 "mail": appeal letters are mailed, so it lands on the print-and-mail queue and the portal shows
-when it was mailed. Withdrawal is the provider's (``appeals.appeal_withdraw``).
+when it was mailed. The letter is addressed, and mailed, to the practice (the billing
+provider), never to the patient (``appeal_letter_recipient``). Withdrawal is the provider's
+(``appeals.appeal_withdraw``).
 """
 
 from __future__ import annotations
@@ -135,6 +137,8 @@ def appeal_decide(
             subject_type="appeal",
             subject_id=str(locked.pk),
             delivery="mail",
+            # Mailed to the practice the letter is addressed to, never to the patient.
+            mail_to="\n".join(appeal_letter_recipient(appeal=locked, claim=claim)),
             created_by=user,
             file_name=f"appeal-{locked.number}-decision.pdf",
         )
@@ -168,6 +172,23 @@ _READJUDICABLE = (
 )
 
 
+def appeal_letter_recipient(*, appeal: Appeal, claim: Claim) -> list[str]:
+    """The address block of the decision letter, which is also where it is mailed: the
+    practice that filed the appeal (the billing provider's practice), at its address on file;
+    when the practice has no street address, the billing provider's address as billed."""
+    org = appeal.organization
+    if org.address_line1:
+        city = ", ".join(
+            p for p in (org.city, " ".join(p for p in (org.state, org.zip_code) if p)) if p
+        )
+        lines = [org.name, org.address_line1, org.address_line2, city]
+    else:
+        lines = [org.name or claim.billing_name, claim.billing_address]
+    if claim.billing_name and claim.billing_name != lines[0]:
+        lines.insert(1, f"Attn: {claim.billing_name}")
+    return [line for line in lines if line]
+
+
 def appeal_letter_pdf(*, appeal: Appeal, claim: Claim, decision: str, notes: str) -> bytes:
     """The decision letter mailed to the practice (plain text in, PDF out)."""
     plan = claim.health_plan
@@ -175,12 +196,7 @@ def appeal_letter_pdf(*, appeal: Appeal, claim: Claim, decision: str, notes: str
     address = (plan.correspondence_address if plan else "") or ""
     if plan and not address:
         address = ", ".join(p for p in (plan.address_line1, plan.city, plan.state) if p)
-    org = appeal.organization
-    to_lines = [
-        org.name,
-        org.address_line1,
-        " ".join(p for p in (org.city, org.state, org.zip_code) if p),
-    ]
+    to_lines = appeal_letter_recipient(appeal=appeal, claim=claim)
     label = AppealStatus(decision).label
     content: list[Any] = [
         pdf.paragraph(payer, bold=True),
@@ -188,7 +204,7 @@ def appeal_letter_pdf(*, appeal: Appeal, claim: Claim, decision: str, notes: str
         pdf.spacer(),
         pdf.paragraph(timezone.localdate().strftime("%B %d, %Y").replace(" 0", " ")),
         pdf.spacer(),
-        pdf.paragraph("\n".join(line for line in to_lines if line)),
+        pdf.paragraph("\n".join(to_lines)),
         pdf.spacer(),
         pdf.heading(f"Appeal decision: {label}"),
         pdf.key_value_table(

@@ -31,6 +31,7 @@ from portico.claims.forms import (
     claim_data_from_forms,
     error_list,
     initial_from_data,
+    submission_errors,
 )
 from portico.claims.models import Claim, ClaimKind, ClaimStatus
 from portico.claims.transitions import EDITABLE_CLAIM_STATUSES, TransitionNotAllowed
@@ -201,7 +202,7 @@ def _forms(
     tins = sorted(access.submit_tins)
     if request.method == "POST":
         form = ClaimForm(request.POST, tins=tins, payers=_payers())
-        formset = LineFormSet(request.POST, prefix="lines")
+        formset = LineFormSet(request.POST, prefix="lines", form_kwargs={"kind": kind})
     else:
         init = {"kind": kind, **(initial or {})}
         if len(tins) == 1:
@@ -209,7 +210,7 @@ def _forms(
         form = ClaimForm(initial=init, tins=tins, payers=_payers())
         rows = list(lines or [])
         rows += [{} for _ in range(max(0, 6 - len(rows)) or 2)]
-        formset = LineFormSet(initial=rows, prefix="lines")
+        formset = LineFormSet(initial=rows, prefix="lines", form_kwargs={"kind": kind})
         formset.extra = 0
     return form, formset
 
@@ -226,6 +227,13 @@ def _save(request: HttpRequest, form: ClaimForm, formset: Any, claim: Claim | No
             user=request.user, data=data, claim=claim, expected_version=version
         )
         if request.POST.get("action") == "submit":
+            # The edits run on what the user typed first: the saved draft holds $0.00 for a
+            # charge left empty, which would be refused as a total the user never entered.
+            typed = services.claim_validate(user=request.user, data=data, for_submit=True)
+            if typed:
+                apply_errors(form, formset, submission_errors(form, typed))
+                form.saved_draft = draft  # type: ignore[attr-defined]
+                return None
             try:
                 submitted = services.claim_submit(user=request.user, claim=draft)
             except services.ClaimInvalid as exc:

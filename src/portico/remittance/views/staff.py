@@ -1,9 +1,13 @@
-"""Back office: payment runs and provider-level adjustments (claims examiners)."""
+"""Back office (claims examiners): payment runs and what they paid (run detail, payment with
+its claims, EOB PDF, 835 download, a claim's payments for the staff claim page), and
+provider-level adjustments. Every page needs the claims examiner role (403 otherwise);
+unknown numbers answer 404. Views of payments and their files are audited."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,9 +16,21 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portico.claims.services.adjudication import claims_auto_adjudicate_pending
 from portico.core.text import counted
+from portico.core.uploads import file_download_response
 from portico.remittance import selectors, services
 from portico.remittance.access import examiner_required
-from portico.remittance.forms import PaymentRunForm, ProviderAdjustmentForm
+from portico.remittance.eob_pdf import eob_pdf
+from portico.remittance.forms import (
+    PaymentRunForm,
+    ProviderAdjustmentCancelForm,
+    ProviderAdjustmentForm,
+)
+from portico.remittance.selectors import STATUS_CODE_LABELS
+
+
+def _no_store(response: HttpResponseBase) -> HttpResponseBase:
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _render(
@@ -23,15 +39,18 @@ def _render(
     plb_form: ProviderAdjustmentForm | None = None,
     status: int = 200,
 ) -> HttpResponseBase:
+    preview = selectors.payment_run_preview()
     return render(
         request,
         "remittance/staff/runs.html",
         {
             "runs": selectors.payment_runs_recent(),
             "pending": selectors.provider_adjustments_pending(),
-            "awaiting": services.claims_awaiting_payment().count(),
+            "awaiting": preview.claim_count,
+            "preview": preview,
             "run_form": run_form or PaymentRunForm(initial={"payment_date": timezone.localdate()}),
             "plb_form": plb_form or ProviderAdjustmentForm(prefix="plb"),
+            "cancel_form": ProviderAdjustmentCancelForm(prefix="cancel"),
         },
         status=status,
     )
@@ -57,9 +76,13 @@ def run_create(request: HttpRequest) -> HttpResponseBase:
             f"Automatic adjudication: {counted(counts['finalized'], 'claim')} finalized, "
             f"{counts['pended']} pended for review.",
         )
-    result = services.payment_run_execute(
-        user=request.user, payment_date=form.cleaned_data["payment_date"]
-    )
+    try:
+        result = services.payment_run_execute(
+            user=request.user, payment_date=form.cleaned_data["payment_date"]
+        )
+    except services.NothingToPay as exc:
+        form.add_error(None, exc.message)
+        return _render(request, run_form=form, status=400)
     run = result.run
     messages.success(
         request,
@@ -69,7 +92,70 @@ def run_create(request: HttpRequest) -> HttpResponseBase:
     )
     for note in result.skipped[:5]:
         messages.warning(request, note)
-    return redirect("remittance:staff_runs")
+    return redirect("remittance:staff_run_detail", number=run.number)
+
+
+@never_cache
+@require_GET
+@examiner_required
+def run_detail(request: HttpRequest, number: str) -> HttpResponseBase:
+    run = selectors.payment_run_get(number=number)
+    services.payment_run_view_record(run=run, user=request.user)
+    page = Paginator(selectors.payments_of_run(run=run), 50).get_page(request.GET.get("page"))
+    return _no_store(
+        render(request, "remittance/staff/run_detail.html", {"run": run, "page_obj": page})
+    )
+
+
+@never_cache
+@require_GET
+@examiner_required
+def payment_detail(request: HttpRequest, number: str) -> HttpResponseBase:
+    payment = selectors.payment_get_for_staff(number=number)
+    services.payment_access_record(payment=payment, user=request.user, action="viewed_by_staff")
+    rec = selectors.payment_reconciliation(payment=payment)
+    return _no_store(
+        render(
+            request,
+            "remittance/staff/payment_detail.html",
+            {"payment": payment, "rec": rec, "status_labels": STATUS_CODE_LABELS},
+        )
+    )
+
+
+@require_GET
+@examiner_required
+def eob_download(request: HttpRequest, number: str) -> HttpResponseBase:
+    payment = selectors.payment_get_for_staff(number=number)
+    data = eob_pdf(payment=payment)
+    services.payment_access_record(
+        payment=payment, user=request.user, action="eob_downloaded_by_staff"
+    )
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="EOB-{payment.number}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return _no_store(response)
+
+
+@require_GET
+@examiner_required
+def download_835(request: HttpRequest, number: str) -> HttpResponseBase:
+    payment = selectors.payment_get_for_staff(number=number)
+    services.payment_access_record(
+        payment=payment, user=request.user, action="835_downloaded_by_staff"
+    )
+    return file_download_response(
+        key=payment.file_key, filename=payment.file_name, content_type="application/edi-x12"
+    )
+
+
+@require_GET
+@examiner_required
+def claim_payments_fragment(request: HttpRequest, number: str) -> HttpResponseBase:
+    """The staff claim page's "Payments" section (htmx ``hx-get``): each payment that settled
+    the claim, with its run, check/EFT number, EOB and 835."""
+    rows = selectors.payments_for_claim_number(number=number)
+    return _no_store(render(request, "remittance/staff/_claim_payments.html", {"rows": rows}))
 
 
 @require_POST
@@ -89,4 +175,23 @@ def plb_create(request: HttpRequest) -> HttpResponseBase:
         reference=data["reference"],
     )
     messages.success(request, "The provider-level adjustment will be applied in the next run.")
+    return redirect("remittance:staff_runs")
+
+
+@require_POST
+@examiner_required
+def plb_cancel(request: HttpRequest, pk: int) -> HttpResponseBase:
+    item = selectors.provider_adjustment_get(pk=pk)
+    form = ProviderAdjustmentCancelForm(request.POST, prefix="cancel")
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.provider_adjustment_cancel(user=request.user, adjustment=item, reason=reason)
+    except services.RemittanceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            f"The provider-level adjustment {item.get_reason_code_display()} of "
+            f"${item.amount:,.2f} for Tax ID {item.tin} is cancelled.",
+        )
     return redirect("remittance:staff_runs")

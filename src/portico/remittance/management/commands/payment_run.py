@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from portico.claims.services.adjudication import claims_auto_adjudicate_pending
 from portico.core.text import counted
-from portico.remittance.services import payment_run_execute
+from portico.remittance.services import NothingToPay, payment_run_execute
 
 
 class Command(BaseCommand):
@@ -38,7 +38,11 @@ class Command(BaseCommand):
                 f"Adjudicated automatically: {counts['finalized']} finalized, "
                 f"{counts['pended']} pended."
             )
-        result = payment_run_execute(payment_date=day)
+        try:
+            result = payment_run_execute(payment_date=day)
+        except NothingToPay as exc:  # not a failure: a scheduled run may find nothing to pay
+            self.stdout.write(exc.message)
+            return
         run = result.run
         self.stdout.write(
             f"Payment run {run.number}: {counted(run.payment_count, 'payment')}, "

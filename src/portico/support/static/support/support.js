@@ -3,8 +3,10 @@
  *
  *  - The customer box: "Show Details" reveals the User ID next to the customer's name.
  *    Without JavaScript the details are simply shown.
- *  - The customer log-in error: without JavaScript it shows in the page with its "Okay"
- *    link; with JavaScript it opens as a USWDS modal (USWDS has set modals up by "load").
+ *  - The customer log-in error: without JavaScript it shows in the page, and its "Okay" is a
+ *    link to the first field of the form, which keeps what the user typed. With JavaScript it
+ *    opens as a USWDS modal (USWDS has set modals up by "load"); "Okay" closes it (USWDS,
+ *    data-close-modal) and puts the focus in that field, without following the link.
  */
 (function () {
   "use strict";
@@ -29,9 +31,24 @@
 
   function openLoginError() {
     var opener = document.querySelector("[data-support-autoopen]");
-    if (opener) {
-      opener.click();
+    var okay = document.querySelector("[data-support-login-okay]");
+    if (!opener) {
+      return;
     }
+    if (okay) {
+      okay.addEventListener("click", function (event) {
+        var field = document.getElementById(decodeURIComponent(okay.hash.slice(1)));
+        event.preventDefault();
+        // USWDS closes the modal from its own click handler, then tries to give the focus
+        // back to the (hidden) opener; move it to the field once that is done.
+        window.setTimeout(function () {
+          if (field) {
+            field.focus();
+          }
+        }, 0);
+      });
+    }
+    opener.click();
   }
 
   if (document.readyState === "loading") {
