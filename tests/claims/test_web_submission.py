@@ -307,3 +307,30 @@ def test_fields_marked_for_submission_do_not_stop_a_draft(cw: Any, persona_clien
     response = client.post("/claims/new/?kind=professional", half_done)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert Claim.objects.get(member_number="HM100000001").status == ClaimStatus.DRAFT
+
+
+def test_a_paid_claim_with_nothing_paid_says_why(world, persona_client):
+    """Finalized – paid at $0.00 (the allowed amount went to the deductible) is explained."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.factories.claims import make_claim
+
+    claim = make_claim(
+        organization=world.practice_a,
+        tin="111111111",
+        number="C2026000777",
+        status=ClaimStatus.FINALIZED_PAID,
+        allowed_total=Decimal("11.00"),
+        paid_total=Decimal("0.00"),
+        patient_responsibility_total=Decimal("11.00"),
+        adjudicated_at=timezone.now() - dt.timedelta(days=1),
+    )
+    page = persona_client("billing_clerk").get(
+        reverse("claims:claim_detail", kwargs={"number": claim.number})
+    )
+    text = page.content.decode()
+    assert page.status_code == 200 and "paid $0.00" in text
+    assert "Nothing is paid: the allowed amount is the patient" in text
+    assert "11-1111111" in text  # the Tax ID as people write it

@@ -25,6 +25,7 @@ from portico.claims.services.validation import (
     LineData,
 )
 from portico.core.forms_required import RequiredToSubmitMixin
+from portico.core.text import tin_display
 from portico.core.uploads import ALLOWED_DESCRIPTION, UploadField, max_upload_bytes
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -104,7 +105,7 @@ class ClaimForm(RequiredToSubmitMixin):
     def __init__(self, *args: Any, tins: list[str], payers: list[tuple[str, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["billing_tin"]).choices = [
-            (t, f"{t[:2]}-{t[2:]}") for t in sorted(tins)
+            (t, tin_display(t)) for t in sorted(tins)
         ]
         cast(forms.ChoiceField, self.fields["payer_id"]).choices = [("", "Choose a payer"), *payers]
         if len(payers) == 1:  # the usual case: the only plan the office bills is chosen for it
@@ -430,7 +431,7 @@ class ClaimSearchForm(forms.Form):
     def __init__(self, *args: Any, tins: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["tin"]).choices = [("", "All my Tax IDs")] + [
-            (t, f"{t[:2]}-{t[2:]}") for t in sorted(tins)
+            (t, tin_display(t)) for t in sorted(tins)
         ]
 
     def clean(self) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from portico.connect import content
 from portico.connect.forms.access import COP_REQUEST_TYPES, PIP_ACTIONS, PIP_ROLES
+from portico.core.text import tin_display
 from portico.organizations.models import AccessRequest, Application, ApplicationGrant, pip_roles
 from portico.organizations.selectors import access_request_signatures
 
@@ -250,7 +251,7 @@ def grant_scope_text(grant: ApplicationGrant) -> str:
     parts: list[str] = []
     tins = scope.get("tins") or []
     if tins:
-        parts.append("Tax IDs " + ", ".join(f"{t[:2]}-{t[2:]}" if len(t) == 9 else t for t in tins))
+        parts.append("Tax IDs " + ", ".join(tin_display(t) for t in tins))
     if grant.application == Application.CLAIMS:
         parts.append("submits claims" if scope.get("submit_claims") else "views claims")
     if scope.get("regions"):

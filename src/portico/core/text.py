@@ -16,3 +16,11 @@ def names_match(a: str, b: str) -> bool:
         return " ".join((s or "").split()).casefold()
 
     return bool(norm(a)) and norm(a) == norm(b)
+
+
+def tin_display(value: object) -> str:
+    """A Tax ID as people write it: 9 stored digits as ``12-3456789`` (the employer form,
+    which claims and payments carry without saying whether a TIN is an SSN); anything else
+    as it is."""
+    text = "" if value is None else str(value)
+    return f"{text[:2]}-{text[2:]}" if len(text) == 9 and text.isdigit() else text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from portico.core import pdf
+from portico.core.text import tin_display
 from portico.remittance.formatting import eob_lines, money, negated, us_date
 from portico.remittance.models import Payment, PaymentClaimKind
 from portico.remittance.selectors import STATUS_CODE_LABELS, payment_reconciliation
@@ -24,7 +25,8 @@ def eob_pdf(*, payment: Payment) -> bytes:
                 ("Payer", payment.payer_name),
                 (
                     "Payee",
-                    f"{payment.payee_name} (TIN {payment.payee_tin}, NPI {payment.payee_npi})",
+                    f"{payment.payee_name} (TIN {tin_display(payment.payee_tin)}, "
+                    f"NPI {payment.payee_npi})",
                 ),
                 ("Payment number", payment.number),
                 ("Payment method", payment.get_method_display()),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from portico.core.text import tin_display
+
 register = template.Library()
 
 
@@ -14,3 +16,9 @@ def as_sentence(value: object) -> str:
     printed "requested (PWK).."."""
     text = str(value).rstrip()
     return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+@register.filter
+def tin(value: object) -> str:
+    """A stored 9-digit Tax ID as ``12-3456789`` (``core.text.tin_display``)."""
+    return tin_display(value)
