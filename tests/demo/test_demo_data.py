@@ -112,3 +112,15 @@ def test_the_sample_837_uploads_for_billing_clerk_with_one_rejection(capsys, set
         ack = stream.read().decode()
     for claim in Claim.objects.filter(submission_file=item):
         assert f"REF*1K*{claim.number}~" in ack
+
+
+def test_demo_addresses_have_zip_codes_of_their_state():
+    import random
+
+    from portico.demo.generators import fake_address
+
+    first_digit = {"NY": "1", "CA": "9", "NJ": "0"}
+    rng = random.Random(7)
+    for _ in range(200):
+        address = fake_address(rng)
+        assert address["zip_code"][0] == first_digit[address["state"]], address

@@ -71,7 +71,7 @@ def fake_phone(rng: random.Random) -> str:
 def fake_address(rng: random.Random) -> dict[str, str]:
     city, state = rng.choice(names.PLACES)
     street = f"{rng.randint(10, 9999)} {rng.choice(names.STREETS)} {rng.choice(names.STREET_KINDS)}"
-    zip_code = f"{rng.randint(10001, 99950):05d}"
+    zip_code = f"{rng.randint(*names.ZIP_RANGES[state]):05d}"
     return {"address_line1": street, "city": city, "state": state, "zip_code": zip_code}
 
 

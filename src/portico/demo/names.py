@@ -128,7 +128,8 @@ STREETS = [
     "Hawthorn",
 ]
 STREET_KINDS = ["St", "Ave", "Blvd", "Rd", "Ln", "Way", "Ct"]
-# Fictitious cities in real states; ZIP codes from the 00000–00999 block never issued to places.
+# Fictitious cities in real states, with ZIP codes in each state's range (ZIP_RANGES).
+ZIP_RANGES = {"NY": (10001, 14975), "CA": (90001, 96162), "NJ": (7001, 8989)}
 PLACES = [
     ("Riverton", "NY"),
     ("Lakeport", "NY"),

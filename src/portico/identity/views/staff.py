@@ -105,52 +105,54 @@ def user_lock(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("identity:staff_user", pk=pk)
 
 
+def _with_reason(
+    request: HttpRequest, pk: int, prefix: str, action: Any, success: str
+) -> HttpResponse:
+    """A staff action that records its reason (the form of ``prefix`` on the user's page):
+    field errors, or a refusal of the service, come back on that form."""
+    form = ReasonForm(request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            action(
+                user=selectors.staff_user_get(pk=pk),
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            form.add_error("reason", exc.messages[0])
+        else:
+            messages.success(request, success)
+            return redirect("identity:staff_user", pk=pk)
+    return _detail(request, pk, status=400, **{f"{prefix}_form": form})
+
+
 @staff_required
 @require_POST
 def user_mfa_reset(request: HttpRequest, pk: int) -> HttpResponse:
-    form = ReasonForm(request.POST, prefix="reset")
-    if not form.is_valid():
-        return _detail(request, pk, status=400, reset_form=form)
-    services.user_mfa_reset(
-        user=selectors.staff_user_get(pk=pk), actor=request.user, reason=form.cleaned_data["reason"]
+    return _with_reason(
+        request,
+        pk,
+        "reset",
+        services.user_mfa_reset,
+        "Sign-in methods were reset. The user sets them up at next sign-in.",
     )
-    messages.success(request, "Sign-in methods were reset. The user sets them up at next sign-in.")
-    return redirect("identity:staff_user", pk=pk)
 
 
 @staff_required
 @require_POST
 def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    form = ReasonForm(request.POST, prefix="deactivate")
-    if not form.is_valid():
-        return _detail(request, pk, status=400, deactivate_form=form)
-    try:
-        services.user_deactivate(
-            user=selectors.staff_user_get(pk=pk),
-            actor=request.user,
-            reason=form.cleaned_data["reason"],
-        )
-    except ValidationError as exc:
-        form.add_error("reason", exc.messages[0])
-        return _detail(request, pk, status=400, deactivate_form=form)
-    messages.success(request, "The account is deactivated and its sessions were ended.")
-    return redirect("identity:staff_user", pk=pk)
+    return _with_reason(
+        request,
+        pk,
+        "deactivate",
+        services.user_deactivate,
+        "The account is deactivated and its sessions were ended.",
+    )
 
 
 @staff_required
 @require_POST
 def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    form = ReasonForm(request.POST, prefix="reactivate")
-    if not form.is_valid():
-        return _detail(request, pk, status=400, reactivate_form=form)
-    try:
-        services.user_reactivate(
-            user=selectors.staff_user_get(pk=pk),
-            actor=request.user,
-            reason=form.cleaned_data["reason"],
-        )
-    except ValidationError as exc:
-        form.add_error("reason", exc.messages[0])
-        return _detail(request, pk, status=400, reactivate_form=form)
-    messages.success(request, "The account is active again.")
-    return redirect("identity:staff_user", pk=pk)
+    return _with_reason(
+        request, pk, "reactivate", services.user_reactivate, "The account is active again."
+    )
