@@ -8,9 +8,13 @@ from typing import Any
 
 from django.urls import reverse
 
+from portico.claims.api import router
 from portico.claims.models import Claim, ClaimStatus
 from portico.core.models import AuditEvent
 from tests.claims.conftest import no_submit
+from tests.conftest import router_client
+
+api = router_client(router)
 
 FORM = {
     "kind": "professional",
@@ -245,6 +249,24 @@ def test_blank_total_never_reads_as_zero_dollars(cw: Any, persona_client: Any):
     assert client.post(response["Location"], done).status_code == 302
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.RECEIVED and claim.total_charge == Decimal("150.00")
+
+
+def test_a_draft_keeps_what_was_left_empty(cw: Any, persona_client: Any):
+    """Before: a draft line saved without its charge came back as 0.00, a charge the user
+    never typed. Now the draft keeps it empty, on the edit page, the claim page and the API."""
+    client = persona_client("billing_clerk")
+    draft = {**FORM, "total_charge": "", "lines-1-charge": "", "action": "draft"}
+    response = client.post("/claims/new/?kind=professional", draft)
+    claim = Claim.objects.get(patient_account_number="PA-77")
+    assert claim.total_charge is None
+    assert [ln.charge for ln in claim.lines.all()] == [Decimal("100.00"), None]
+    edit = client.get(response["Location"]).content.decode()
+    charge = re.search(r'<input [^>]*name="lines-1-charge"[^>]*>', edit)
+    assert charge is not None and "value=" not in charge.group(0)
+    page = client.get(f"/claims/c/{claim.number}/").content.decode()
+    assert "Total charge</dt><dd>Not entered yet" in page and "$0.00" not in page
+    detail = api.get(f"/claims/{claim.number}", user=cw.world.users["billing_clerk"]).json()
+    assert [ln["charge"] for ln in detail["lines"]] == ["100.00", None]
 
 
 def test_a_typed_total_that_does_not_add_up_is_still_refused(cw: Any, persona_client: Any):

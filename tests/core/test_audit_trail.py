@@ -117,6 +117,23 @@ def test_an_object_is_found_by_the_number_people_know(world, compliance_client):
     assert "ZQTWO" in page and "ZQTHREE" not in page
 
 
+def test_the_trail_names_each_events_practice(world, compliance_client):
+    """Before: the Organization column and the export gave only the practice's number."""
+    practice = world.practice_a
+    _event(organization_id=practice.pk, member_ref="ZQNAMED")
+    _event(organization_id=987654, member_ref="ZQGONE")  # a practice since removed
+    page = compliance_client.get(reverse("core:audit"), {"member": "ZQNAMED"}).content.decode()
+    assert f'{practice.name}<br><span class="portico-meta">No. {practice.pk}</span>' in page
+    page = compliance_client.get(reverse("core:audit"), {"member": "ZQGONE"}).content.decode()
+    assert "(removed)" in page and "No. 987654" in page
+    response = compliance_client.get(reverse("core:audit-export"), {"organization": practice.pk})
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    named = [r for r in rows if r["member"] == "ZQNAMED"]
+    assert [(r["organization_id"], r["organization"]) for r in named] == [
+        (str(practice.pk), practice.name)
+    ]
+
+
 def test_viewing_and_exporting_the_trail_is_itself_audited(world, compliance_client):
     _event(actor=world.users["billing_clerk"], member_ref="AB12345")
     compliance_client.get(reverse("core:audit"), {"member": "AB12345"})

@@ -302,10 +302,6 @@ def claim_data_from_forms(form: ClaimForm, lines: Any) -> ClaimData:
 
 def initial_from_data(data: ClaimData) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     header = {k: v for k, v in vars(data).items() if k not in ("diagnoses", "lines")}
-    if not data.total_charge and line_charges_total(data.lines) != data.total_charge:
-        # A draft saved without a total holds $0.00; show it empty (to be added up), not as a
-        # total the user would have to correct.
-        header["total_charge"] = None
     header["member_id"] = data.member_id
     for i, d in enumerate(data.diagnoses, start=1):
         header[f"dx_{i}"] = d.code

@@ -248,7 +248,8 @@ class Claim(TimeStampedModel):
     discharge_date = models.DateField(null=True, blank=True)
     service_date_from = models.DateField("date of service from", null=True, blank=True)
     service_date_to = models.DateField("date of service to", null=True, blank=True)
-    total_charge = _money(default=ZERO)
+    # Empty only on a draft saved before the charges were entered (claim_charged_unless_draft).
+    total_charge = _money(null=True, blank=True, default=ZERO)
     prior_auth_number = models.CharField("prior authorization number", max_length=50, blank=True)
     referral_number = models.CharField(max_length=50, blank=True)
     medical_record_number = models.CharField(max_length=50, blank=True)
@@ -305,6 +306,10 @@ class Claim(TimeStampedModel):
                 name="claim_replacement_names_original",
             ),
             models.UniqueConstraint(fields=["number"], name="claim_number_unique"),
+            models.CheckConstraint(
+                condition=Q(total_charge__isnull=False) | Q(status="draft"),
+                name="claim_charged_unless_draft",
+            ),
         ]
         indexes = [
             # Keyset pagination of the claim search.
@@ -351,7 +356,7 @@ class Claim(TimeStampedModel):
 
     @property
     def line_charge_total(self) -> Decimal:
-        return sum((ln.charge for ln in self.lines.all()), ZERO)
+        return sum((ln.charge or ZERO for ln in self.lines.all()), ZERO)
 
 
 class ClaimDiagnosis(models.Model):
@@ -392,7 +397,8 @@ class ClaimLine(models.Model):
     )
     units = models.DecimalField(max_digits=9, decimal_places=3, default=Decimal("1"))
     unit_type = models.CharField(max_length=2, choices=UnitType.choices, default=UnitType.UNITS)
-    charge = _money()
+    # Empty only on a draft's line saved before its charge was entered.
+    charge = _money(null=True, blank=True)
     service_date = models.DateField(null=True, blank=True)
     service_date_to = models.DateField(null=True, blank=True)
     place_of_service = models.CharField(max_length=2, blank=True)

@@ -91,7 +91,7 @@ class LineOut(Schema):
     revenue_code: str
     diagnosis_pointers: str
     units: Decimal
-    charge: Decimal
+    charge: Decimal | None = Field(description="Empty only on a draft's line saved without it.")
     service_date: dt.date | None
     service_date_to: dt.date | None
     status: str
@@ -114,7 +114,7 @@ class ClaimSummaryOut(Schema):
     patient_name: str
     service_date_from: dt.date | None
     service_date_to: dt.date | None
-    total_charge: Decimal
+    total_charge: Decimal | None = Field(description="Empty only on a draft saved without it.")
     paid_total: Decimal | None
     submitted_at: dt.datetime | None
 

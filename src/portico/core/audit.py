@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,11 +21,28 @@ from portico.core.models import AuditChainHead, AuditCheckpoint, AuditEvent
 
 _ACTIONS: dict[str, str] = {}
 HEAD_ID = 1  # the chain head's one row
+# The organizations app names the practices events refer to by number (the kernel reads no
+# module's tables; the module registers its look-up from ``ready``).
+_organization_names: Callable[[Iterable[int]], Mapping[int, str]] | None = None
 
 
 def register_actions(actions: Mapping[str, str]) -> None:
     """Register readable text for action codes (called from each app's ``ready``)."""
     _ACTIONS.update(actions)
+
+
+def register_organization_names(lookup: Callable[[Iterable[int]], Mapping[int, str]]) -> None:
+    """Register how organization numbers become names (called from the owning app's ``ready``)."""
+    global _organization_names
+    _organization_names = lookup
+
+
+def organization_names(ids: Iterable[int | None]) -> dict[int, str]:
+    """Names of the given organizations, by number; numbers without a name are left out."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted or _organization_names is None:
+        return {}
+    return dict(_organization_names(wanted))
 
 
 def describe(action: str) -> str:

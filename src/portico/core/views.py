@@ -30,7 +30,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from portico.core import health, selectors, services
-from portico.core.audit import describe
+from portico.core.audit import describe, organization_names
 from portico.core.forms import AuditFilterForm
 from portico.core.models import AuditEvent, OutboxMessage
 from portico.core.notifications import outbox_answer_call
@@ -147,6 +147,7 @@ CSV_COLUMNS = [
     "user",
     "user_id",
     "organization_id",
+    "organization",
     "action",
     "description",
     "object_type",
@@ -208,6 +209,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             after=_cursor(request.GET.get("after")),
             size=AUDIT_PAGE_SIZE,
         )
+    names = organization_names(e.organization_id for e in page.rows)
+    for event in page.rows:
+        org = event.organization_id
+        event.organization_name = names.get(org, "") if org is not None else ""  # type: ignore[attr-defined]
     export_query = request.GET.copy()
     export_query.pop("before", None)
     export_query.pop("after", None)
@@ -240,7 +245,12 @@ class _Echo:
 def _csv_lines(events: Iterator[AuditEvent]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
+    names: dict[int, str] = {}  # a few practices recur across the whole export
     for e in events:
+        if e.organization_id is not None and e.organization_id not in names:
+            names[e.organization_id] = organization_names([e.organization_id]).get(
+                e.organization_id, ""
+            )
         yield writer.writerow(
             [
                 _csv_cell(v)
@@ -250,6 +260,7 @@ def _csv_lines(events: Iterator[AuditEvent]) -> Iterator[str]:
                     e.actor_label,
                     e.actor_id,
                     e.organization_id,
+                    names.get(e.organization_id, "") if e.organization_id is not None else "",
                     e.action,
                     describe(e.action),
                     e.object_type,

@@ -8,7 +8,10 @@ class OrganizationsConfig(AppConfig):
 
     def ready(self) -> None:
         from portico.core import storage_sweep
-        from portico.core.audit import register_actions
+        from portico.core.audit import register_actions, register_organization_names
+        from portico.organizations.selectors import organization_names
+
+        register_organization_names(organization_names)
 
         register_actions(
             {

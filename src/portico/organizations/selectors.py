@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -24,6 +25,11 @@ from portico.organizations.models import (
     PracticeInvitation,
     Provider,
 )
+
+
+def organization_names(ids: Iterable[int]) -> dict[int, str]:
+    """Practice names by number (the audit trail names the practice of each event)."""
+    return dict(Organization.objects.filter(pk__in=list(ids)).values_list("pk", "name"))
 
 
 def organizations_for_user(*, user: Any) -> QuerySet[Organization]:

@@ -116,7 +116,7 @@ def _fill(claim: Claim, data: ClaimData, res: Resolved) -> None:
         and claim.service_date_to < claim.service_date_from
     ):
         claim.service_date_to = claim.service_date_from
-    claim.total_charge = data.total_charge if data.total_charge is not None else 0  # type: ignore[assignment]
+    claim.total_charge = data.total_charge  # type: ignore[assignment]
     claim.prior_auth_number = data.prior_auth_number.strip()
     claim.referral_number = data.referral_number.strip()
     claim.note = data.note.strip()[:80]
@@ -151,7 +151,7 @@ def _write_children(claim: Claim, data: ClaimData) -> None:
             diagnosis_pointers=",".join(str(p) for p in ln.diagnosis_pointers[:4]),
             units=ln.units,
             unit_type=ln.unit_type or "UN",
-            charge=ln.charge if ln.charge is not None else 0,
+            charge=ln.charge,
             service_date=ln.service_date or claim.service_date_from,
             service_date_to=ln.service_date_to or ln.service_date or claim.service_date_to,
             place_of_service=ln.place_of_service.strip(),

@@ -227,17 +227,10 @@ def _save(request: HttpRequest, form: ClaimForm, formset: Any, claim: Claim | No
             user=request.user, data=data, claim=claim, expected_version=version
         )
         if request.POST.get("action") == "submit":
-            # The edits run on what the user typed first: the saved draft holds $0.00 for a
-            # charge left empty, which would be refused as a total the user never entered.
-            typed = services.claim_validate(user=request.user, data=data, for_submit=True)
-            if typed:
-                apply_errors(form, formset, submission_errors(form, typed))
-                form.saved_draft = draft  # type: ignore[attr-defined]
-                return None
             try:
                 submitted = services.claim_submit(user=request.user, claim=draft)
             except services.ClaimInvalid as exc:
-                apply_errors(form, formset, exc.errors)
+                apply_errors(form, formset, submission_errors(form, exc.errors))
                 form.saved_draft = draft  # type: ignore[attr-defined]
                 return None
             messages.success(
