@@ -181,10 +181,13 @@ def grant_get_for_staff(*, pk: int) -> ApplicationGrant:
 
 
 def access_requests_for_staff(
-    *, status: str = "", application: str = "", query: str = ""
+    *, status: str = "", application: str = "", query: str = "", requester: Any = None
 ) -> QuerySet[AccessRequest]:
-    """The access administrators' queue; callers check the staff role first."""
+    """The access administrators' queue (or one user's requests, for their access page);
+    callers check the staff role first."""
     qs = AccessRequest.objects.select_related("requester", "organization")
+    if requester is not None:
+        qs = qs.filter(requester=requester)
     if status:
         qs = qs.filter(status=status)
     if application:

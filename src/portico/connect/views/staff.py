@@ -290,7 +290,7 @@ def _access_user_page(
         {
             "subject": user,
             "grants": grants,
-            "access_requests": access_requests_for_staff().filter(requester=user)[:20],
+            "access_requests": access_requests_for_staff(requester=user)[:20],
         },
         status=status,
     )
