@@ -19,9 +19,9 @@ class LineIn(Schema):
     modifiers: list[str] = Field(default_factory=list, max_length=4)
     revenue_code: str = Field("", max_length=4)
     diagnosis_pointers: list[int] = Field(default_factory=list, max_length=4)
-    units: Decimal = Decimal("1")
+    units: Decimal = Field(Decimal("1"), max_digits=9, decimal_places=3)
     unit_type: str = "UN"
-    charge: Decimal
+    charge: Decimal = Field(max_digits=12, decimal_places=2)
     service_date: dt.date | None = None
     service_date_to: dt.date | None = None
     place_of_service: str = Field("", max_length=2)
@@ -60,7 +60,7 @@ class ClaimIn(Schema):
     discharge_date: dt.date | None = None
     service_date_from: dt.date
     service_date_to: dt.date | None = None
-    total_charge: Decimal
+    total_charge: Decimal = Field(max_digits=12, decimal_places=2)
     prior_auth_number: str = Field("", max_length=50)
     referral_number: str = Field("", max_length=50)
     note: str = Field("", max_length=80)
@@ -186,5 +186,5 @@ class AppealIn(Schema):
     reason: str
     explanation: str = Field(max_length=4000)
     line_number: int | None = None
-    amount_disputed: Decimal | None = None
+    amount_disputed: Decimal | None = Field(None, max_digits=12, decimal_places=2)
     idempotency_key: str = Field("", max_length=64)

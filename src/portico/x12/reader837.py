@@ -113,6 +113,14 @@ def parse_amount(value: str) -> Decimal | None:
     return Decimal(value)
 
 
+def fits(value: Decimal, *, places: int, whole_digits: int) -> bool:
+    """Whether an amount fits what the payer stores (cents up to 10 whole digits; units to
+    3 places up to 6). The same rule as ``portico.core.decimals``, which x12 may not import."""
+    return abs(value) < Decimal(10) ** whole_digits and value == value.quantize(
+        Decimal(1).scaleb(-places)
+    )
+
+
 @lru_cache(maxsize=1024)
 def is_valid_npi(npi: str) -> bool:
     """NPI check digit: Luhn over the 80840 card-issuer prefix plus the first nine digits."""
@@ -584,6 +592,8 @@ class Claim837Reader:
             return previous
         charge_raw = seg.get(2)
         charge = parse_amount(charge_raw)
+        if charge is not None and not fits(charge, places=2, whole_digits=10):
+            charge = None  # reported below as not an amount this payer accepts
         claim = Claim(
             patient_account_number=seg.get(1),
             total_charge=charge if charge is not None else Decimal(0),
@@ -626,7 +636,8 @@ class Claim837Reader:
         if charge is None:
             self._issue(
                 seg,
-                f"total claim charge (CLM02) {charge_raw!r} is not an amount",
+                f"total claim charge (CLM02) {charge_raw!r} is not an amount in cents up to "
+                "9999999999.99",
                 element=2,
                 element_code=ElementErrorCode.REQUIRED_MISSING
                 if not charge_raw
@@ -772,10 +783,15 @@ class Claim837Reader:
     def _line_amounts(self, seg: Segment, line: ServiceLine, charge_i: int, units_i: int) -> None:
         charge_raw, units_raw = seg.get(charge_i), seg.get(units_i)
         charge, units = parse_amount(charge_raw), parse_amount(units_raw)
+        if charge is not None and not fits(charge, places=2, whole_digits=10):
+            charge = None
+        if units is not None and not fits(units, places=3, whole_digits=6):
+            units = None
         if charge is None or charge < 0:
             self._issue(
                 seg,
-                f"line {line.number} charge {charge_raw!r} is not a valid amount",
+                f"line {line.number} charge {charge_raw!r} is not an amount in cents up to "
+                "9999999999.99",
                 element=charge_i,
                 element_code=ElementErrorCode.INVALID_CHARACTER,
                 status_code="178",
@@ -785,7 +801,8 @@ class Claim837Reader:
         if units is None or units <= 0:
             self._issue(
                 seg,
-                f"line {line.number} units {units_raw!r} must be a positive number",
+                f"line {line.number} units {units_raw!r} must be a positive number up to "
+                "999999.999",
                 element=units_i,
                 element_code=ElementErrorCode.INVALID_CHARACTER,
             )

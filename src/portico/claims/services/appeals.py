@@ -28,6 +28,7 @@ from portico.claims.services.common import (
 )
 from portico.claims.transitions import APPEALABLE_CLAIM_STATUSES, Actor
 from portico.core.audit import audit_record
+from portico.core.decimals import money_problem
 from portico.core.uploads import UploadRejected, check_upload, delete_stored, store_upload
 
 MAX_APPEAL_ATTACHMENTS = 5
@@ -95,6 +96,8 @@ def appeal_file(
         raise ClaimError(f"At most {MAX_EXPLANATION} characters.", field="explanation")
     if amount_disputed is not None and amount_disputed < 0:
         raise ClaimError("The amount can't be negative.", field="amount_disputed")
+    if amount_disputed is not None and (unfit := money_problem(amount_disputed)):
+        raise ClaimError(unfit, field="amount_disputed")
     if line is not None and line.claim_id != claim.pk:
         raise ClaimError("That line is not on this claim.", field="line")
     problem = appeal_may_be_filed(claim)

@@ -34,6 +34,7 @@ from portico.claims.services.validation import (
     LineData,
     Resolved,
     normalized_line_codes,
+    unfit_amounts,
     validate_claim,
 )
 from portico.claims.transitions import (
@@ -194,7 +195,8 @@ def claim_save_draft(
     errors, res = validate_claim(data, submit_tins=access.submit_tins, for_submit=False)
     org_id = _org_for(user, data, errors)
     # A draft may be saved with incomplete data, but never with data that is wrong.
-    blocking = {k: v for k, v in errors.items() if k in {"billing_tin", "kind", "frequency"}}
+    wrong = {"billing_tin", "kind", "frequency", *unfit_amounts(data)}
+    blocking = {k: v for k, v in errors.items() if k in wrong}
     if blocking or org_id is None:
         raise ClaimInvalid(blocking or errors)
     with transaction.atomic():

@@ -28,6 +28,7 @@ from portico.codes.validators import (
     validate_procedure_code,
     validate_procedure_modifier,
 )
+from portico.core.decimals import money_problem, quantity_problem
 from portico.members.models import Coverage, HealthPlan, Member
 from portico.members.selectors import coverage_on
 from portico.x12.reader837 import is_valid_npi
@@ -212,6 +213,22 @@ def resolve_member(data: ClaimData, errors: Errors) -> Resolved:
     return res
 
 
+def unfit_amounts(data: ClaimData) -> Errors:
+    """Charges and units that cannot be stored (too large, too many decimals): never saved,
+    not even in a draft."""
+    errors: Errors = {}
+    if data.total_charge is not None:
+        problem = money_problem(data.total_charge, "total charge")
+        if problem:
+            _add(errors, "total_charge", problem)
+    for i, ln in enumerate(data.lines):
+        if ln.charge is not None and (problem := money_problem(ln.charge, "charge")):
+            _add(errors, f"lines.{i}.charge", problem)
+        if ln.units is not None and (problem := quantity_problem(ln.units, "number of units")):
+            _add(errors, f"lines.{i}.units", problem)
+    return errors
+
+
 def validate_claim(
     data: ClaimData, *, submit_tins: set[str], for_submit: bool = True
 ) -> tuple[Errors, Resolved]:
@@ -358,14 +375,25 @@ def validate_claim(
             _add(errors, f"{key}.service_date", "The line's date is outside the claim's dates.")
         if sd and ed and ed < sd:
             _add(errors, f"{key}.service_date_to", "The line's last date is before its first.")
-    # Totals.
+    # Totals (not summed while an amount cannot be stored; its own message says why).
+    unfit = unfit_amounts(data)
+    for key, messages in unfit.items():
+        for message in messages:
+            _add(errors, key, message)
     charges = [ln.charge for ln in lines if ln.charge is not None]
-    if data.total_charge is None:
+    if "total_charge" in unfit:
+        pass
+    elif data.total_charge is None:
         if req:
             _add(errors, "total_charge", "Enter the total charge.")
     elif data.total_charge < 0:
         _add(errors, "total_charge", "The total charge can't be negative.")
-    elif lines and len(charges) == len(lines) and sum(charges, Decimal(0)) != data.total_charge:
+    elif (
+        not unfit
+        and lines
+        and len(charges) == len(lines)
+        and sum(charges, Decimal(0)) != data.total_charge
+    ):
         _add(
             errors,
             "total_charge",
