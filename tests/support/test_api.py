@@ -9,6 +9,7 @@ from portico.core.models import AuditEvent
 from portico.support.api import router
 from portico.support.models import Actor, Case
 from portico.support.services import case_comment_add
+from tests.conftest import router_client
 from tests.support.conftest import open_case
 
 CLAIM = {
@@ -30,6 +31,21 @@ def test_anonymous_and_unlinked_users_are_refused(api, sw):
     # Sam has a grant but has never done the customer log-in, so nothing is linked yet.
     response = api.get("/cases", user=sw.user)
     assert response.status_code == 403 and "customer log in" in response.json()["detail"]
+
+
+def test_a_page_past_the_last_is_empty_and_page_zero_is_refused(sw):
+    """Before: ?page=99999 gave page 1 again, so a client reading pages until one is empty
+    never stopped (every list operation pages through core.api_errors.api_page)."""
+    api = router_client(router)
+    payload = {"subject": "Rejected", "description": "Why?", "claim": CLAIM}
+    assert api.post("/cases", json=payload, user=sw.colleague_user).status_code == 201
+    first = api.get("/cases?page=1", user=sw.colleague_user).json()
+    assert first["count"] == 1 and len(first["results"]) == 1
+    past = api.get("/cases?page=99999", user=sw.colleague_user).json()
+    assert (past["count"], past["page"], past["results"]) == (1, 99999, [])
+    zero = api.get("/cases?page=0", user=sw.colleague_user)
+    assert zero.status_code == 400
+    assert zero.json()["error"]["fields"] == [{"field": "page", "message": "Use 1 or more."}]
 
 
 def test_create_list_and_read_a_case(api, sw):

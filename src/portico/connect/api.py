@@ -20,7 +20,6 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -36,7 +35,7 @@ from portico.connect.forms.access import (
 from portico.connect.forms.practice import InviteForm
 from portico.connect.forms.staff import DenyForm, MoreInfoForm, QueueFilterForm
 from portico.connect.pdfs import access_form_pdf
-from portico.core.api_errors import ErrorOut, api_user, refused
+from portico.core.api_errors import ErrorOut, api_page, api_user, refused
 from portico.core.audit import audit_record
 from portico.identity.roles import StaffRole, has_staff_role
 from portico.organizations import selectors
@@ -432,7 +431,7 @@ def _staff_detail(ar: AccessRequest) -> dict[str, Any]:
 
 
 def _page(qs: Any, number: int, actor_kind: Actor) -> dict[str, Any]:
-    page = Paginator(qs, PAGE_SIZE).get_page(number)
+    page = api_page(qs, number, PAGE_SIZE)
     return {
         "count": page.paginator.count,
         "page": page.number,

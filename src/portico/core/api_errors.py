@@ -4,7 +4,7 @@
 "detail": "..."}``. Routers declare ``ErrorOut`` as their error responses and raise
 ``refused(...)``; the API's exception handler (``portico.api.errors``) writes the body, so an
 app never builds an error dictionary by hand. ``api_user`` is the caller every operation
-acts as (401 when there is none).
+acts as (401 when there is none); ``api_page`` pages a list operation.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 from ninja import Schema
 from ninja.errors import HttpError
@@ -56,3 +57,15 @@ def api_user(request: HttpRequest) -> Any:
     if not getattr(user, "is_authenticated", False):
         raise HttpError(401, "Authentication required.")
     return user
+
+
+def api_page(items: Any, number: int, per_page: int) -> Page:
+    """Page ``number`` of ``items`` for a list operation. Past the last page the page is empty
+    (``Paginator.get_page`` would give the last page again, so a client reading pages until
+    one is empty never stops); a number below 1 is refused (400)."""
+    if number < 1:
+        raise refused(400, "Pages are numbered from 1.", errors={"page": "Use 1 or more."})
+    paginator = Paginator(items, per_page)
+    if number > paginator.num_pages:
+        return Page([], number, paginator)
+    return paginator.page(number)

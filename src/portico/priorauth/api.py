@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Router, Status
 from ninja.errors import HttpError
 
-from portico.core.api_errors import ErrorOut, refused
+from portico.core.api_errors import ErrorOut, api_page, refused
 from portico.core.idempotency import key_from_request
 from portico.members.models import HealthPlan
 from portico.priorauth import selectors, services
@@ -105,7 +104,7 @@ def submit(request: HttpRequest, payload: RequestIn) -> Any:
 def list_requests(request: HttpRequest, status: str = "", q: str = "", page: int = 1) -> Any:
     user = _user(request)
     qs = selectors.request_search(user=user, status=status, query=q).prefetch_related("lines")
-    paginated = Paginator(qs, 50).get_page(page)
+    paginated = api_page(qs, page, 50)
     return {
         "count": paginated.paginator.count,
         "page": paginated.number,

@@ -12,12 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from portico.core.api_errors import ErrorOut, api_user, refused
+from portico.core.api_errors import ErrorOut, api_page, api_user, refused
 from portico.organizations.models import Organization
 from portico.referrals import conf, selectors, services
 from portico.referrals.models import Referral, ReferralStatus, ReferredToKind, Source, Urgency
@@ -177,10 +176,10 @@ def referral_search(request: HttpRequest, query: Query[SearchQuery]) -> Any:
         date_from=query.date_from,
         date_to=query.date_to,
     )
-    paginator = Paginator(
-        selectors.referrals_for_user(user=user, filters=filters), conf.page_size()
+    page = api_page(
+        selectors.referrals_for_user(user=user, filters=filters), query.page, conf.page_size()
     )
-    page = paginator.get_page(query.page)
+    paginator = page.paginator
     return {
         "count": paginator.count,
         "page": page.number,

@@ -7,14 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from portico.claims.selectors import user_has_claims_access
-from portico.core.api_errors import ErrorOut
+from portico.core.api_errors import ErrorOut, api_page
 from portico.remittance import selectors, services
 from portico.remittance.models import Payment
 from portico.remittance.schemas import PaymentDetailOut, PaymentPageOut
@@ -71,7 +70,7 @@ def list_payments(request: HttpRequest, filters: Query[PaymentQuery]) -> Any:
         date_from=filters.date_from,
         date_to=filters.date_to,
     )
-    page = Paginator(qs, 50).get_page(filters.page)
+    page = api_page(qs, filters.page, 50)
     return {
         "count": page.paginator.count,
         "page": page.number,

@@ -13,13 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from ninja import File, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
-from portico.core.api_errors import ErrorOut, api_user
+from portico.core.api_errors import ErrorOut, api_page, api_user
 from portico.core.uploads import UploadRejected, file_download_response
 from portico.identity.roles import StaffRole, has_staff_role
 from portico.support import conf, selectors, services
@@ -134,7 +133,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseListQuery]) -> Any:
     customer = _customer(request)
     scope = filters.scope if filters.scope in ("all", "mine", "number") else "all"
     qs = selectors.cases_for_customer(customer=customer, scope=scope, number=filters.number)
-    page = Paginator(qs, conf.page_size()).get_page(filters.page)
+    page = api_page(qs, filters.page, conf.page_size())
     return {
         "count": page.paginator.count,
         "page": page.number,
@@ -263,7 +262,7 @@ def queue(request: HttpRequest, filters: Query[QueueQuery]) -> Any:
         assignee=filters.assignee,
         overdue=filters.overdue,
     )
-    page = Paginator(qs, conf.page_size()).get_page(filters.page)
+    page = api_page(qs, filters.page, conf.page_size())
     return {
         "count": page.paginator.count,
         "page": page.number,
