@@ -12,6 +12,7 @@ from allauth.idp.oidc.models import Client as OIDCClient
 from allauth.idp.oidc.models import Token
 from django.contrib.admin import AdminSite
 from django.contrib.auth.hashers import check_password
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import RequestFactory
@@ -114,6 +115,25 @@ def test_discovery_and_jwks(client: Any) -> None:
     assert "client_credentials" in meta["grant_types_supported"]
     keys = client.get("/.well-known/jwks.json").json()["keys"]
     assert len(keys) == 1 and keys[0]["kty"] == "RSA" and "d" not in keys[0]
+
+
+@pytest.mark.django_db
+def test_the_device_flow_is_not_offered(client: Any) -> None:
+    """Before: discovery advertised allauth's device authorization endpoint, which issued codes
+    that no page or token request would take."""
+    meta = client.get("/.well-known/openid-configuration").json()
+    assert "device_authorization_endpoint" not in meta
+    assert meta["grant_types_supported"] == [
+        "authorization_code",
+        "refresh_token",
+        "client_credentials",
+    ]
+    rp, _ = oidc.oidc_client_create(name="TV", grant_types=["client_credentials"])
+    answer = client.post("/identity/o/api/device/code", {"client_id": rp.id})
+    assert answer.status_code == 400 and answer.json()["error"] == "unauthorized_client"
+    assert client.get("/identity/o/device").status_code == 404
+    with pytest.raises(ValidationError, match="Unknown grant type"):
+        oidc.oidc_client_create(name="TV2", grant_types=["device_code"])
 
 
 # ---------------------------------------------------------------------------

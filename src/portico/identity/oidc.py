@@ -65,12 +65,13 @@ from django.contrib.auth.hashers import (
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from oauthlib.oauth2.rfc6749 import errors as oauth2_errors
 
 from portico.core import statements
@@ -85,6 +86,12 @@ ACR_PWD = "urn:portico:acr:pwd"
 SUPPORTED_SCOPES = ("openid", "profile", "email", "phone")
 DEFAULT_SCOPES = ("openid", "profile", "email")
 DEFAULT_GRANTS = (Client.GrantType.AUTHORIZATION_CODE, Client.GrantType.REFRESH_TOKEN)
+# What a client may be registered for (and discovery lists); not the device flow.
+OFFERED_GRANTS = (
+    Client.GrantType.AUTHORIZATION_CODE.value,
+    Client.GrantType.REFRESH_TOKEN.value,
+    Client.GrantType.CLIENT_CREDENTIALS.value,
+)
 SESSION_OWNER_KEY = "account_authentication_methods_user"  # allauth's, see login flow
 _SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]+$")  # RFC 6749 §3.3 scope-token
 
@@ -504,12 +511,10 @@ class PorticoOIDCAdapter(DefaultOIDCAdapter):
         data["response_modes_supported"] = ["query"]
         data["claims_parameter_supported"] = False
         data["request_parameter_supported"] = False
-        data["grant_types_supported"] = [
-            Client.GrantType.AUTHORIZATION_CODE.value,
-            Client.GrantType.REFRESH_TOKEN.value,
-            Client.GrantType.CLIENT_CREDENTIALS.value,
-        ]
+        data["grant_types_supported"] = list(OFFERED_GRANTS)
         data["response_types_supported"] = ["code"]
+        # The device flow (RFC 8628) is not offered: its endpoints answer as below.
+        data.pop("device_authorization_endpoint", None)
 
 
 # ---------------------------------------------------------------------------
@@ -564,10 +569,9 @@ def oidc_client_create(
     if not name or len(name) > 100 or "<" in name or ">" in name:
         raise ValidationError("Give the client a name of 1–100 characters, without < or >.")
     grants = list(dict.fromkeys(grant_types or DEFAULT_GRANTS))
-    unknown = set(grants) - {g.value for g in Client.GrantType} - {"device_code"}
+    unknown = set(grants) - set(OFFERED_GRANTS)
     if unknown:
         raise ValidationError(f"Unknown grant type(s): {', '.join(sorted(unknown))}.")
-    grants = [Client.GrantType.DEVICE_CODE.value if g == "device_code" else g for g in grants]
     if public and Client.GrantType.CLIENT_CREDENTIALS in grants:
         raise ValidationError("Client credentials need a confidential client (no --public).")
     uses_browser = Client.GrantType.AUTHORIZATION_CODE in grants
@@ -888,10 +892,22 @@ class RevokeView(allauth_views.RevokeView):
 
 # Mounted in config/urls.py before allauth.idp.urls: same paths, no names (reverse() of
 # allauth's names such as "idp:oidc:token" gives these paths, which resolve here first).
+def device_flow_not_offered(request: HttpRequest) -> HttpResponse:
+    """allauth serves the device authorization grant (RFC 8628); Portico does not offer it
+    (issue #3 asks for the code, refresh and client-credentials grants), so its two endpoints
+    answer as an unknown grant and an unknown page would."""
+    if request.path.endswith("/code"):
+        body = {"error": "unauthorized_client", "error_description": "No device flow here."}
+        return JsonResponse(body, status=400)
+    raise Http404
+
+
 urlpatterns = [
     path("identity/o/authorize", AuthorizationView.as_view()),
     path("identity/o/api/token", TokenView.as_view()),
     path("identity/o/api/revoke", RevokeView.as_view()),
+    path("identity/o/api/device/code", csrf_exempt(device_flow_not_offered)),
+    path("identity/o/device", device_flow_not_offered),
 ]
 
 

@@ -24,13 +24,14 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from portico.identity.oidc import (
+    OFFERED_GRANTS,
     oidc_client_create,
     oidc_client_delete,
     oidc_client_rotate_secret,
     oidc_clients_list,
 )
 
-GRANT_CHOICES = ["authorization_code", "refresh_token", "client_credentials", "device_code"]
+GRANT_CHOICES = list(OFFERED_GRANTS)
 
 
 class Command(BaseCommand):
