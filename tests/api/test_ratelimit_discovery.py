@@ -34,12 +34,34 @@ def test_each_token_has_its_own_budget_and_429_says_when_to_retry(
 
 
 @pytest.mark.django_db
+def test_a_new_token_does_not_start_a_new_window(world, tokens, api_client, settings):
+    """Before: the window was the token's, so a client over its limit fetched another token
+    (client credentials) and carried on."""
+    settings.PORTICO_API_RATE_LIMIT = "2/h"
+    for _ in range(2):
+        assert api_client.get("/api/v1/whoami", **bearer(tokens("system"))).status_code == 200
+    assert api_client.get("/api/v1/whoami", **bearer(tokens("system"))).status_code == 429
+    for _ in range(2):
+        fresh = bearer(tokens("user_a", "billing_clerk"))
+        assert api_client.get("/api/v1/whoami", **fresh).status_code == 200
+    again = bearer(tokens("user_a", "billing_clerk"))
+    assert api_client.get("/api/v1/whoami", **again).status_code == 429
+    other = bearer(tokens("user_a", "physician"))
+    assert api_client.get("/api/v1/whoami", **other).status_code == 200
+
+
+@pytest.mark.django_db
 def test_anonymous_callers_are_limited_by_address(api_client, settings):
     settings.PORTICO_API_RATE_LIMIT = "2/m"
     assert api_client.get("/api/v1/whoami").status_code == 401
     assert api_client.get("/api/v1/whoami").status_code == 401
     assert api_client.get("/api/v1/whoami").status_code == 429
     assert api_client.get("/api/v1/whoami", REMOTE_ADDR="10.0.0.9").status_code == 401
+    # Made-up tokens count against the address too: no fresh window per guess.
+    guess = {"HTTP_AUTHORIZATION": "Bearer not-a-token", "REMOTE_ADDR": "10.0.0.9"}
+    assert api_client.get("/api/v1/whoami", **guess).status_code == 401
+    guess["HTTP_AUTHORIZATION"] = "Bearer another-guess"
+    assert api_client.get("/api/v1/whoami", **guess).status_code == 429
 
 
 def test_every_app_router_is_mounted_under_its_label():

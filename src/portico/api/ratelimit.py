@@ -1,8 +1,12 @@
 """API rate limiting: a fixed window per caller in Django's cache (Redis in production).
 
-The caller is the bearer token (its hash), else the signed-in session user, else the client
-IP. ``PORTICO_API_RATE_LIMIT`` sets the limit as ``"<count>/<period>"`` with the period in
-``s``, ``m`` or ``h`` (default ``600/m``); over it the API answers 429 with ``Retry-After``.
+The caller is who a bearer token acts for: its client for a system (client-credentials)
+token, its user for a user's token, so a new token does not start a new window; else the
+signed-in session user, else the client IP. A token the server does not know counts against
+the address it came from, so guessing tokens is limited too.
+
+``PORTICO_API_RATE_LIMIT`` sets the limit as ``"<count>/<period>"`` with the period in ``s``,
+``m`` or ``h`` (default ``600/m``); over it the API answers 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 
+from allauth.idp.oidc.models import Token
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
@@ -41,10 +46,40 @@ def current_rate() -> Rate:
     return parse_rate(str(getattr(settings, "PORTICO_API_RATE_LIMIT", DEFAULT_RATE)))
 
 
+CALLER_CACHE_SECONDS = 300  # shorter than an access token's life; a token never changes hands
+
+
+def _token_caller(value: str) -> str:
+    digest = hashlib.sha256(value.encode()).hexdigest()[:32]
+    cache_key = f"portico.api.caller:{digest}"
+    caller = cache.get(cache_key)
+    if caller is None:
+        row = (
+            Token.objects.by_value(value)
+            .filter(type=Token.Type.ACCESS_TOKEN)
+            .values_list("client_id", "user_id")
+            .first()
+        )
+        if row is None:
+            caller = ""  # unknown: counted against the address (no free guesses per token)
+        else:
+            client_id, user_id = row
+            caller = f"u:{user_id}" if user_id is not None else f"c:{client_id}"
+        cache.set(cache_key, caller, timeout=CALLER_CACHE_SECONDS)
+    return str(caller)
+
+
 def caller_key(request: HttpRequest) -> str:
     header = request.headers.get("Authorization", "")
     if header:
-        return "t:" + hashlib.sha256(header.encode()).hexdigest()[:32]
+        scheme, _, value = header.partition(" ")
+        if (
+            scheme.lower() == "bearer"
+            and value.strip()
+            and (caller := _token_caller(value.strip()))
+        ):
+            return caller
+        return f"ip:{client_ip(request) or 'unknown'}"
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"u:{user.pk}"
