@@ -282,3 +282,38 @@ def test_patient_name_search_ignores_case_and_order_through_its_index(cw):
         & Q(same_ignoring_case("patient_first_name", "Dana"))
     ).explain()
     assert "claim_patient_ci" in plan, plan
+
+
+def test_the_idempotency_key_header_is_honoured_and_a_reused_key_is_refused(cw):
+    """Before: only the body's idempotency_key counted, so a client that sent the header (as
+    the Connect API documents) created the claim twice; a key sent again with another claim
+    answered 200 with the first claim."""
+    user = cw.world.users["billing_clerk"]
+    payload = {
+        "billing_tin": "111111111",
+        "billing_npi": "1234567893",
+        "billing_name": "Practice A",
+        "payer_id": "PORTICO01",
+        "member_id": "HM100000001",
+        "patient_account_number": "HDR-1",
+        "place_of_service": "11",
+        "service_date_from": "2025-03-10",
+        "total_charge": "100.00",
+        "diagnoses": [{"code": "M54.50"}],
+        "lines": [{"procedure_code": "99213", "diagnosis_pointers": [1], "charge": "100.00"}],
+    }
+    headers = {"Idempotency-Key": "retry-me-7"}
+    first = api.post("/claims", json=payload, headers=headers, user=user)
+    again = api.post("/claims", json=payload, headers=headers, user=user)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["number"] == first.json()["number"]
+    other = {**payload, "patient_account_number": "HDR-2"}
+    refused = api.post("/claims", json=other, headers=headers, user=user)
+    assert refused.status_code == 409
+    assert first.json()["number"] in refused.json()["error"]["message"]
+    numbers = [c["number"] for c in api.get("/claims", user=user).json()["results"]]
+    assert numbers.count(first.json()["number"]) == 1
+    assert not any(
+        c["patient_account_number"] == "HDR-2"
+        for c in api.get("/claims", user=user).json()["results"]
+    )

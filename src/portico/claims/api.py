@@ -29,6 +29,7 @@ from portico.claims.services.inquiry import NOT_FOUND, STATUS_CODES
 from portico.claims.transitions import TransitionNotAllowed
 from portico.core.api_errors import ErrorOut
 from portico.core.audit import audit_record
+from portico.core.idempotency import key_from_request
 
 router = Router(tags=["claims"])
 
@@ -162,7 +163,7 @@ def _claim_error(exc: services.ClaimError) -> HttpError:
         err = HttpError(400, "The claim has errors.")
         err.errors = exc.errors  # type: ignore[attr-defined]
         return err
-    status = 403 if exc.code == "forbidden" else 404 if exc.code == "not_found" else 400
+    status = {"forbidden": 403, "not_found": 404, "idempotency_conflict": 409}.get(exc.code, 400)
     err = HttpError(status, exc.message)
     err.errors = {exc.field: [exc.message]} if exc.field else {}  # type: ignore[attr-defined]
     return err
@@ -193,7 +194,9 @@ def submit_claim(request: HttpRequest, payload: ClaimIn) -> Any:
     user = _user(request)
     try:
         claim, created = services.claim_create(
-            user=user, data=_claim_data(payload), idempotency_key=payload.idempotency_key
+            user=user,
+            data=_claim_data(payload),
+            idempotency_key=payload.idempotency_key or key_from_request(request),
         )
     except services.ClaimError as exc:
         raise _claim_error(exc) from exc
@@ -360,7 +363,7 @@ def appeal_file(request: HttpRequest, number: str, payload: AppealIn) -> Any:
             reason=payload.reason,
             explanation=payload.explanation,
             amount_disputed=payload.amount_disputed,
-            idempotency_key=payload.idempotency_key,
+            idempotency_key=payload.idempotency_key or key_from_request(request),
         )
     except services.ClaimError as exc:
         raise _claim_error(exc) from exc

@@ -316,6 +316,32 @@ def claim_submit(*, user: Any, claim: Claim, expected_version: int | None = None
     return locked
 
 
+def _replayed(existing: Claim, data: ClaimData) -> Claim:
+    """The claim an idempotency key already made, if ``data`` is that claim sent again; a key
+    reused for another claim is refused rather than answered with a claim not asked for."""
+    sent = (
+        data.patient_account_number.strip(),
+        data.member_id.strip().upper(),
+        data.service_date_from,
+        data.total_charge,
+        len(data.lines),
+    )
+    made = (
+        existing.patient_account_number,
+        existing.member_number,
+        existing.service_date_from,
+        existing.total_charge,
+        existing.lines.count(),
+    )
+    if sent != made:
+        raise ClaimError(
+            f"This idempotency key was used for claim {existing.number}, which differs from "
+            "this one. Send a new key for a new claim.",
+            code="idempotency_conflict",
+        )
+    return existing
+
+
 def claim_create(
     *, user: Any, data: ClaimData, source: str = ClaimSource.API, idempotency_key: str = ""
 ) -> tuple[Claim, bool]:
@@ -333,7 +359,7 @@ def claim_create(
             organization_id=org_id, idempotency_key__isnull=False, idempotency_key=key
         ).first()
         if existing is not None:
-            return existing, False
+            return _replayed(existing, data), False
     if errors or org_id is None:
         raise ClaimInvalid(errors)
     try:
@@ -377,7 +403,7 @@ def claim_create(
             organization_id=org_id, idempotency_key__isnull=False, idempotency_key=key
         ).first()
         if key and existing is not None:
-            return existing, False
+            return _replayed(existing, data), False
         raise
     claim.refresh_from_db()
     return claim, True
