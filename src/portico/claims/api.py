@@ -385,13 +385,18 @@ def appeal_withdraw(request: HttpRequest, number: str) -> Any:
 
 @router.post("/status-inquiry", summary="X12 276 claim status inquiry → 277")
 def status_inquiry(request: HttpRequest) -> HttpResponse:
-    """Send a 276 (005010X212) as the request body; the answer is a 277. A 276 with envelope
-    errors is answered 400 with a 999 naming them."""
+    """Send a 276 (005010X212) as the request body; the answer is a 277. A body that is not a
+    readable 276 (envelope errors, an impossible date, another transaction set, not X12) is
+    answered 400 with a 999 naming the problem (IK3/IK4 for the segment and element)."""
     user = _user(request)
     try:
         body = services.claim_status_inquiry_x12(user=user, payload=request.body)
     except services.InquiryError as exc:
         if exc.ack_999:
-            return HttpResponse(exc.ack_999, status=400, content_type="application/edi-x12")
+            refused = HttpResponse(exc.ack_999, status=400, content_type="application/edi-x12")
+            refused["X-X12-Transaction"] = "999"
+            return refused
         return HttpResponse(exc.message, status=400, content_type="text/plain")
-    return HttpResponse(body, content_type="application/edi-x12")
+    response = HttpResponse(body, content_type="application/edi-x12")
+    response["X-X12-Transaction"] = "277"
+    return response

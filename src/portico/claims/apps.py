@@ -9,7 +9,11 @@ class ClaimsConfig(AppConfig):
     verbose_name = "Claims Online Portal"
 
     def ready(self) -> None:
+        from portico.claims.services.intake import interchange_control_number
         from portico.core import audit, storage_sweep
+        from portico.core.interchange import register_control_number_allocator
+
+        register_control_number_allocator(interchange_control_number)
 
         audit.register_actions(
             {

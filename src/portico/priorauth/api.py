@@ -24,11 +24,7 @@ from portico.priorauth.schemas import (
     RequestPageOut,
     RequiredOut,
 )
-from portico.priorauth.services.interop import priorauth_submit_278
-from portico.x12.ack999 import ExpectedGroup, build_999
-from portico.x12.errors import X12Error
-from portico.x12.validation import reject_for_reader_error, validate_envelope
-from portico.x12.writer import Envelope
+from portico.priorauth.services.interop import priorauth_receive_278
 
 router = Router(tags=["prior authorization"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
@@ -181,8 +177,15 @@ Body: a 278 request (005010X217) as `application/edi-x12`. The answer is X12 too
   57 dates, 15 required data missing, 33 input errors); 2000F one service line (AG procedure
   code or modifier, 57 its dates, 15/33 its units). AAA04: C correct and resubmit, N
   resubmission not allowed, P resubmit the original. Nothing is saved for a refused request.
-* **400**, a 999 (`application/edi-x12`) naming the envelope's errors when the body is not a
+  A request that is not UM01 `HS` or `AR` (e.g. `SC`, a referral) is refused with 33 in 2000E.
+  The same request as one still open (the portal's duplicate rule) is answered with that
+  request's decisions and reference (HCR02), and nothing new is saved.
+* **400**, a 999 (`application/edi-x12`) naming the envelope's errors (SE01 count, control
+  numbers...) or the segment and element that cannot be read, when the body is not a
   readable 278 request.
+
+Header `X-X12-Transaction`: `278` or `999`. Answers are addressed back to the sender
+(ISA06/GS02 the request's ISA08/GS03, ISA08/GS03 its ISA06/GS02).
 """
 
 
@@ -206,30 +209,14 @@ Body: a 278 request (005010X217) as `application/edi-x12`. The answer is X12 too
 )
 def x12_278(request: HttpRequest) -> Any:
     user = _user(request)
-    now = timezone.now()
-    envelope = Envelope(
-        sender_id="PORTICO",
-        receiver_id="SUBMITTER",
-        interchange_control_number=int(now.timestamp()) % 999999999,
-        group_control_number=int(now.timestamp()) % 999999999,
-        created=now,
+    # Submitted or refused, a readable request is answered with a 278 response (refusals as
+    # AAA segments): the transport succeeded, the document says what became of the request.
+    # Unsound envelopes or an unreadable set: a 999 naming the problem (400).
+    reply = priorauth_receive_278(user=user, content=request.body)
+    response = HttpResponse(
+        reply.content,
+        status=200 if reply.kind == "278" else 400,
+        content_type="application/edi-x12",
     )
-    try:
-        # Submitted or refused, the answer is a 278 response (refusals as AAA segments): the
-        # transport succeeded, the document says what became of the request.
-        text = priorauth_submit_278(user=user, content=request.body, envelope=envelope)
-    except X12Error as exc:
-        # Not a readable 278: the X12 answer to that is a 999 naming the envelope's errors or,
-        # when the envelopes are sound, the segment the 278 reader refused.
-        validation = validate_envelope(request.body)
-        reject_for_reader_error(validation, exc)
-        return HttpResponse(
-            build_999(
-                validation,
-                envelope,
-                expected_group=ExpectedGroup("HI", "0", "005010X217"),
-            ),
-            status=400,
-            content_type="application/edi-x12",
-        )
-    return HttpResponse(text, status=200, content_type="application/edi-x12")
+    response["X-X12-Transaction"] = reply.kind
+    return response

@@ -6,10 +6,16 @@
 * ``referral_278_receive(...)``: an inbound 278 request. The envelope is validated first; a
   bad envelope or an unreadable document is answered with a 999 rejection; a readable request
   becomes a referral (the same checks as the portal) and is answered with a 278 response
-  (HCR). A request that cannot be taken (a field is wrong, or it is not a UM01 ``SC`` request)
-  is not a clinical decision: it is answered with a 278 response that echoes the request and
-  carries AAA (Request Validation) segments in the loops at fault instead of HCR
-  (``rejections_for_errors``), and nothing is saved.
+  (HCR) that echoes the request as sent (its TRN02/TRN03 in 2000E and 2000F with TRN01 ``2``,
+  UM, the requested SV1 and the parties' NM1) and reports the decision on it (HCR; HSD with
+  the visits approved when fewer were approved). A request that cannot be taken (a field is
+  wrong, or it is not a UM01 ``SC`` request) is not a clinical decision: it is answered with
+  a 278 response that echoes the request and carries AAA (Request Validation) segments in the
+  loops at fault instead of HCR (``rejections_for_errors``), and nothing is saved.
+
+Every answer (999 or 278) is addressed back to the sender (ISA06/GS02 = the request's
+ISA08/GS03 and the other way round) and carries the next interchange control number of the
+sequence the 999 and 277CA writers use.
 
 Visits travel as the one service line's quantity (SV1, unit basis ``VS`` visits) with the
 evaluation-and-management procedure code from settings (default 99242, office consultation);
@@ -26,6 +32,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from portico.core.interchange import next_interchange_control_number
 from portico.members.models import Member
 from portico.members.validators import normalize_member_id
 from portico.organizations.models import Organization, Provider
@@ -33,7 +40,7 @@ from portico.organizations.validators import validate_npi
 from portico.referrals import conf
 from portico.referrals.models import Referral, ReferralStatus, ReferredToKind, Source, Urgency
 from portico.referrals.services import ReferralInvalid, ReferralRequest, referral_submit
-from portico.x12.ack999 import ExpectedGroup, build_999
+from portico.x12.ack999 import ExpectedGroup, build_999, reply_envelope
 from portico.x12.auth278 import (
     MAX_AAA,
     AuthParty,
@@ -50,7 +57,7 @@ from portico.x12.auth278 import (
 )
 from portico.x12.errors import X12Error
 from portico.x12.models837 import Diagnosis
-from portico.x12.validation import reject_for_reader_error, validate_envelope
+from portico.x12.validation import ValidationResult, reject_for_reader_error, validate_envelope
 from portico.x12.writer import Envelope
 
 REQUEST_CATEGORY = "SC"  # UM01 specialty care review (referrals)
@@ -59,6 +66,20 @@ VISIT_PROCEDURE = "99242"
 LEVEL: dict[str, str] = {Urgency.ROUTINE: "E", Urgency.URGENT: "U", Urgency.EMERGENT: "03"}
 URGENCY_FROM_LEVEL = {v: k for k, v in LEVEL.items()}
 PAYER_ID = "PORTICO"
+EXPECTED_278 = ExpectedGroup("HI", "0", "005010X217")  # acknowledged when nothing is readable
+
+
+# The interchange control number sequence the 999 and 277CA writers use (claims' "IC"
+# numbers, ``portico.claims.services.common.numbers_allocate``). Claims sits above referrals
+# in the layers, so the table is reached by its label, not imported.
+def _reply_envelope(validation: ValidationResult) -> Envelope:
+    """The answer's envelope: addressed back to the request's sender, numbered in sequence."""
+    return reply_envelope(
+        validation,
+        control_number=next_interchange_control_number(),
+        created=timezone.localtime(),
+        sender=PAYER_ID,
+    )
 
 
 def _envelope(referral_pk: int, *, sender: str, receiver: str) -> Envelope:
@@ -174,22 +195,13 @@ class X12Answer:
     rejections: list[Rejection] = field(default_factory=list)
 
 
-def _reject_999(content: str | bytes, error: X12Error | None = None) -> X12Answer:
+def _reject_999(validation: ValidationResult, error: X12Error | None = None) -> X12Answer:
     """The 999 for a 278 that cannot be read: the envelope's errors or, when the envelopes are
     sound, the segment the 278 reader refused (``error``)."""
-    result = validate_envelope(content)
     if error is not None:
-        reject_for_reader_error(result, error)
-    control = 1
-    envelope = Envelope(
-        sender_id=PAYER_ID,
-        receiver_id="SUBMITTER",
-        interchange_control_number=control,
-        group_control_number=control,
-        created=timezone.localtime(),
-    )
-    text = build_999(result, envelope, expected_group=ExpectedGroup("HI", "0", "005010X217"))
-    return X12Answer(text, "999")
+        reject_for_reader_error(validation, error)
+    envelope = _reply_envelope(validation)
+    return X12Answer(build_999(validation, envelope, expected_group=EXPECTED_278), "999")
 
 
 # ---------------------------------------------------------------------------
@@ -262,9 +274,11 @@ def _field_rejection(key: str, review: ServiceReview, request: ReferralRequest |
     if key == "visits_requested":
         if not review.services:
             return Rejection(event, RejectReason.REQUIRED_DATA_MISSING)
-        if review.services[0].quantity <= 0:
+        service = review.services[0]
+        if service.quantity == 0 and not service.quantity_invalid:  # none or 0 sent
             return Rejection(RejectLoop.SERVICE, RejectReason.REQUIRED_DATA_MISSING, index=0)
-        return Rejection(RejectLoop.SERVICE, RejectReason.INPUT_ERRORS, index=0)  # out of range
+        # Out of range (500, 1E400, 20 digits), negative, or not a whole number (1.5).
+        return Rejection(RejectLoop.SERVICE, RejectReason.INPUT_ERRORS, index=0)
     return Rejection(event, _EVENT_REASONS.get(key, RejectReason.INPUT_ERRORS))
 
 
@@ -298,6 +312,7 @@ def rejections_for_errors(
 def _refused(
     review: ServiceReview,
     errors: dict[str, str],
+    validation: ValidationResult,
     *,
     request: ReferralRequest | None = None,
 ) -> X12Answer:
@@ -309,30 +324,60 @@ def _refused(
     for svc in review.services:
         svc.decision = None
     review.rejections = rejections
-    envelope = Envelope(
-        sender_id=(review.umo_id or PAYER_ID)[:15],
-        receiver_id=(review.requester.npi or "SUBMITTER")[:15],
-        interchange_control_number=1,
-        group_control_number=1,
-        created=timezone.localtime(),
-    )
+    envelope = _reply_envelope(validation)
     return X12Answer(build_278(review, envelope), "278", errors=errors, rejections=rejections)
+
+
+def _visits(service: ReviewedService | None) -> int:
+    """SV104 as a visit count: a whole number, else 0, which the portal's checks refuse (then
+    ``_field_rejection`` tells missing, 15, from wrong, 33, by what was sent)."""
+    if service is None or service.quantity_invalid:
+        return 0
+    quantity = service.quantity
+    if quantity <= 0 or quantity != quantity.to_integral_value():
+        return 0
+    return int(quantity)
+
+
+def _answered(referral: Referral, review: ServiceReview, validation: ValidationResult) -> str:
+    """The 278 response to a request that became ``referral``: the request echoed as sent
+    (BHT03 aside, which names the referral) with the decision on it. The event and its
+    service carry the HCR; when fewer visits were approved than asked, the service's HSD says
+    how many (SV1 keeps the count asked)."""
+    decision = _decision(referral)
+    review.rejections = []
+    review.decision = decision
+    approved = referral.visits_approved
+    for service in review.services:
+        service.decision = Decision(
+            decision.action,
+            decision.certification_number,
+            decision.reason_code,
+            decision.effective_date,
+            decision.expiration_date,
+            decision.issue_date,
+        )
+        certified = decision.action in (ReviewAction.CERTIFIED, ReviewAction.MODIFIED)
+        if certified and approved and Decimal(approved) != service.quantity:
+            service.approved_quantity = Decimal(approved)
+    review.reference = referral.number
+    return build_278(review, _reply_envelope(validation))
 
 
 def referral_278_receive(
     *, user: Any, organization: Organization, content: str | bytes, today: dt.date | None = None
 ) -> X12Answer:
     """Turn an inbound 278 referral request into a referral and answer it."""
-    result = validate_envelope(content)
-    if not result.accepted:
-        return _reject_999(content)
+    validation = validate_envelope(content)
+    if not validation.accepted:
+        return _reject_999(validation)
     try:
         review = read_278(content)
     except X12Error as exc:
-        return _reject_999(content, exc)
+        return _reject_999(validation, exc)
     if review.is_response or review.request_category != REQUEST_CATEGORY:
         errors = {"request_category": "Send referrals as 278 requests with UM01 = SC."}
-        return _refused(review, errors)
+        return _refused(review, errors, validation)
     to = review.servicing_providers[0] if review.servicing_providers else None
     svc = review.services[0] if review.services else None
     member_id = review.member_id
@@ -350,8 +395,9 @@ def referral_278_receive(
         else ReferredToKind.SPECIALIST,
         reason=f"Specialty care referral (278 trace {review.trace_number})"[:500],
         diagnoses=[dx.code for dx in review.diagnoses],
-        # No count (SV104 absent reads as 0) is refused with AAA 15, never taken as 1 visit.
-        visits_requested=int(svc.quantity) if svc else 0,
+        # No count (SV104 absent reads as 0) is refused with AAA 15, never taken as 1 visit;
+        # a count that is not a whole number in range with 33 (``_visits``).
+        visits_requested=_visits(svc),
         start_date=review.event_date,
         end_date=review.event_date_end or review.event_date,
         urgency=URGENCY_FROM_LEVEL.get(review.level_of_service, Urgency.ROUTINE),
@@ -366,6 +412,6 @@ def referral_278_receive(
             today=today,
         )
     except ReferralInvalid as exc:  # nothing saved: the transaction rolled back
-        return _refused(review, exc.errors, request=request)
+        return _refused(review, exc.errors, validation, request=request)
     referral.refresh_from_db()
-    return X12Answer(referral_278(referral, response=True), "278", referral=referral)
+    return X12Answer(_answered(referral, review, validation), "278", referral=referral)

@@ -14,13 +14,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TextIO
 
 from portico.x12.errors import AckCode, GroupErrorCode, InterchangeNoteCode
+from portico.x12.tokenizer import DEFAULT_DELIMITERS
 from portico.x12.validation import GroupResult, InterchangeResult, ValidationResult
 from portico.x12.writer import Envelope, X12Writer, render
 
-__all__ = ["ExpectedGroup", "build_999", "build_ta1", "write_999", "write_ta1"]
+__all__ = [
+    "ExpectedGroup",
+    "build_999",
+    "build_ta1",
+    "reply_envelope",
+    "write_999",
+    "write_ta1",
+]
 
 VERSION_999 = "005010X231A1"
 
@@ -32,6 +41,54 @@ class ExpectedGroup:
     functional_id: str = "HC"
     control_number: str = "0"
     version: str = "005010X222A1"
+
+
+_UNSAFE = frozenset(
+    DEFAULT_DELIMITERS.element
+    + DEFAULT_DELIMITERS.component
+    + DEFAULT_DELIMITERS.repetition
+    + DEFAULT_DELIMITERS.segment
+    + "\r\n"
+)
+
+
+def _clean(value: str, limit: int = 15) -> str:
+    return "".join(ch for ch in value if ch not in _UNSAFE).strip()[:limit]
+
+
+def reply_envelope(
+    result: ValidationResult,
+    *,
+    control_number: int,
+    created: datetime,
+    sender: str = "PORTICO",
+    receiver: str = "UNKNOWN",
+) -> Envelope:
+    """The envelope of an answer (999, 277, 278 response) to the interchange in ``result``:
+    addressed back to whoever sent it. ISA05/ISA06 are the request's ISA07/ISA08 (Portico as
+    it was addressed), ISA07/ISA08 the request's ISA05/ISA06; GS02 is the request's GS03 and
+    GS03 its GS02; ISA15 (test or production) is echoed. ``sender`` and ``receiver`` stand in
+    when nothing readable was received. ``control_number`` (ISA13/GS06) must come from the
+    caller's sequence: every interchange sent carries its own."""
+    ix = result.interchanges[0] if result.interchanges else None
+    group = ix.groups[0] if ix is not None and ix.groups else None
+    isa_sender = (_clean(ix.receiver_id) if ix else "") or sender
+    isa_receiver = (_clean(ix.sender_id) if ix else "") or receiver
+    gs_sender = (_clean(group.receiver_code) if group else "") or isa_sender
+    gs_receiver = (_clean(group.sender_code) if group else "") or isa_receiver
+    usage = ix.usage_indicator if ix is not None and ix.usage_indicator in ("P", "T") else "P"
+    return Envelope(
+        sender_id=isa_sender,
+        receiver_id=isa_receiver,
+        sender_qualifier=(_clean(ix.receiver_qualifier, 2) if ix else "") or "ZZ",
+        receiver_qualifier=(_clean(ix.sender_qualifier, 2) if ix else "") or "ZZ",
+        interchange_control_number=control_number,
+        group_control_number=control_number,
+        created=created,
+        usage_indicator=usage,
+        application_sender_code=gs_sender,
+        application_receiver_code=gs_receiver,
+    )
 
 
 def _write_group_ack(w: X12Writer, group: GroupResult) -> None:

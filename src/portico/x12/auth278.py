@@ -7,7 +7,9 @@ asked: category, certification type, service type, place, urgency), HI diagnoses
 servicing providers and the services (SV1 professional / SV2 institutional). The response
 adds HCR, the review decision: HCR01 action (A1 certified in total, A2 partially, A3 not
 certified, A4 pended, A6 modified, C cancelled, CT contact payer, NA no action required),
-HCR02 the certification number, HCR03 the decision reason.
+HCR02 the certification number, HCR03 the decision reason. A response echoes the request's
+services as sent (SV1/SV2, the TRN of each service with its own TRN03); HSD reports the
+quantity approved when it differs from the one asked.
 
 A request the UMO cannot process is answered with a 278 response that echoes the request's
 hierarchy and carries AAA (Request Validation) segments in the loops where the problems are,
@@ -123,6 +125,7 @@ class FollowUp(StrEnum):
 # Element 889 codes a 278 response may carry (the reader accepts them all).
 FOLLOW_UP_CODES = frozenset({"C", "N", "P", "R", "S", "W", "X", "Y"})
 MAX_AAA = 9  # AAA repeats at most 9 times at one position
+_MAX_QUANTITY = 15  # SV104 / SV205 (element 380) is R 1/15
 _REASON = re.compile(r"[0-9A-Z]{2}")
 
 
@@ -183,6 +186,13 @@ class ReviewedService:
     service_type: str = ""  # UM03 for this service
     decision: Decision | None = None
     provider: AuthParty | None = None
+    trace_assigner: str = ""  # TRN03 of this service's trace (the event's when empty)
+    # SV104/SV205 was sent but is not an X12 number in range ("1E400", 20 digits): the
+    # quantity reads as 0, and this says it was not missing but wrong.
+    quantity_invalid: bool = False
+    # HSD02 of a response: the quantity the UMO approved when it differs from the one asked
+    # (SV1/SV2 echo the request as sent; HSD says what was certified).
+    approved_quantity: Decimal | None = None
 
 
 @dataclass(slots=True)
@@ -325,6 +335,10 @@ def _aaa(w: X12Writer, review: ServiceReview, loop: RejectLoop, index: int | Non
             w.segment("AAA", "Y" if rej.valid else "N", None, rej.reason, rej.follow_up or None)
 
 
+# SV103/SV204 unit basis -> HSD01 quantity qualifier (VS visits, DY days, FL units).
+_HSD_QUALIFIERS = {"VS": "VS", "DA": "DY", "UN": "FL", "MJ": "MN"}
+
+
 def write_278(review: ServiceReview, out: TextIO, envelope: Envelope) -> None:
     """Write one 278 request (no decisions) or response (decisions or rejections present)."""
     _check_rejections(review)
@@ -395,7 +409,8 @@ def write_278(review: ServiceReview, out: TextIO, envelope: Envelope) -> None:
         hl += 1
         w.segment("HL", str(hl), str(event_hl), "SS", "0")
         if svc.trace_number:
-            w.segment("TRN", "2" if response else "1", svc.trace_number, assigner)
+            trn01 = "2" if response else "1"
+            w.segment("TRN", trn01, svc.trace_number, svc.trace_assigner or assigner)
         _aaa(w, review, RejectLoop.SERVICE, number)
         w.segment(
             "UM", review.request_category, review.certification_type, svc.service_type or None
@@ -412,6 +427,9 @@ def write_278(review: ServiceReview, out: TextIO, envelope: Envelope) -> None:
             )  # fmt: skip
         else:
             w.segment("SV1", procedure, charge, svc.unit_basis or "UN", fmt_decimal(svc.quantity))
+        if response and svc.approved_quantity is not None:
+            qualifier = _HSD_QUALIFIERS.get(svc.unit_basis, "FL")
+            w.segment("HSD", qualifier, fmt_decimal(svc.approved_quantity))
         if svc.provider is not None:
             _party(w, svc.provider)
             _aaa(w, review, RejectLoop.SERVICE_PROVIDER, number)
@@ -525,6 +543,8 @@ def read_278(source: IO[str] | IO[bytes] | str | bytes) -> ServiceReview:
                 review.trace_number, review.trace_assigner = seg.get(2), seg.get(3)
             elif level == "SS" and svc is not None:
                 svc.trace_number = seg.get(2)
+                # Kept only when it is not the event's (empty means the event's, as written).
+                svc.trace_assigner = "" if seg.get(3) == review.trace_assigner else seg.get(3)
         elif sid == "UM":
             if level == "EV":
                 review.request_category = seg.get(1)
@@ -575,7 +595,12 @@ def read_278(source: IO[str] | IO[bytes] | str | bytes) -> ServiceReview:
             svc.modifiers = tuple(m for m in parts[2:6] if m)
             svc.charge = parse_amount(seg.get(2 + offset))
             svc.unit_basis = seg.get(3 + offset)
-            svc.quantity = parse_amount(seg.get(4 + offset)) or Decimal(0)
+            sent = seg.get(4 + offset)
+            quantity = parse_amount(sent) if len(sent) <= _MAX_QUANTITY else None
+            svc.quantity = quantity if quantity is not None else Decimal(0)
+            svc.quantity_invalid = bool(sent) and quantity is None
+        elif sid == "HSD" and svc is not None:
+            svc.approved_quantity = parse_amount(seg.get(2))
     if not seen_st:
         raise X12Error("no 278 transaction set found")
     return review

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import IO, TextIO
 
 from portico.x12.ack277ca import ClaimStatus
-from portico.x12.errors import X12Error, X12WriteError
+from portico.x12.errors import ElementErrorCode, X12Error, X12WriteError
 from portico.x12.reader837 import parse_amount, parse_d8
 from portico.x12.tokenizer import Segment, SegmentReader
 from portico.x12.writer import Envelope, X12Writer, fmt_amount, fmt_date, render
@@ -268,7 +268,10 @@ class _StatusReader:
             elif seg.get(1) == "277":
                 self.response = ClaimStatusResponse("", "", "", "")
             else:
-                raise X12Error("not a 276/277 transaction set", segment_id="ST", element_index=1)
+                raise X12Error(
+                    "not a 276/277 transaction set", segment_id="ST", element_index=1,
+                    segment_position=seg.position, line=seg.line, bad_value=seg.get(1),
+                )  # fmt: skip
         elif sid == "BHT":
             doc = self.request or self.response
             if doc is not None:
@@ -310,13 +313,14 @@ class _StatusReader:
         elif sid == "DTP" and self.inquiry is not None and seg.get(1) == "472":
             first, _, last = seg.get(3).partition("-")
             start = parse_d8(first)
-            if start is None:
+            end = parse_d8(last) if last else None
+            if start is None or (last and end is None):
                 raise X12Error(
-                    "invalid service date", segment_id="DTP", segment_position=seg.position,
-                    element_index=3,
+                    f"invalid service date {seg.get(3)!r}", segment_id="DTP",
+                    segment_position=seg.position, element_index=3, line=seg.line,
+                    element_code=ElementErrorCode.INVALID_DATE, bad_value=seg.get(3),
                 )  # fmt: skip
             self.inquiry.service_date = start
-            end = parse_d8(last) if last else None
             self.inquiry.service_date_end = end if end != start else None
 
     def _nm1(self, seg: Segment) -> None:

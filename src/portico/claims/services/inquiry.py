@@ -13,7 +13,7 @@ from portico.claims.selectors import claims_access
 from portico.claims.services.common import numbers_allocate
 from portico.core.audit import audit_record
 from portico.x12.ack277ca import ClaimStatus as StcCode
-from portico.x12.ack999 import build_999
+from portico.x12.ack999 import ExpectedGroup, build_999, reply_envelope
 from portico.x12.errors import X12Error
 from portico.x12.status276 import (
     ClaimStatusRequest,
@@ -23,7 +23,7 @@ from portico.x12.status276 import (
     build_277,
     read_claim_status,
 )
-from portico.x12.validation import validate_envelope
+from portico.x12.validation import ValidationResult, reject_for_reader_error, validate_envelope
 from portico.x12.writer import Envelope
 
 #: Claim status -> 277 STC01 (category 508, status 507).
@@ -40,6 +40,8 @@ STATUS_CODES: dict[str, tuple[str, str]] = {
     ClaimStatus.VOIDED: ("F2", "1"),
 }
 NOT_FOUND = ("A4", "35")
+# What a 999 acknowledges when nothing readable arrived: the 276's group (HR, 005010X212).
+EXPECTED_276 = ExpectedGroup("HR", "0", "005010X212")
 
 
 class InquiryError(Exception):
@@ -98,18 +100,25 @@ def claim_status_results(*, user: Any, request: ClaimStatusRequest) -> list[Stat
 
 
 def claim_status_inquiry_x12(*, user: Any, payload: bytes) -> bytes:
-    """Answer a 276 with a 277. Raises ``InquiryError`` (with a 999) for unreadable input."""
+    """Answer a 276 with a 277. Raises ``InquiryError`` (with a 999) for unreadable input.
+
+    The 999 names the envelope's errors or, when the envelopes are sound but the set cannot
+    be read (an impossible date, a set that is not a 276), rejects that set (IK5 ``R``) and
+    names the segment (IK3) and element (IK4). Nothing readable at all: the 999 rejects the
+    276 group the sender was expected to send (AK1 ``HR``, ``005010X212``)."""
     validation = validate_envelope(payload)
     if not validation.accepted:
-        ix = validation.interchanges[0] if validation.interchanges else None
-        env = _envelope(ix.receiver_id if ix else "", ix.sender_id if ix else "")
-        raise InquiryError("The 276 has envelope or syntax errors.", build_999(validation, env))
+        raise InquiryError("The 276 has envelope or syntax errors.", _ack_999(validation))
     try:
         request = read_claim_status(payload)
+        if not isinstance(request, ClaimStatusRequest):  # a 277 sent where 276s go
+            raise X12Error(
+                "a 277 is not a claim status request", segment_id="ST", element_index=1,
+                bad_value="277",
+            )  # fmt: skip
     except X12Error as exc:
-        raise InquiryError(f"The 276 could not be read: {exc}") from exc
-    if not isinstance(request, ClaimStatusRequest):
-        raise InquiryError("Send a 276 claim status request.")
+        reject_for_reader_error(validation, exc)
+        raise InquiryError(f"The 276 could not be read: {exc}", _ack_999(validation)) from exc
     results = claim_status_results(user=user, request=request)
     response = ClaimStatusResponse(
         payer_name=request.payer_name or "PORTICO",
@@ -119,8 +128,7 @@ def claim_status_inquiry_x12(*, user: Any, payload: bytes) -> bytes:
         results=results,
         reference=request.reference or "1",
     )
-    ix = validation.interchanges[0]
-    text = build_277(response, _envelope(ix.receiver_id, ix.sender_id))
+    text = build_277(response, _reply_envelope(validation))
     audit_record(
         action="portico.claim.status_inquiry",
         actor=user,
@@ -131,12 +139,12 @@ def claim_status_inquiry_x12(*, user: Any, payload: bytes) -> bytes:
     return text.encode()
 
 
-def _envelope(sender: str, receiver: str) -> Envelope:
+def _ack_999(validation: ValidationResult) -> str:
+    return build_999(validation, _reply_envelope(validation), expected_group=EXPECTED_276)
+
+
+def _reply_envelope(validation: ValidationResult) -> Envelope:
+    """Addressed back to the 276's sender, with the next interchange control number of the
+    sequence the 999 and 277CA writers use."""
     control = int(numbers_allocate(prefix="IC", count=1)[0][2:]) % 999_999_999 or 1
-    return Envelope(
-        sender_id=(sender.strip() or "PORTICO")[:15],
-        receiver_id=(receiver.strip() or "UNKNOWN")[:15],
-        interchange_control_number=control,
-        group_control_number=control,
-        created=timezone.localtime(),
-    )
+    return reply_envelope(validation, control_number=control, created=timezone.localtime())

@@ -687,7 +687,9 @@ def _envelope(validation: ValidationResult, control: int) -> Envelope:
     )
 
 
-def _control_number() -> int:
+def interchange_control_number() -> int:
+    """The next ISA13/GS06 of the one sequence every X12 answer draws from
+    (``core.interchange``, registered in ``ClaimsConfig.ready``)."""
     number = numbers_allocate(prefix="IC", count=1)[0]
     return int(number[2:]) % 999_999_999 or 1
 
@@ -718,7 +720,7 @@ def save_277ca(
     now = timezone.now()
     with tempfile.TemporaryFile() as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-        write_277ca(ack, text, _envelope(validation, _control_number()))
+        write_277ca(ack, text, _envelope(validation, interchange_control_number()))
         text.flush()
         raw.seek(0)
         key = default_storage.save(
@@ -773,7 +775,7 @@ def _finish(
     payer = result.payer
     if validation is not None:
         try:
-            ack_999 = build_999(validation, _envelope(validation, _control_number()))
+            ack_999 = build_999(validation, _envelope(validation, interchange_control_number()))
         except X12Error as exc:
             result.rejections.append(f"No 999 could be written: {exc}")
         if validation.accepted_sets():

@@ -3,19 +3,26 @@
 ``priorauth_submit_pas(user=, bundle=)`` → the PAS response Bundle (dict); bad input raises
 ``PasInputError`` (``portico.fhir.pas``) whose ``issues`` are OperationOutcome issues; nothing
 is saved then. ``priorauth_inquire_pas`` answers the current status of one request.
-``priorauth_submit_278(user=, content=)`` takes a 278 request and returns the 278 response:
-HCR decisions when the request was submitted, AAA (Request Validation) segments in the loops
-of the request's problems when it was refused (then nothing is saved).
+``priorauth_receive_278(user=, content=)`` answers an inbound 278 as X12: a 999 when the
+envelopes are not sound (wrong SE01 count, control numbers...) or the set cannot be read,
+otherwise ``priorauth_submit_278``'s 278 response: HCR decisions when the request was
+submitted, AAA (Request Validation) segments in the loops of the request's problems when it
+was refused (then nothing is saved), or, for a duplicate of an open request, that request's
+decisions (nothing new is saved). Answers are addressed back to the sender and carry the next
+interchange control number of the sequence the 999 and 277CA writers use.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 
+from portico.core.interchange import next_interchange_control_number
 from portico.fhir.common import outcome_issue
 from portico.fhir.pas import (
     PasInputError,
@@ -47,7 +54,10 @@ from portico.priorauth.services.requests import (
     priorauth_submit,
 )
 from portico.x12 import auth278
+from portico.x12.ack999 import ExpectedGroup, build_999, reply_envelope
 from portico.x12.auth278 import FollowUp, Rejection, RejectLoop, RejectReason
+from portico.x12.errors import X12Error
+from portico.x12.validation import ValidationResult, reject_for_reader_error, validate_envelope
 from portico.x12.writer import Envelope
 
 FIELD_EXPRESSIONS = {
@@ -235,13 +245,58 @@ def _minimal(bundle: dict[str, Any]) -> PasRequest:
 # ---------------------------------------------------------------------------
 # X12 278
 # ---------------------------------------------------------------------------
+# UM01 of the requests prior authorization takes: HS health services review, AR admission
+# review. SC (specialty care) is a referral: the referrals endpoint takes it.
+REQUEST_CATEGORIES = frozenset({"HS", "AR"})
+# What a 999 acknowledges when nothing readable arrived: the 278's group.
+EXPECTED_278 = ExpectedGroup("HI", "0", "005010X217")
+
+
+# The interchange control number sequence the 999 and 277CA writers use (claims' "IC"
+# numbers, ``portico.claims.services.common.numbers_allocate``). Claims sits above prior
+# authorization in the layers, so the table is reached by its label, not imported.
+def x12_reply_envelope(validation: ValidationResult) -> Envelope:
+    """Addressed back to the request's sender (see ``reply_envelope``), numbered in sequence."""
+    return reply_envelope(
+        validation, control_number=next_interchange_control_number(), created=timezone.localtime()
+    )
+
+
+@dataclass(slots=True)
+class X12Reply:
+    """What to send back for an inbound 278: ``kind`` "278" (a response, 200) or "999" (400)."""
+
+    content: str
+    kind: str
+
+
+def priorauth_receive_278(*, user: Any, content: str | bytes) -> X12Reply:
+    """An inbound 278 → the X12 answer. The envelopes are validated first, as the referral and
+    276 endpoints do: a wrong SE01 count, a control number mismatch or a body that is not X12
+    is answered with a 999 rejecting it, and so is a set the 278 reader cannot read (the 999
+    names its segment and element); nothing is saved then."""
+    validation = validate_envelope(content)
+    envelope = x12_reply_envelope(validation)
+    if not validation.accepted:
+        return X12Reply(build_999(validation, envelope, expected_group=EXPECTED_278), "999")
+    try:
+        text = priorauth_submit_278(user=user, content=content, envelope=envelope)
+    except X12Error as exc:
+        reject_for_reader_error(validation, exc)
+        return X12Reply(build_999(validation, envelope, expected_group=EXPECTED_278), "999")
+    return X12Reply(text, "278")
+
+
 def priorauth_submit_278(*, user: Any, content: str | bytes, envelope: Envelope) -> str:
     """A 278 request (005010X217) → the 278 response.
 
     Submitted: HCR decisions per service and for the event. Refused (unknown UMO/payer, field
-    errors, no right to submit): the request echoed with AAA segments where the problems are
-    (see ``rejections_for_errors``), and nothing saved. Raises ``X12Error`` only for a document
-    that is not a readable 278 request (the caller answers a 999).
+    errors, no right to submit, not a UM01 HS/AR request): the request echoed with AAA
+    segments where the problems are (see ``rejections_for_errors``), and nothing saved. The
+    same request as one still open (the portal's duplicate rule): that request's decisions,
+    its reference as the certification number, and nothing new saved. Raises ``X12Error``
+    only for a document that is not a readable 278 request (the caller answers a 999); the
+    envelopes are the caller's to check (``priorauth_receive_278``).
     """
     review = auth278.read_278(content)
     if review.is_response:
@@ -251,6 +306,13 @@ def priorauth_submit_278(*, user: Any, content: str | bytes, envelope: Envelope)
             RejectLoop.PATIENT_EVENT, RejectReason.INPUT_ERRORS, FollowUp.CORRECT_AND_RESUBMIT
         )
         return build_278_rejection(review, [wrong_kind], envelope)
+    if review.request_category not in REQUEST_CATEGORIES:
+        # UM01 SC is a referral (specialty care), not a prior authorization: AAA 33 in 2000E,
+        # as the referrals endpoint refuses a request that is not UM01 SC.
+        wrong_category = Rejection(
+            RejectLoop.PATIENT_EVENT, RejectReason.INPUT_ERRORS, FollowUp.CORRECT_AND_RESUBMIT
+        )
+        return build_278_rejection(review, [wrong_category], envelope)
     plan = HealthPlan.objects.filter(payer_id=review.umo_id).first()
     if plan is None:  # NM109 of 2010A names no plan this UMO reviews for
         unknown = Rejection(
@@ -258,11 +320,15 @@ def priorauth_submit_278(*, user: Any, content: str | bytes, envelope: Envelope)
         )
         return build_278_rejection(review, [unknown], envelope)
     try:
-        row = priorauth_submit(
-            user=user, data=_input_from_278(review, plan), source=Source.X12, confirm_duplicate=True
-        )
+        row = priorauth_submit(user=user, data=_input_from_278(review, plan), source=Source.X12)
     except RequestInvalid as exc:
         return build_278_rejection(review, rejections_for_errors(exc.errors, review), envelope)
+    except PossibleDuplicate as exc:
+        # The portal's duplicate rule (REST 409, PAS "duplicate"): X12 has no "confirm" flag
+        # and no reject reason for a repeated request, so the UMO answers it with the request
+        # it already holds: its decisions and reference (HCR02). Nothing new is saved.
+        existing = max(exc.duplicates, key=lambda r: (r.submitted_at or r.created_at, r.pk))
+        return build_278_response(existing, review, envelope)
     except PriorAuthError as exc:
         return build_278_rejection(review, [_refusal(exc)], envelope)
     return build_278_response(row, review, envelope)
@@ -296,7 +362,7 @@ def _input_from_278(review: auth278.ServiceReview, plan: HealthPlan) -> RequestI
         lines=[
             LineInput(
                 code=s.procedure_code,
-                units=int(s.quantity) or None,
+                units=_units(s.quantity) if not s.quantity_invalid else None,
                 start_date=s.service_date or first,
                 end_date=s.service_date_end or s.service_date or first,
                 modifier=s.modifiers[0] if s.modifiers else "",
@@ -305,6 +371,14 @@ def _input_from_278(review: auth278.ServiceReview, plan: HealthPlan) -> RequestI
         ],
         external_id=review.trace_number,
     )
+
+
+def _units(quantity: Decimal) -> int | None:
+    """SV104 as units: a whole number, else none (the line is then refused: 15 when nothing
+    or 0 was sent, 33 for anything else, see ``_field_rejection``)."""
+    if quantity <= 0 or quantity != quantity.to_integral_value():
+        return None
+    return int(quantity)
 
 
 # Field errors of a service line (``lines-<index>-<field>``) → AAA03 in that line's 2000F.
@@ -363,8 +437,15 @@ def _field_rejection(key: str, review: auth278.ServiceReview) -> Rejection:
         if index >= len(review.services):
             return Rejection(event, RejectReason.INPUT_ERRORS)
         reason = _LINE_REASONS.get(name, RejectReason.INPUT_ERRORS)
-        if name == "units" and review.services[index].quantity <= 0:
-            reason = RejectReason.REQUIRED_DATA_MISSING
+        service = review.services[index]
+        if name == "units" and service.quantity <= 0 and not service.quantity_invalid:
+            # None or 0 sent: missing. Out of range (1E400, 20 digits), negative with a
+            # value, or not whole: input errors (33), as api.md's table says.
+            reason = (
+                RejectReason.REQUIRED_DATA_MISSING
+                if service.quantity == 0
+                else RejectReason.INPUT_ERRORS
+            )
         return Rejection(RejectLoop.SERVICE, reason, index=index)
     if key == "service_category" or key.startswith("q_"):
         return Rejection(event, RejectReason.REQUIRED_DATA_MISSING)
@@ -414,13 +495,31 @@ def build_278_rejection(
     return auth278.build_278(review, envelope)
 
 
+def _lines_for_services(row: PriorAuthRequest, review: auth278.ServiceReview) -> list[Any]:
+    """The request's line for each service of the 278: the same procedure code in order (a
+    duplicate may list its services in another order), else the line at that position."""
+    lines = list(row.lines.all())
+    free = list(lines)
+    found: list[Any] = []
+    for service in review.services:
+        line = next((ln for ln in free if ln.code == service.procedure_code), None)
+        if line is not None:
+            free.remove(line)
+        found.append(line)
+    for number, line in enumerate(found):
+        if line is None and number < len(lines) and lines[number] in free:
+            found[number] = lines[number]
+            free.remove(lines[number])
+    return found
+
+
 def build_278_response(
     row: PriorAuthRequest, review: auth278.ServiceReview, envelope: Envelope
 ) -> str:
     today = timezone.localdate()
-    lines = {ln.line_no: ln for ln in row.lines.all()}
-    for number, service in enumerate(review.services, start=1):
-        line = lines.get(number)
+    review.rejections = []
+    lines = _lines_for_services(row, review)
+    for service, line in zip(review.services, lines, strict=True):
         if line is None:
             continue
         action = auth278.ReviewAction(_action(line, row))
@@ -463,11 +562,14 @@ def build_278_response(
 
 __all__ = [
     "PasInputError",
+    "X12Reply",
     "build_278_rejection",
     "build_278_response",
     "pas_result",
     "priorauth_inquire_pas",
+    "priorauth_receive_278",
     "priorauth_submit_278",
     "priorauth_submit_pas",
     "rejections_for_errors",
+    "x12_reply_envelope",
 ]
