@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 
 from portico.claims import selectors, services
+from portico.claims.api import router
 from portico.claims.models import (
     Claim,
     ClaimAttachment,
@@ -27,6 +28,7 @@ from portico.x12.models837 import Party
 from portico.x12.writer837 import build_837 as _build_837
 from tests.claims.conftest import FIXTURES
 from tests.codes.factories import Icd10CodeFactory
+from tests.conftest import router_client
 from tests.factories.claims import plan_member, practice_a_x12_claims
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "x12"))
@@ -239,3 +241,39 @@ def test_each_claim_is_matched_to_the_coverage_span_of_its_service_date(cw, pers
     assert stored["ACC0000"].member_id == stored["ACC0001"].member_id == member.pk
     assert "ACC0002" not in stored
     assert "The member had no coverage on 03/10/2025." in item.error_summary
+
+
+def test_a_clearinghouse_sends_an_837_through_the_api_and_fetches_its_acks(cw):
+    """Before: 837s could only be uploaded on the portal page (session + CSRF)."""
+    api = router_client(router)
+    user = cw.world.users["billing_clerk"]
+    text = build_837(_claims(2), env(907)).encode()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sent = api.post("/files", data=text, content_type="application/edi-x12", user=user)
+    assert sent.status_code == 202, sent.content
+    body = sent.json()
+    assert body["filename"] == "claims.837" and body["size"] == len(text)
+    status = api.get(f"/files/{body['id']}", user=user).json()
+    assert status["status"] == "accepted" and status["accepted_count"] == 2
+    assert status["ack_999_url"] == f"/api/v1/claims/files/{body['id']}/999"
+    ack = api.get(f"/files/{body['id']}/999", user=user)
+    assert ack.status_code == 200 and ack["Content-Type"] == "application/edi-x12"
+    assert "IK5*A" in ack.content.decode() and pyx12_errors(ack.content.decode()) == []
+    ca = api.get(f"/files/{body['id']}/277ca", user=user).content.decode()
+    assert ca == ack_277ca(ClaimSubmissionFile.objects.get(pk=body["id"]))
+    assert [f["id"] for f in api.get("/files", user=user).json()] == [body["id"]]
+    other = cw.world.users["billing_clerk_b"]
+    assert api.get(f"/files/{body['id']}/999", user=other).status_code == 404
+    assert api.get("/files", user=other).json() == []
+
+    # The same file as a multipart upload; not-X12 and a body of another type are refused.
+    upload = {"file": SimpleUploadedFile("batch.837", build_837(_claims(1), env(908)).encode())}
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        multipart = api.post("/files", FILES=upload, user=user)
+    assert multipart.status_code == 202 and multipart.json()["filename"] == "batch.837"
+    pdf = api.post("/files", data=b"%PDF-1.4", content_type="application/edi-x12", user=user)
+    assert pdf.status_code == 400
+    assert pdf.json()["error"]["fields"][0]["field"] == "file"
+    json_body = api.post("/files", json={"file": "ISA"}, user=user)
+    assert json_body.status_code == 400
+    assert ClaimSubmissionFile.objects.count() == 2

@@ -17,12 +17,21 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from portico.claims.models import ClaimStatus
+from portico.claims.models import ClaimStatus, ClaimSubmissionFile
 from portico.priorauth.services.interop import priorauth_submit_pas
+from portico.x12.models837 import Party
 from portico.x12.status276 import ClaimStatusRequest, StatusInquiry, build_276
 from portico.x12.writer import Envelope
+from portico.x12.writer837 import build_837
 from tests.codes.factories import Icd10CodeFactory, PlaceOfServiceFactory
-from tests.factories.claims import BILLING_NPI, PAYER_ID, PDF, claims_world, make_claim
+from tests.factories.claims import (
+    BILLING_NPI,
+    PAYER_ID,
+    PDF,
+    claims_world,
+    make_claim,
+    practice_a_x12_claims,
+)
 from tests.factories.priorauth import make_pa_world
 from tests.matrix.api import ApiRoute
 
@@ -117,6 +126,38 @@ def _status_276(world: Any) -> tuple[bytes, str]:
     return build_276(request, env).encode(), "application/edi-x12"
 
 
+def _file_837(world: Any) -> tuple[bytes, str]:
+    """Two claims of practice A as an 837P interchange, sent as the body."""
+    _claims_api_world(world)
+    envelope = Envelope(
+        sender_id="SUBM01",
+        receiver_id="PORTICO",
+        interchange_control_number=906,
+        group_control_number=906,
+        created=dt.datetime(2025, 4, 1, 12, 0),
+    )
+    text = build_837(
+        practice_a_x12_claims(2),
+        envelope,
+        submitter=Party("PRACTICE A", "SUBM01", contact_name="Pat", contact_phone="5555550100"),
+        receiver=Party("HARBOR", "PORTICO"),
+    )
+    return text.encode(), "application/edi-x12"
+
+
+def _file_a(world: Any) -> dict[str, Any]:
+    """An 837 file practice A sent, with its 999 written."""
+    item = ClaimSubmissionFile.objects.create(
+        organization=world.practice_a,
+        file_key="claims/x12/matrix.x12",
+        filename="matrix.837",
+        sha256="0" * 64,
+        size=10,
+        ack_999="ISA*00*...~",
+    )
+    return {"file_id": item.pk}
+
+
 def _pas_bundle(world: Any) -> dict[str, Any]:
     """A Da Vinci PAS request Bundle (its Claim) from practice A's connected provider."""
     pa = make_pa_world(world)
@@ -161,6 +202,15 @@ API_ROUTES = {
     "GET /api/v1/claims/appeals": ApiRoute(expect=LIST, setup=_claims_api_world),
     "GET /api/v1/claims/appeals/{number}": ApiRoute(expect=OBJECT, path=_appeal_a),
     "POST /api/v1/claims/appeals/{number}/withdraw": ApiRoute(expect=OBJECT, path=_appeal_a),
+    # Any submitter may send a file (B's claims for A's TIN are then rejected in its 277CA).
+    "POST /api/v1/claims/files": ApiRoute(
+        expect=LIST, default=202, setup=_claims_api_world, raw=_file_837
+    ),
+    "GET /api/v1/claims/files": ApiRoute(expect=LIST, setup=_claims_api_world),
+    "GET /api/v1/claims/files/{file_id}": ApiRoute(expect=OBJECT, path=_file_a),
+    "GET /api/v1/claims/files/{file_id}/{which}": ApiRoute(
+        expect=OBJECT, path=lambda w: {**_file_a(w), "which": "999"}
+    ),
     "POST /api/v1/claims/status-inquiry": ApiRoute(
         expect=LIST, setup=_claims_api_world, raw=_status_276
     ),

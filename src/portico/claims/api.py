@@ -6,15 +6,17 @@ The API root mounts it at ``/api/v1/claims/`` with its token authentication; ope
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from portico.claims import selectors, services
-from portico.claims.models import Appeal, Claim
+from portico.claims.models import Appeal, Claim, ClaimSubmissionFile
 from portico.claims.schemas import (
     AppealIn,
     AppealOut,
@@ -381,6 +383,153 @@ def appeal_withdraw(request: HttpRequest, number: str) -> Any:
     except TransitionNotAllowed as exc:
         raise _bad_request(exc.message) from exc
     return _appeal(selectors.appeal_get_for_user(user=user, number=number))
+
+
+# ---------------------------------------------------------------------------
+# X12 837 files: what the portal's upload page does, for clearinghouses and PM systems
+# ---------------------------------------------------------------------------
+class ClaimFileOut(Schema):
+    id: int
+    filename: str
+    status: str
+    status_label: str
+    kind: str
+    size: int
+    received_at: dt.datetime
+    finished_at: dt.datetime | None
+    duplicate_of: int | None = Field(description="An earlier file with the same content")
+    claim_count: int
+    accepted_count: int
+    rejected_count: int
+    duplicate_count: int
+    problems: list[str] = Field(description="Why claims or the file were rejected, in words")
+    ack_999_url: str | None = Field(description="The 999 (application/edi-x12), once written")
+    ack_277ca_url: str | None = Field(description="The 277CA, once written")
+
+
+def _claim_file(item: ClaimSubmissionFile) -> dict[str, Any]:
+    base = f"/api/v1/claims/files/{item.pk}"
+    return {
+        "id": item.pk,
+        "filename": item.filename,
+        "status": item.status,
+        "status_label": item.get_status_display(),
+        "kind": item.kind,
+        "size": item.size,
+        "received_at": item.created_at,
+        "finished_at": item.finished_at,
+        "duplicate_of": item.duplicate_of_id,
+        "claim_count": item.claim_count,
+        "accepted_count": item.accepted_count,
+        "rejected_count": item.rejected_count,
+        "duplicate_count": item.duplicate_count,
+        "problems": [r for r in item.error_summary.splitlines() if r.strip()],
+        "ack_999_url": f"{base}/999" if item.ack_999 else None,
+        "ack_277ca_url": f"{base}/277ca" if item.ack_277ca_key else None,
+    }
+
+
+X12_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/edi-x12": {"schema": {"type": "string"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "organization_id": {"type": "integer"},
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+@router.post(
+    "/files",
+    response={202: ClaimFileOut, **ERRORS, 413: ErrorOut},
+    summary="Send an X12 837 file",
+    openapi_extra=X12_BODY,
+)
+def claim_file_send(request: HttpRequest, organization_id: int | None = None) -> Any:
+    """An 837P or 837I interchange, as the request body (``application/edi-x12``) or as the
+    ``file`` of a multipart form (large files). It is checked and processed in the background,
+    as an upload on the portal's Files page: the answer is 202 with the file's status; poll
+    ``GET /files/{id}`` until ``finished_at`` is set, then fetch the 999 and the 277CA. The
+    same content sent again is processed once more but its claims are recognised as
+    duplicates (``duplicate_of``)."""
+    user = _user(request)
+    upload: Any = request.FILES.get("file")
+    if upload is None:
+        if (request.content_type or "") not in ("application/edi-x12", "text/plain"):
+            raise _bad_request(
+                "Send the 837 as the body (application/edi-x12) or as a multipart 'file'.",
+                "file",
+            )
+        upload = ContentFile(request.body, name="claims.837")
+    organization = request.POST.get("organization_id") or organization_id
+    try:
+        item = services.claim_file_upload(
+            user=user,
+            file=upload,
+            organization_id=int(organization) if organization not in (None, "") else None,
+        )
+    except (TypeError, ValueError) as exc:
+        raise _bad_request("organization_id is a practice's number.", "organization_id") from exc
+    except services.ClaimError as exc:
+        raise _claim_error(exc) from exc
+    item.refresh_from_db()  # processed already when tasks run in-process
+    return Status(202, _claim_file(item))
+
+
+@router.get("/files", response={200: list[ClaimFileOut], **ERRORS}, summary="Recent 837 files")
+def claim_files(request: HttpRequest) -> Any:
+    user = _user(request)
+    return [_claim_file(f) for f in selectors.claim_files_for_user(user=user)[:100]]
+
+
+@router.get("/files/{file_id}", response={200: ClaimFileOut, **ERRORS}, summary="An 837 file")
+def claim_file_detail(request: HttpRequest, file_id: int) -> Any:
+    user = _user(request)
+    item = selectors.claim_file_get_for_user(user=user, pk=file_id)
+    audit_record(
+        action="portico.claim_file.viewed",
+        actor=user,
+        obj=item,
+        organization_id=item.organization_id,
+    )
+    return _claim_file(item)
+
+
+@router.get(
+    "/files/{file_id}/{which}",
+    response={200: str, **ERRORS},
+    summary="An 837 file's 999 or 277CA",
+    openapi_extra={"responses": {"200": {"content": {"application/edi-x12": {}}}}},
+)
+def claim_file_ack(request: HttpRequest, file_id: int, which: str) -> HttpResponse:
+    """``which`` is ``999`` or ``277ca``; 404 until it is written."""
+    user = _user(request)
+    item = selectors.claim_file_get_for_user(user=user, pk=file_id)
+    stream = selectors.claim_file_ack_open(item=item, which=which.lower())
+    if stream is None:
+        raise HttpError(404, f"No {which} for this file (yet).")
+    audit_record(
+        action="portico.claim_file.ack_downloaded",
+        actor=user,
+        obj=item,
+        organization_id=item.organization_id,
+        changes={"which": which.lower()},
+    )
+    with stream:
+        body = stream.read()
+    response = HttpResponse(body, content_type="application/edi-x12")
+    response["X-X12-Transaction"] = "999" if which.lower() == "999" else "277"
+    return response
 
 
 @router.post("/status-inquiry", summary="X12 276 claim status inquiry → 277")
