@@ -14,6 +14,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from portico.priorauth.selectors import letters_for_request
+from portico.priorauth.services import priorauth_send_back
 from portico.x12 import auth278
 from portico.x12.models837 import Diagnosis
 from portico.x12.writer import Envelope
@@ -29,6 +31,20 @@ def _setup(world: Any) -> dict[str, Any]:
     physician_b(world)
     _requests(world)
     return {}
+
+
+def _letter_a(world: Any) -> dict[str, Any]:
+    """Practice A's request with a letter posted (the reviewer asked for more)."""
+    _setup(world)
+    row = _requests(world)["a"]
+    letter = letters_for_request(request=row).first()
+    if letter is None:
+        priorauth_send_back(
+            request=row, actor=world.users["um_reviewer"], version=row.version, message="Notes"
+        )
+        letter = letters_for_request(request=row).first()
+    assert letter is not None
+    return {"reference": row.reference, "letter_id": letter.pk}
 
 
 def _request_body(world: Any) -> dict[str, Any]:
@@ -90,6 +106,9 @@ API_ROUTES = {
     ),
     "GET /api/v1/priorauth/requests/{reference}": _route(expect=OBJECT, path=_ref_a),
     "GET /api/v1/priorauth/requests/{reference}/letters": _route(expect=OBJECT, path=_ref_a),
+    "GET /api/v1/priorauth/requests/{reference}/letters/{letter_id}": _route(
+        expect=OBJECT, path=_letter_a
+    ),
     "GET /api/v1/priorauth/required": _route(
         expect=LIST, query=lambda w: {"payer_id": make_pa_world(w).plan.payer_id, "code": "63047"}
     ),

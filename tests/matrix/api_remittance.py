@@ -33,6 +33,7 @@ API_ROUTES = {
     "GET /api/v1/remittance/payments": ApiRoute(expect=LIST, setup=remittance_world),
     "GET /api/v1/remittance/payments/{number}": ApiRoute(expect=OBJECT, path=_payment_a),
     "GET /api/v1/remittance/payments/{number}/835": ApiRoute(expect=OBJECT, path=_payment_a),
+    "GET /api/v1/remittance/payments/{number}/eob.pdf": ApiRoute(expect=OBJECT, path=_payment_a),
     "GET /fhir/r4/ExplanationOfBenefit": ApiRoute(expect={"none": 401}, setup=remittance_world),
     "GET /fhir/r4/ExplanationOfBenefit/{id}": ApiRoute(
         expect={"none": 401, "user_b": 404, "staff": 404}, path=_claim_a

@@ -72,3 +72,33 @@ def test_field_errors_and_required_check(pa, world):
     answer = client.get("/required?payer_id=HFX01&code=97110", user=user).json()
     assert answer["required"] is False
     _ = Client
+
+
+def test_a_letter_is_downloaded_through_the_api(pa, world):
+    """Before: a letter's download_url was the portal's page, which sends a bearer client to
+    the sign-in page."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portico.documents.models import Document
+    from portico.priorauth.services import priorauth_send_back, priorauth_submit
+    from tests.factories.priorauth import request_input
+
+    reviewer = world.users["um_reviewer"]
+    row = priorauth_submit(user=reviewer, staff=True, data=request_input(pa))
+    priorauth_send_back(request=row, actor=reviewer, version=row.version, message="Notes, please")
+    client = router_client(router)
+    user = world.users["physician"]
+    (letter,) = client.get(f"/requests/{row.reference}/letters", user=user).json()
+    path = f"/requests/{row.reference}/letters/{letter['id']}"
+    assert letter["download_url"].endswith(f"/api/v1/priorauth{path}")
+    pdf = client.get(path, user=user)
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert client.get(f"/requests/{row.reference}/letters/999999", user=user).status_code == 404
+    Document.objects.filter(pk=letter["id"]).update(
+        available_until=timezone.now() - timedelta(days=1)
+    )
+    gone = client.get(path, user=user)
+    assert gone.status_code == 410 and "retention" in gone.json()["error"]["message"]

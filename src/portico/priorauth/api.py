@@ -7,13 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from ninja import Router, Status
 from ninja.errors import HttpError
 
 from portico.core.api_errors import ErrorOut, api_page, refused
 from portico.core.idempotency import key_from_request
+from portico.core.uploads import file_download_response
+from portico.documents.services import document_record_download
 from portico.members.models import HealthPlan
 from portico.priorauth import selectors, services
 from portico.priorauth.models import PriorAuthRequest, ServiceCategory, Source
@@ -137,11 +139,32 @@ def letters(request: HttpRequest, reference: str) -> Any:
             "available": d.is_available(now),
             "read": getattr(d, "is_read", False),
             "download_url": request.build_absolute_uri(
-                reverse("documents:download", kwargs={"pk": d.pk})
+                f"/api/v1/priorauth/requests/{row.reference}/letters/{d.pk}"
             ),
         }
         for d in selectors.letters_for_request(request=row, user=user)
     ]
+
+
+@router.get(
+    "/requests/{reference}/letters/{letter_id}",
+    response={200: None, **ERRORS, 410: ErrorOut},
+    summary="Download a letter (PDF)",
+    openapi_extra={"responses": {"200": {"content": {"application/pdf": {}}}}},
+)
+def letter_download(request: HttpRequest, reference: str, letter_id: int) -> HttpResponseBase:
+    """The letter's PDF; 410 once its retention period is over (the listing says until when)."""
+    user = _user(request)
+    row = selectors.request_get_for_user(user=user, reference=reference)
+    letter = selectors.letters_for_request(request=row, user=user).filter(pk=letter_id).first()
+    if letter is None:
+        raise refused(404, "No such letter for this request.")
+    if not letter.is_available():
+        raise refused(410, "This letter is past its retention period and no longer available.")
+    document_record_download(document=letter, user=user)
+    return file_download_response(
+        key=letter.storage_key, filename=letter.file_name, content_type="application/pdf"
+    )
 
 
 @router.get(

@@ -8,13 +8,13 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from portico.claims.selectors import user_has_claims_access
 from portico.core.api_errors import ErrorOut, api_page
 from portico.remittance import selectors, services
+from portico.remittance.eob_pdf import eob_pdf
 from portico.remittance.models import Payment
 from portico.remittance.schemas import PaymentDetailOut, PaymentPageOut
 
@@ -45,7 +45,7 @@ def _out(p: Payment) -> dict[str, Any]:
         "payee_tin": p.payee_tin,
         "payee_name": p.payee_name,
         "claim_count": p.claim_count,
-        "eob_pdf_url": reverse("remittance:eob_pdf", kwargs={"number": p.number}),
+        "eob_pdf_url": f"/api/v1/remittance/payments/{p.number}/eob.pdf",
         "remittance_835_url": f"/api/v1/remittance/payments/{p.number}/835",
     }
 
@@ -132,5 +132,22 @@ def download_835(request: HttpRequest, number: str) -> HttpResponse:
     services.payment_access_record(payment=payment, user=user, action="835_downloaded")
     response = HttpResponse(data, content_type="application/edi-x12")
     response["Content-Disposition"] = f'attachment; filename="{payment.file_name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@router.get(
+    "/payments/{number}/eob.pdf",
+    response={200: None, **ERRORS},
+    summary="Download the payment's Explanation of Benefits (PDF)",
+    openapi_extra={"responses": {"200": {"content": {"application/pdf": {}}}}},
+)
+def download_eob(request: HttpRequest, number: str) -> HttpResponse:
+    user = _user(request)
+    payment = selectors.payment_get_for_user(user=user, number=number)
+    data = eob_pdf(payment=payment)
+    services.payment_access_record(payment=payment, user=user, action="eob_downloaded")
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="EOB-{payment.number}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
