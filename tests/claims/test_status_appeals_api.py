@@ -317,3 +317,25 @@ def test_the_idempotency_key_header_is_honoured_and_a_reused_key_is_refused(cw):
         c["patient_account_number"] == "HDR-2"
         for c in api.get("/claims", user=user).json()["results"]
     )
+
+
+def test_search_parameters_it_cannot_use_are_refused_not_ignored(cw):
+    """Before: limit=0 gave one claim, a made-up cursor the first page, status=bogus an empty
+    list and sort=bogus the default order, each without a word."""
+    user = cw.world.users["billing_clerk"]
+    _many(cw, 3)
+    for query, field in (
+        ("limit=0", "limit"),
+        ("limit=1000", "limit"),
+        ("cursor=garbage", "cursor"),
+        ("status=bogus", "status"),
+        ("sort=bogus", "sort"),
+    ):
+        response = api.get(f"/claims?{query}", user=user)
+        assert 400 <= response.status_code < 500, query
+        fields = [f["field"] for f in response.json()["error"]["fields"]]
+        assert any(field in f for f in fields), (query, fields)
+    first = api.get("/claims?limit=2", user=user).json()
+    assert len(first["results"]) == 2 and first["next_cursor"]
+    rest = api.get(f"/claims?limit=2&cursor={first['next_cursor']}", user=user).json()
+    assert len(rest["results"]) == 1

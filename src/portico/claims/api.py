@@ -16,7 +16,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from portico.claims import selectors, services
-from portico.claims.models import Appeal, Claim, ClaimSubmissionFile
+from portico.claims.models import Appeal, Claim, ClaimStatus, ClaimSubmissionFile
 from portico.claims.schemas import (
     AppealIn,
     AppealOut,
@@ -29,7 +29,7 @@ from portico.claims.schemas import (
 from portico.claims.services import ClaimData, DiagnosisData, LineData
 from portico.claims.services.inquiry import NOT_FOUND, STATUS_CODES
 from portico.claims.transitions import TransitionNotAllowed
-from portico.core.api_errors import ErrorOut
+from portico.core.api_errors import ErrorOut, refused
 from portico.core.audit import audit_record
 from portico.core.idempotency import key_from_request
 
@@ -188,7 +188,7 @@ class SearchIn(Schema):
         "dos_from or dos_to is given. Otherwise one of: " + ", ".join(selectors.SORTS) + ".",
     )
     cursor: str = ""
-    limit: int = 25
+    limit: int = Field(25, ge=1, le=100, description="Claims per page, 1 to 100")
 
 
 @router.post("/claims", response={201: ClaimOut, 200: ClaimOut, **ERRORS}, summary="Submit a claim")
@@ -215,6 +215,15 @@ def _bad_request(message: str, field: str = "") -> HttpError:
 @router.get("/claims", response={200: ClaimPageOut, **ERRORS}, summary="Search claims")
 def search_claims(request: HttpRequest, filters: Query[SearchIn]) -> Any:
     user = _user(request)
+    problems = {}
+    if filters.status and filters.status not in ClaimStatus.values:
+        problems["status"] = "Use one of: " + ", ".join(ClaimStatus.values) + "."
+    if filters.sort and filters.sort not in selectors.SORTS:
+        problems["sort"] = "Use one of: " + ", ".join(selectors.SORTS) + "."
+    if filters.cursor and not selectors.cursor_is_valid(filters.cursor):
+        problems["cursor"] = "Use a next_cursor or prev_cursor from an earlier page."
+    if problems:
+        raise refused(400, "The search has errors.", errors=problems)
     search = selectors.ClaimSearch(
         number=filters.number,
         patient_account_number=filters.patient_account_number,
@@ -229,7 +238,7 @@ def search_claims(request: HttpRequest, filters: Query[SearchIn]) -> Any:
         sort=filters.sort,
     )
     page = selectors.claims_search(
-        user=user, search=search, cursor=filters.cursor, limit=max(1, min(filters.limit, 100))
+        user=user, search=search, cursor=filters.cursor, limit=filters.limit
     )
     audit_record(
         action="portico.claim.searched",

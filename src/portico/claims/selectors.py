@@ -241,6 +241,11 @@ def _decode_cursor(cursor: str) -> tuple[str | None, int, str] | None:
         return None
 
 
+def cursor_is_valid(cursor: str) -> bool:
+    """Whether ``cursor`` is one this search handed out (the API refuses any other)."""
+    return _decode_cursor(cursor) is not None
+
+
 def _cursor_value(field_name: str, raw: str | None) -> Any:
     if raw is None:
         return None
