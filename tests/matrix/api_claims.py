@@ -218,8 +218,8 @@ API_ROUTES = {
     "POST /fhir/r4/Claim/$submit": ApiRoute(
         expect={"none": 401, "user_b": 403, "staff": 403}, user_a="physician", body=_pas_bundle
     ),
-    # A's request is outside B's (and the agent's) practices: 404.
+    # No Prior Authorization grant (B's billing clerk, the support agent): 403, as from REST.
     "POST /fhir/r4/Claim/$inquire": ApiRoute(
-        expect={"none": 401, "user_b": 404, "staff": 404}, user_a="physician", body=_pas_inquiry
+        expect={"none": 401, "user_b": 403, "staff": 403}, user_a="physician", body=_pas_inquiry
     ),
 }

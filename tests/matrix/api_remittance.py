@@ -3,8 +3,9 @@ ExplanationOfBenefit interactions × token kind.
 
 ``user_a`` is practice A's billing clerk, ``user_b`` practice B's; ``system`` is a client bound
 to practice A (its service account holds a Claims grant for A's TINs); ``staff`` (a support
-agent) has no Claims grant. A's payment and A's adjudicated claim answer 404 to B. FHIR search
-answers an empty Bundle (200) to callers with nothing in scope; read answers 404.
+agent) has no Claims grant: 403, from REST and FHIR alike. A's payment and A's adjudicated claim
+answer 404 to B. FHIR search answers an empty Bundle (200) to callers with a Claims grant but
+nothing in scope; read answers 404.
 """
 
 from __future__ import annotations
@@ -34,8 +35,6 @@ API_ROUTES = {
     "GET /api/v1/remittance/payments/{number}": ApiRoute(expect=OBJECT, path=_payment_a),
     "GET /api/v1/remittance/payments/{number}/835": ApiRoute(expect=OBJECT, path=_payment_a),
     "GET /api/v1/remittance/payments/{number}/eob.pdf": ApiRoute(expect=OBJECT, path=_payment_a),
-    "GET /fhir/r4/ExplanationOfBenefit": ApiRoute(expect={"none": 401}, setup=remittance_world),
-    "GET /fhir/r4/ExplanationOfBenefit/{id}": ApiRoute(
-        expect={"none": 401, "user_b": 404, "staff": 404}, path=_claim_a
-    ),
+    "GET /fhir/r4/ExplanationOfBenefit": ApiRoute(expect=LIST, setup=remittance_world),
+    "GET /fhir/r4/ExplanationOfBenefit/{id}": ApiRoute(expect=OBJECT, path=_claim_a),
 }

@@ -8,8 +8,10 @@ handler errors) — never an HTML page, never a trace.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +31,7 @@ from django.views.decorators.csrf import csrf_exempt
 from portico.api import discovery, ratelimit
 from portico.api.auth import ApiAuthError, Principal, authenticate_request
 from portico.api.inputs import NUL_MESSAGE, contains_nul
+from portico.claims.selectors import user_has_claims_access
 from portico.fhir.common import (
     FHIR_CONTENT_TYPE,
     RESOURCE_ID_RE,
@@ -39,14 +42,29 @@ from portico.fhir.common import (
     FhirResponse,
     Interaction,
     capability_statement,
+    check_search_params,
     operation_outcome,
     outcome_issue,
+    parse_search_page,
 )
+from portico.priorauth.selectors import has_priorauth_access
 
 logger = logging.getLogger("portico.api")
 
 ACCEPTABLE = ("application/fhir+json", "application/json", "application/*", "*/*", "")
 JSON_FORMATS = ("json", "application/json", "application/fhir+json")
+
+# Deepest nesting of objects and arrays a JSON body may have (FHIR resources stay far below).
+MAX_JSON_DEPTH = 64
+
+# The application access an interaction's scope needs, checked before anything else of the
+# request (its parameters, its body), with the selectors the REST routers of the same scope use
+# (``claims/api.py`` and ``remittance/api.py``: Claims grant; ``priorauth/api.py``: Prior
+# Authorization grant). A caller without it gets 403 ``forbidden``, as from REST.
+APPLICATION_ACCESS: dict[str, tuple[Callable[..., bool], str]] = {
+    "claims": (user_has_claims_access, "No access to the Claims Online Portal."),
+    "priorauth": (has_priorauth_access, "No Prior Authorization access."),
+}
 
 _registry: FhirRegistry | None = None
 
@@ -176,14 +194,66 @@ def _params(request: HttpRequest) -> dict[str, list[str]]:
     return {k: request.GET.getlist(k) for k in request.GET if k != "_format"}
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999999: too large for a number
+        raise ValueError(f"the number {text[:20]}… is out of range")
+    return value
+
+
+def _structure_problem(value: Any) -> str:
+    """Nesting deeper than MAX_JSON_DEPTH, or a lone surrogate (``"\\ud800"``: valid JSON
+    syntax, but no UTF-8 text; the database could not store it). Iterative: no recursion on
+    hostile input."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "it contains a lone surrogate (\\ud800-\\udfff)"
+            continue
+        if isinstance(item, dict):
+            item = [*item.keys(), *item.values()]
+        if isinstance(item, list):
+            if depth > MAX_JSON_DEPTH:
+                return f"it is nested deeper than {MAX_JSON_DEPTH} levels"
+            stack.extend((child, depth + 1) for child in item)
+    return ""
+
+
+def decode_json(raw: bytes) -> Any:
+    """A request body as JSON, or ``FhirError`` 400 ``structure`` for anything that is not
+    plain JSON text: bad syntax or encoding, lone surrogates, NaN/Infinity, numbers out of
+    range (1e999999, integers longer than Python converts), nesting deeper than
+    MAX_JSON_DEPTH (also the parser's RecursionError), a body too large to hold."""
+    try:
+        body = json.loads(raw or b"null", parse_constant=_no_constant, parse_float=_finite_float)
+    except RecursionError:
+        body, problem = None, f"it is nested deeper than {MAX_JSON_DEPTH} levels"
+    except MemoryError:
+        body, problem = None, "it is too large"
+    except UnicodeError:
+        body, problem = None, "it is not UTF-8 text"
+    except ValueError as exc:  # JSONDecodeError, int digits limit, _finite_float, constants
+        body, problem = None, str(exc)[:200]
+    else:
+        problem = _structure_problem(body)
+    if problem:
+        raise FhirError(400, f"The body is not valid JSON: {problem}.", code="structure")
+    return body
+
+
 def _json_body(request: HttpRequest, interaction: Interaction) -> dict[str, Any]:
     content_type = request.content_type or ""
     if content_type not in ("application/fhir+json", "application/json"):
         raise FhirError(415, "Send the body as application/fhir+json.", code="not-supported")
-    try:
-        body = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise FhirError(400, f"The body is not valid JSON: {exc}", code="structure") from exc
+    body = decode_json(request.body)
     if not isinstance(body, dict) or not isinstance(body.get("resourceType"), str):
         raise FhirError(
             400, "The body must be a FHIR resource (a JSON object with resourceType).",
@@ -200,8 +270,33 @@ def _json_body(request: HttpRequest, interaction: Interaction) -> dict[str, Any]
     return body
 
 
+def _check_access(principal: Principal, interaction: Interaction) -> None:
+    access = APPLICATION_ACCESS.get(interaction.scope)
+    if access is not None and not access[0](user=principal.user):
+        raise FhirError(403, access[1], code="forbidden")
+
+
+def _strict_handling(request: HttpRequest) -> bool:
+    """``Prefer: handling=strict`` (FHIR R4 search: refuse unknown parameters)."""
+    prefer = request.headers.get("Prefer", "")
+    parts = (p.strip().lower().replace(" ", "") for p in prefer.replace(";", ",").split(","))
+    return "handling=strict" in parts
+
+
 def _run(request: HttpRequest, interaction: Interaction, fhir_request: FhirRequest) -> HttpResponse:
+    """Authenticate (scope), check the application access, then the request itself (search
+    parameters and page; an operation's body), then call the handler."""
     principal = _authenticate(request, interaction.scope)
+    _check_access(principal, interaction)
+    if interaction.kind == "search-type":
+        params = check_search_params(
+            interaction.params, fhir_request.params, strict=_strict_handling(request)
+        )
+        fhir_request = dataclasses.replace(
+            fhir_request, params=params, page=parse_search_page(params)
+        )
+    elif interaction.kind == "operation" and request.method == "POST":
+        fhir_request = dataclasses.replace(fhir_request, body=_json_body(request, interaction))
     result = interaction.handler(principal, fhir_request)
     if isinstance(result, FhirResponse):
         return fhir_response(result.resource, result.status, **dict(result.headers))
@@ -294,8 +389,7 @@ def type_segment(request: HttpRequest, resource_type: str, segment: str) -> Http
             )
         if request.method not in interaction.methods:
             return _method_not_allowed(interaction.methods)
-        body = _json_body(request, interaction) if request.method == "POST" else None
-        return _run(
+        return _run(  # the body is read once the caller is known to have access
             request,
             interaction,
             FhirRequest(
@@ -304,7 +398,6 @@ def type_segment(request: HttpRequest, resource_type: str, segment: str) -> Http
                 base_url=base_url(request),
                 operation=segment,
                 params=_params(request),
-                body=body,
                 method=request.method or "POST",
             ),
         )

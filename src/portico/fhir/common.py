@@ -2,7 +2,9 @@
 
 * ``OperationOutcome`` helpers and ``FhirError`` (raise it from a handler; the endpoint turns it
   into an OperationOutcome with the given HTTP status);
-* ``Bundle`` helpers (``searchset_bundle``, ``bundle_entry``);
+* ``Bundle`` helpers (``searchset_bundle``, ``bundle_entry``) and search paging
+  (``SearchPage``, ``parse_search_page``, ``search_links``, ``paged_searchset_bundle``);
+* search parameter checks (``check_search_params``: unknown parameters, modifiers, token codes);
 * ``FhirRegistry``: where apps declare the interactions they serve under ``/fhir/r4/``. Each
   app's ``fhir_api.py`` defines ``register(registry)``; ``portico.api`` discovers it (like the
   REST routers) and builds the CapabilityStatement from what was registered;
@@ -18,6 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
+from urllib.parse import urlencode
 
 FHIR_VERSION = "4.0.1"
 FHIR_MIME = "application/fhir+json"
@@ -35,6 +38,14 @@ OPERATION_RE = re.compile(r"^\$[a-z][A-Za-z0-9\-]{0,63}$")
 SEARCH_PARAM_TYPES = (
     "number", "date", "string", "token", "reference", "composite", "quantity", "uri", "special",
 )  # fmt: skip
+
+# Search result parameters every search takes (handled here, not by the handlers' filters).
+DEFAULT_COUNT = 20  # entries per page when ``_count`` is not given
+MAX_COUNT = 100  # a larger ``_count`` is lowered to this (the links page through the rest)
+MAX_OFFSET = 999_999_999  # ``_offset`` is 0..MAX_OFFSET
+RESULT_PARAMS = ("_count", "_offset", "_summary")
+SUMMARY_VALUES = ("count", "false")
+_DIGITS_RE = re.compile(r"^[0-9]{1,12}$")
 
 
 # ---------------------------------------------------------------------------
@@ -119,8 +130,10 @@ def searchset_bundle(
     total: int | None = None,
     self_url: str = "",
     next_url: str = "",
+    links: Sequence[Json] = (),
 ) -> Json:
-    """A ``searchset`` Bundle of ``resources`` (each with ``search.mode = match``)."""
+    """A ``searchset`` Bundle of ``resources`` (each with ``search.mode = match``); ``links``
+    (``Bundle.link``, e.g. from ``search_links``) replaces ``self_url`` / ``next_url``."""
     entries = [bundle_entry(r, base_url=base_url, search_mode="match") for r in resources]
     bundle: Json = {
         "resourceType": "Bundle",
@@ -128,14 +141,194 @@ def searchset_bundle(
         "total": len(entries) if total is None else total,
         "entry": entries,
     }
-    links = [{"relation": "self", "url": self_url}] if self_url else []
-    if next_url:
-        links.append({"relation": "next", "url": next_url})
-    if links:
-        bundle["link"] = links
+    link_list = list(links) or ([{"relation": "self", "url": self_url}] if self_url else [])
+    if next_url and not links:
+        link_list.append({"relation": "next", "url": next_url})
+    if link_list:
+        bundle["link"] = link_list
     if not entries:
         del bundle["entry"]
     return bundle
+
+
+# ---------------------------------------------------------------------------
+# Search: paging and parameter checks
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SearchPage:
+    """Which page of a search's matches to answer (FHIR R4 http.html#paging), from
+    ``_count``, ``_offset`` and ``_summary=count``. Matches are ordered by the handler
+    (deterministically: a unique key last), so an offset names the same page every time."""
+
+    offset: int = 0
+    count: int = DEFAULT_COUNT
+    summary_count: bool = False  # ``_summary=count``: the total only, no entries
+
+    @property
+    def size(self) -> int:
+        """How many entries to fetch (0 for ``_summary=count`` or ``_count=0``)."""
+        return 0 if self.summary_count else self.count
+
+    @property
+    def stop(self) -> int:
+        """Slice the ordered matches with ``[page.offset:page.stop]``."""
+        return self.offset + self.size
+
+
+def _one_value(params: Mapping[str, list[str]], name: str) -> str | None:
+    values = params.get(name) or []
+    if len(values) > 1:
+        raise FhirError(400, f"{name} may be given once.", code="value", expression=[name])
+    return values[0].strip() if values else None
+
+
+def parse_search_page(
+    params: Mapping[str, list[str]],
+    *,
+    default_count: int = DEFAULT_COUNT,
+    max_count: int = MAX_COUNT,
+) -> SearchPage:
+    """``_count`` (0..; above ``max_count`` → ``max_count``), ``_offset`` (0..MAX_OFFSET) and
+    ``_summary`` (``count`` or ``false``). Anything else → ``FhirError`` 400."""
+    count = default_count
+    raw = _one_value(params, "_count")
+    if raw is not None:
+        if not _DIGITS_RE.match(raw):
+            raise FhirError(
+                400,
+                "_count must be a whole number, 0 or more.",
+                code="value",
+                expression=["_count"],
+            )
+        count = min(int(raw), max_count)
+    offset = 0
+    raw = _one_value(params, "_offset")
+    if raw is not None:
+        if not _DIGITS_RE.match(raw) or int(raw) > MAX_OFFSET:
+            raise FhirError(
+                400,
+                f"_offset must be a whole number from 0 to {MAX_OFFSET}.",
+                code="value",
+                expression=["_offset"],
+            )
+        offset = int(raw)
+    summary = _one_value(params, "_summary")
+    if summary is not None and summary not in SUMMARY_VALUES:
+        raise FhirError(
+            400,
+            f"_summary: only {' and '.join(SUMMARY_VALUES)} are supported here.",
+            code="not-supported",
+            expression=["_summary"],
+        )
+    return SearchPage(offset=offset, count=count, summary_count=summary == "count")
+
+
+def _search_url(
+    base_url: str, resource_type: str, params: Mapping[str, list[str]], extra: list[tuple[str, str]]
+) -> str:
+    query = [(k, v) for k, values in params.items() if k not in RESULT_PARAMS for v in values]
+    return f"{base_url.rstrip('/')}/{resource_type}?{urlencode(query + extra)}"
+
+
+def search_links(
+    *,
+    base_url: str,
+    resource_type: str,
+    params: Mapping[str, list[str]],
+    page: SearchPage,
+    total: int,
+) -> list[Json]:
+    """``Bundle.link`` of a search page: ``self`` (the parameters actually used, with the
+    paging ones), and ``first`` / ``previous`` / ``next`` / ``last`` when there are pages."""
+
+    def url(offset: int, *, summary: bool = False) -> str:
+        extra = [("_count", str(page.count)), ("_offset", str(offset))]
+        if summary:
+            extra.append(("_summary", "count"))
+        return _search_url(base_url, resource_type, params, extra)
+
+    links = [{"relation": "self", "url": url(page.offset, summary=page.summary_count)}]
+    if page.size == 0:
+        return links  # no entries, no pages
+    last = max(total - 1, 0) // page.count * page.count
+    links.append({"relation": "first", "url": url(0)})
+    if page.offset > 0:
+        links.append(
+            {"relation": "previous", "url": url(max(0, min(page.offset - page.count, last)))}
+        )
+    if page.offset + page.count < total:
+        links.append({"relation": "next", "url": url(page.offset + page.count)})
+    links.append({"relation": "last", "url": url(last)})
+    return links
+
+
+def paged_searchset_bundle(resources: Iterable[Json], *, req: FhirRequest, total: int) -> Json:
+    """The searchset Bundle of one page (``req.page``): ``resources`` are that page's matches
+    (``qs[page.offset:page.stop]``), ``total`` all matches; with paging links."""
+    page = req.page or SearchPage()
+    links = search_links(
+        base_url=req.base_url,
+        resource_type=req.resource_type,
+        params=req.params,
+        page=page,
+        total=total,
+    )
+    return searchset_bundle(
+        [] if page.size == 0 else resources, base_url=req.base_url, total=total, links=links
+    )
+
+
+def token_codes(raw: str) -> list[str]:
+    """The codes of a token search value: ``a,b`` and ``system|code`` (the code is checked)."""
+    return [part.split("|")[-1].strip() for part in raw.split(",")]
+
+
+def check_search_params(
+    declared: Sequence[SearchParam], params: Mapping[str, list[str]], *, strict: bool = False
+) -> dict[str, list[str]]:
+    """The parameters a search uses: the declared ones and the result parameters.
+
+    * An undeclared parameter is ignored (left out of what the handler sees and of the
+      ``self`` link), or refused with 400 ``not-supported`` when ``strict`` (the request
+      said ``Prefer: handling=strict``) — FHIR R4's default handling is lenient;
+    * a modifier on a declared parameter (``status:not``) → 400 ``not-supported`` (FHIR: an
+      unsupported modifier is refused, not ignored);
+    * a token parameter declared with ``values``: any other code → 400 ``value``.
+    """
+    by_name = {p.name: p for p in declared}
+    used: dict[str, list[str]] = {}
+    for name, values in params.items():
+        base, _, modifier = name.partition(":")
+        if modifier and (base in by_name or base in RESULT_PARAMS):
+            raise FhirError(
+                400, f"{name}: the modifier :{modifier} is not supported.",
+                code="not-supported", expression=[name],
+            )  # fmt: skip
+        if name in RESULT_PARAMS:
+            used[name] = list(values)
+            continue
+        param = by_name.get(name)
+        if param is None:
+            if strict:
+                raise FhirError(
+                    400,
+                    f"Unknown search parameter {name!r} (Prefer: handling=strict).",
+                    code="not-supported",
+                    expression=[name],
+                )
+            continue
+        if param.values:
+            for raw in values:
+                for code in token_codes(raw):
+                    if code not in param.values:
+                        raise FhirError(
+                            400,
+                            f"{name}: {code!r} is not one of {' | '.join(param.values)}.",
+                            code="value",
+                            expression=[name],
+                        )
+        used[name] = list(values)
+    return used
 
 
 # ---------------------------------------------------------------------------
@@ -164,6 +357,7 @@ class FhirRequest:
     params: Mapping[str, list[str]] = field(default_factory=dict)  # query parameters
     body: Json | None = None  # parsed JSON body (operations called with POST)
     method: str = "GET"
+    page: SearchPage | None = None  # search: the page asked for (checked by the endpoint)
 
 
 @dataclass(frozen=True)
@@ -184,6 +378,8 @@ class SearchParam:
     type: str = "token"
     documentation: str = ""
     definition: str = ""
+    # token: the codes it takes; any other → 400 before the handler (empty: not checked).
+    values: tuple[str, ...] = ()
 
 
 @dataclass
@@ -274,6 +470,10 @@ class FhirRegistry:
         for p in parsed:
             if p.type not in SEARCH_PARAM_TYPES:
                 raise RegistryError(f"{resource_type}?{p.name}: unknown type {p.type!r}")
+            if p.values and p.type != "token":
+                raise RegistryError(f"{resource_type}?{p.name}: values are for token parameters")
+            if p.name in RESULT_PARAMS:
+                raise RegistryError(f"{resource_type}?{p.name} is a result parameter")
         entry.search = Interaction(
             resource_type, "search-type", handler, scope, params=parsed, methods=("GET", "POST")
         )
@@ -323,6 +523,16 @@ class FhirRegistry:
 # ---------------------------------------------------------------------------
 # CapabilityStatement
 # ---------------------------------------------------------------------------
+SEARCH_POLICY = (
+    "Search: matches come in pages of _count entries (default "
+    f"{DEFAULT_COUNT}, at most {MAX_COUNT}; a larger _count is lowered) from _offset (0 "
+    "when absent); Bundle.link gives self, first, previous, next and last. _summary=count "
+    "answers the total only. Unknown search parameters are ignored and left out of the self "
+    "link, unless the request says Prefer: handling=strict (then 400). A modifier on a "
+    "parameter, or a code a token parameter does not take, is refused with 400."
+)
+
+
 def capability_statement(
     registry: FhirRegistry,
     *,
@@ -365,6 +575,7 @@ def capability_statement(
         resources.append(resource)
     rest: Json = {
         "mode": "server",
+        "documentation": SEARCH_POLICY,
         "security": {
             "cors": False,
             "service": [

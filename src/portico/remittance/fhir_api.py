@@ -20,8 +20,10 @@ from portico.fhir.common import (
     FhirNotFound,
     FhirRegistry,
     FhirRequest,
+    SearchPage,
     SearchParam,
-    searchset_bundle,
+    paged_searchset_bundle,
+    token_codes,
 )
 from portico.fhir.eob import (
     PROFILE_INPATIENT,
@@ -34,7 +36,6 @@ from portico.fhir.eob import (
 )
 from portico.remittance.models import PaymentClaim, PaymentClaimKind
 
-MAX_COUNT = 100
 DATE_RE = re.compile(r"^(eq|ne|gt|lt|ge|le)?(\d{4}-\d{2}-\d{2})$")
 ADJUDICATED = [
     ClaimStatus.FINALIZED_PAID,
@@ -171,16 +172,9 @@ def eob_search(principal: Any, req: FhirRequest) -> dict[str, Any]:
         qs = qs.filter(number=value)
     for raw in params.get("created", []):
         qs = qs.filter(_date_filter("created", raw))
+    # status and type codes are checked by the endpoint (SearchParam.values) → 400.
     for raw in params.get("status", []):
-        wanted = {v.strip() for v in raw.split(",")}
-        unknown = wanted - {"active", "cancelled"}
-        if unknown:
-            raise FhirError(
-                400,
-                f"status: {sorted(unknown)[0]!r} is not active or cancelled.",
-                code="value",
-                expression=["status"],
-            )
+        wanted = set(token_codes(raw))
         q = Q(pk__in=[])
         if "active" in wanted:
             q |= ~Q(status=ClaimStatus.VOIDED)
@@ -188,22 +182,20 @@ def eob_search(principal: Any, req: FhirRequest) -> dict[str, Any]:
             q |= Q(status=ClaimStatus.VOIDED)
         qs = qs.filter(q)
     for raw in params.get("type", []):
-        codes = {v.split("|")[-1].strip() for v in raw.split(",")}
-        qs = qs.filter(kind__in=[c for c in codes if c in ClaimKind.values])
-    try:
-        count = min(int((params.get("_count") or ["20"])[0]), MAX_COUNT)
-    except ValueError:
-        raise FhirError(400, "_count must be a number.", code="value") from None
+        qs = qs.filter(kind__in=token_codes(raw))
+    page = req.page or SearchPage()
     total = qs.count()
-    claims = list(qs.order_by("-adjudicated_at", "-id")[: max(count, 0)])
+    # Newest first; the primary key breaks ties, so an _offset names the same page every time.
+    ordered = qs.order_by("-adjudicated_at", "-id")
+    claims = list(ordered[page.offset : page.stop]) if page.size else []
     audit_record(
         action="portico.eob.fhir_read",
         actor=principal.user,
         object_type="fhir.explanationofbenefit",
-        changes={"interaction": "search", "count": len(claims)},
+        changes={"interaction": "search", "count": len(claims), "offset": page.offset},
     )
-    return searchset_bundle(
-        [eob_resource(eob_claim(c)) for c in claims], base_url=req.base_url, total=total
+    return paged_searchset_bundle(
+        [eob_resource(eob_claim(c)) for c in claims], req=req, total=total
     )
 
 
@@ -232,8 +224,13 @@ def register(registry: FhirRegistry) -> None:
             SearchParam("patient", "reference", "The member ID (Patient/<member ID>)."),
             SearchParam("identifier", "token", "The claim number."),
             SearchParam("created", "date", "When the claim was adjudicated (ge/le/gt/lt/eq)."),
-            SearchParam("status", "token", "active | cancelled"),
-            SearchParam("type", "token", "professional | institutional"),
+            SearchParam("status", "token", "active | cancelled", values=("active", "cancelled")),
+            SearchParam(
+                "type",
+                "token",
+                "professional | institutional",
+                values=("professional", "institutional"),
+            ),
         ],
         profiles=profiles,
         documentation="CARIN Blue Button EOBs of the caller's adjudicated claims.",
