@@ -8,11 +8,13 @@ from typing import Any
 
 from django.urls import reverse
 
+from portico.claims import services
 from portico.claims.api import router
 from portico.claims.models import Claim, ClaimStatus
 from portico.core.models import AuditEvent
-from tests.claims.conftest import no_submit
+from tests.claims.conftest import claim_data, no_submit
 from tests.conftest import router_client
+from tests.factories.claims import make_claim
 
 api = router_client(router)
 
@@ -356,3 +358,98 @@ def test_a_paid_claim_with_nothing_paid_says_why(world, persona_client):
     assert page.status_code == 200 and "paid $0.00" in text
     assert "Nothing is paid: the allowed amount is the patient" in text
     assert "11-1111111" in text  # the Tax ID as people write it
+
+
+def test_bad_input_on_the_claim_pages_gets_a_message_not_a_500(cw: Any, persona_client: Any):
+    """Before: a negative line charge reached the database's check (500), a version that was
+    not a number crashed the save (500) and an empty one skipped the "changed by someone else"
+    check; ?line=² on the appeal page crashed (500)."""
+    client = persona_client("billing_clerk")
+    negative = client.post(
+        "/claims/new/?kind=professional", {**FORM, "lines-0-charge": "-1", "action": "draft"}
+    )
+    assert negative.status_code == 200
+    assert "Ensure this value is greater than or equal to 0." in negative.content.decode()
+    assert not Claim.objects.exists()
+    response = client.post("/claims/new/?kind=professional", {**FORM, "action": "draft"})
+    claim = Claim.objects.get()
+    for version in ("abc", "1.5", ""):
+        page = client.post(response["Location"], {**FORM, "version": version, "action": "draft"})
+        assert page.status_code == 200, version
+        assert "Someone else changed this record" in page.content.decode()
+    claim.refresh_from_db()
+    assert claim.version == 1
+    finalized = make_claim(
+        organization=cw.world.practice_a,
+        tin="111111111",
+        number="C2025PAID077",
+        status=ClaimStatus.FINALIZED_DENIED,
+    )
+    assert client.get(f"/claims/c/{finalized.number}/appeal/?line=²").status_code == 200
+
+
+def test_the_service_refuses_a_negative_charge_in_a_draft(cw: Any) -> None:
+    data = claim_data(total_charge=None)
+    data.lines[0].charge = Decimal("-1")
+    try:
+        services.claim_save_draft(user=cw.world.users["billing_clerk"], data=data)
+        raise AssertionError("expected refusal")
+    except services.ClaimInvalid as exc:
+        assert exc.errors["lines.0.charge"] == ["A charge can't be negative."]
+    assert not Claim.objects.exists()
+
+
+def test_the_same_claim_form_sent_twice_makes_one_claim(cw: Any, persona_client: Any):
+    """Before: a double click on Submit (or a resend) made two Received claims; the form now
+    carries a key, and the second request finds the first claim."""
+    client = persona_client("billing_clerk")
+    data = {**FORM, "idempotency_key": "claim-form-1", "action": "submit"}
+    first = client.post("/claims/new/?kind=professional", data)
+    second = client.post("/claims/new/?kind=professional", data)
+    claim = Claim.objects.get()
+    assert claim.status == ClaimStatus.RECEIVED
+    assert first["Location"] == second["Location"] == f"/claims/c/{claim.number}/"
+    assert "was already submitted" in client.get(second["Location"]).content.decode()
+    # Save draft twice, or Back and save again with changes: one draft, with the last changes.
+    draft = {**FORM, "idempotency_key": "claim-form-2", "action": "draft"}
+    client.post("/claims/new/?kind=professional", draft)
+    again = client.post(
+        "/claims/new/?kind=professional", {**draft, "patient_account_number": "PA-78"}
+    )
+    drafts = Claim.objects.filter(status=ClaimStatus.DRAFT)
+    assert [d.patient_account_number for d in drafts] == ["PA-78"]
+    assert again["Location"] == f"/claims/c/{drafts[0].number}/edit/"
+
+
+def test_institutional_codes_and_dates_the_837i_cannot_carry_are_refused(
+    cw: Any, persona_client: Any
+):
+    """Before: an emoji admission type or discharge status, an admission on 0001-01-01 and a
+    discharge on 9999-12-31 were submitted."""
+    client = persona_client("billing_clerk")
+    form = {
+        **FORM,
+        "kind": "institutional",
+        "type_of_bill": "0111",
+        "place_of_service": "",
+        "attending_npi": "1987654328",
+        "attending_name": "Dr A",
+        "lines-0-revenue_code": "0450",
+        "lines-1-revenue_code": "0300",
+        "admission_type": "😀",
+        "admission_source": "-",
+        "patient_status": "-1",
+        "admission_date": "0001-01-01",
+        "discharge_date": "9999-12-31",
+        "action": "submit",
+    }
+    page = client.post("/claims/new/?kind=institutional", form).content.decode()
+    for message in (
+        "Use an admission type code: 1–5 or 9.",
+        "Use a point-of-origin code: one digit or letter.",
+        "Use a two-digit discharge status code, e.g. 01.",
+        "Enter a date in 1900 or later.",
+        "The discharge date can&#x27;t be in the future.",
+    ):
+        assert message in page, message
+    assert not Claim.objects.filter(status=ClaimStatus.RECEIVED).exists()

@@ -233,3 +233,22 @@ def test_archive_command_says_when_nothing_is_old_enough(capsys):
     call_command("audit", "archive")
     assert "Nothing to archive" in capsys.readouterr().out
     assert not AuditCheckpoint.objects.exists()
+
+
+def test_out_of_range_search_values_get_a_message_not_a_500(world, compliance_client):
+    """Before: ?before=² (a digit int() refuses), a user number too large for the database and
+    a to-date of 9999-12-31 (a day added past the calendar's end) answered 500."""
+    url = reverse("core:audit")
+    for query in (
+        {"before": "²"},
+        {"after": "٣"},
+        {"user": "99999999999999999999999"},
+        {"organization": "99999999999999999999999"},
+    ):
+        assert compliance_client.get(url, query).status_code == 200, query
+    for where in (url, reverse("core:audit-export")):
+        for query in ({"date_to": "9999-12-31"}, {"date_from": "0001-01-01"}):
+            response = compliance_client.get(where, query)
+            assert response.status_code in (200, 400), (where, query)
+    page = compliance_client.get(url, {"date_to": "9999-12-31"}).content.decode()
+    assert "Enter a date between 1900 and 2999." in page

@@ -418,3 +418,41 @@ def test_fax_intake_pages_lead_back_to_the_review_queue(pa, world, persona_clien
     assert 'aria-current="page"><span>Spine surgery</span>' in html
     # The fax form marks what a submission needs too.
     assert _labels(html)["Member ID"] is True and _labels(html)["Faxed request (PDF or TIFF)"]
+
+
+def test_a_tampered_draft_still_opens_and_a_refused_file_is_not_dropped(pa, persona_client):
+    """Before: a draft saved with lines-TOTAL_FORMS=abc answered 500 on every visit (it could
+    not even be deleted), and "Save draft" with a refused file said "Draft saved" without it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = persona_client("physician")
+    data = {**_post_data(pa, save_draft="1"), "lines-TOTAL_FORMS": "abc"}
+    response = client.post(reverse("priorauth:request_new"), data)
+    draft = PriorAuthRequest.objects.get()
+    assert response.status_code == 302 and draft.status == Status.DRAFT
+    assert client.get(response["Location"]).status_code == 200
+    draft.delete()
+
+    program = SimpleUploadedFile("scan.pdf", b"MZ\x90\x00" + b"\x00" * 64)
+    refused = client.post(
+        reverse("priorauth:request_new"), {**_post_data(pa, save_draft="1"), "attachments": program}
+    )
+    assert refused.status_code == 400
+    assert "programs can" in refused.content.decode()
+    assert not PriorAuthRequest.objects.exists()
+
+
+def test_dates_far_off_are_refused(pa, persona_client):
+    """Before: a line ending on 9999-12-31 (an open-ended coverage covers it) was submitted."""
+    from portico.members.models import Coverage
+
+    Coverage.objects.filter(member=pa.member).update(end_date=None)  # open-ended
+    client = persona_client("physician")
+    far = _post_data(pa, submit="1", **{"lines-0-end_date": "9999-12-31"})
+    response = client.post(reverse("priorauth:request_new"), far)
+    assert response.status_code == 400
+    assert "A request covers at most one year" in response.content.decode()
+    late = _post_data(pa, submit="1", service_date="2999-01-01")
+    response = client.post(reverse("priorauth:request_new"), late)
+    assert "Enter a date of service within a year of today." in response.content.decode()
+    assert not PriorAuthRequest.objects.exists()

@@ -185,6 +185,14 @@ def test_case_create_stores_the_claim_audits_and_emails_after_commit(
         ({"member_id": "A B"}, "member ID"),
         ({"date_submitted": dt.date(2025, 12, 1)}, "before the date of service"),
         ({"patient_name": "  "}, "patient name"),
+        (
+            {
+                "service_date": dt.date(1, 1, 1),
+                "statement_from": dt.date(1, 1, 1),
+                "date_submitted": dt.date(2026, 1, 10),
+            },
+            "1900 or later",
+        ),
     ],
 )
 def test_case_create_refuses_bad_claims_and_saves_nothing(sw, override, message):

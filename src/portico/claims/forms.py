@@ -25,14 +25,15 @@ from portico.claims.services.validation import (
     LineData,
 )
 from portico.core.forms_required import RequiredToSubmitMixin
-from portico.core.text import tin_display
+from portico.core.idempotency import IdempotentFormMixin
+from portico.core.text import as_int, tin_display
 from portico.core.uploads import ALLOWED_DESCRIPTION, UploadField, max_upload_bytes
 
 DATE = forms.DateInput(attrs={"type": "date"})
 MONEY = {"min": "0", "step": "0.01", "inputmode": "decimal"}
 
 
-class ClaimForm(RequiredToSubmitMixin):
+class ClaimForm(IdempotentFormMixin, RequiredToSubmitMixin):
     """The claim header (CMS-1500 / UB-04 boxes); diagnoses are dx_1..dx_12.
 
     The form also saves drafts, so the fields a submission needs (``services.validation``,
@@ -92,6 +93,7 @@ class ClaimForm(RequiredToSubmitMixin):
         required=False,
         max_digits=12,
         decimal_places=2,
+        min_value=Decimal("0"),
         help_text="The sum of the line charges. Left empty, it is added up for you.",
         # claims/claim_form.js keeps it equal to the lines' sum until the user types another.
         widget=forms.NumberInput(attrs={**MONEY, "data-claim-total": True}),
@@ -165,6 +167,7 @@ class LineForm(RequiredToSubmitMixin):
         required=False,
         max_digits=12,
         decimal_places=2,
+        min_value=Decimal("0"),
         widget=forms.NumberInput(attrs={**MONEY, "data-line-charge": True}),
     )
     place_of_service = forms.CharField(label="POS", max_length=2, required=False)
@@ -216,8 +219,8 @@ def _pointers(value: str) -> list[int]:
     out = []
     for part in value.replace(" ", ",").split(","):
         part = part.strip()
-        if part.isdigit():
-            out.append(int(part))
+        if (number := as_int(part, max_digits=2)) is not None:
+            out.append(number)
         elif part and len(part) == 1 and part.isalpha():
             out.append(ord(part.upper()) - 64)  # CMS-1500 box 24E letters A-L
     return out

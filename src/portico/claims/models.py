@@ -16,6 +16,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from portico.core.models import TimeStampedModel
+from portico.core.text import as_int
 from portico.members.models import Coverage, HealthPlan, Member
 from portico.organizations.models import Organization
 
@@ -434,7 +435,8 @@ class ClaimLine(models.Model):
 
     @property
     def pointer_list(self) -> list[int]:
-        return [int(p) for p in self.diagnosis_pointers.split(",") if p.strip().isdigit()]
+        numbers = (as_int(p, max_digits=2) for p in self.diagnosis_pointers.split(","))
+        return [n for n in numbers if n is not None]
 
 
 class LineAdjustment(models.Model):

@@ -29,7 +29,9 @@ class AuditFilterForm(forms.Form):
         max_length=100,
         help_text="A code or its start, for example portico.claim",
     )
-    organization = forms.IntegerField(label="Organization number", required=False, min_value=1)
+    organization = forms.IntegerField(
+        label="Organization number", required=False, min_value=1, max_value=2**31 - 1
+    )
     date_from = forms.DateField(
         label="From date",
         required=False,
@@ -44,6 +46,11 @@ class AuditFilterForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
+        for name in ("date_from", "date_to"):
+            day = data.get(name)
+            if day is not None and not 1900 <= day.year <= 2999:
+                self.add_error(name, "Enter a date between 1900 and 2999.")
+                start = end = None
         if start and end and start > end:
             self.add_error("date_to", "The to date must be on or after the from date.")
         return data

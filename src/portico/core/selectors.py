@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from portico.core.models import AuditEvent, OutboxMessage
+from portico.core.text import as_int
 
 AUDIT_PERMISSION = "core.view_auditevent"
 
@@ -50,8 +51,8 @@ def audit_events(filters: AuditFilters) -> QuerySet[AuditEvent]:
     if filters.user:
         term = filters.user.strip()
         cond = Q(actor_label__iexact=term)
-        if term.isdigit():
-            cond |= Q(actor_id=int(term))
+        if (actor_id := as_int(term)) is not None:
+            cond |= Q(actor_id=actor_id)
         qs = qs.filter(cond)
     if filters.member:
         qs = qs.filter(member_ref__iexact=filters.member.strip())

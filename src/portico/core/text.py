@@ -24,3 +24,13 @@ def tin_display(value: object) -> str:
     as it is."""
     text = "" if value is None else str(value)
     return f"{text[:2]}-{text[2:]}" if len(text) == 9 and text.isdigit() else text
+
+
+def as_int(value: object, *, max_digits: int = 18) -> int | None:
+    """A whole number typed in ASCII digits (``"42"``), else ``None``. ``str.isdigit`` alone
+    also accepts "²" or "٣", which ``int()`` refuses or reads as another number, and a number
+    of 19 digits or more does not fit a database integer."""
+    text = str(value if value is not None else "").strip()
+    if not text or len(text) > max_digits or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)

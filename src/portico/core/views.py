@@ -34,6 +34,7 @@ from portico.core.audit import describe, organization_names
 from portico.core.forms import AuditFilterForm
 from portico.core.models import AuditEvent, OutboxMessage
 from portico.core.notifications import outbox_answer_call
+from portico.core.text import as_int
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
@@ -175,7 +176,7 @@ def audit_access_required(view: View) -> View:
 
 
 def _cursor(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 19 else None
+    return as_int(value)
 
 
 def _with_cursor(request: HttpRequest, name: str, value: int | None) -> str:

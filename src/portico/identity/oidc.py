@@ -65,7 +65,14 @@ from django.contrib.auth.hashers import (
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -897,6 +904,8 @@ def device_flow_not_offered(request: HttpRequest) -> HttpResponse:
     (issue #3 asks for the code, refresh and client-credentials grants), so its two endpoints
     answer as an unknown grant and an unknown page would."""
     if request.path.endswith("/code"):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
         body = {"error": "unauthorized_client", "error_description": "No device flow here."}
         return JsonResponse(body, status=400)
     raise Http404

@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from portico.core.text import as_int
 from portico.identity.roles import StaffRole
 from portico.organizations.models import Application, Organization
 from portico.organizations.selectors import grants_for_user
@@ -238,8 +239,8 @@ def staff_queue(
         qs = qs.filter(assignee=agent)
     elif assignee == "unassigned":
         qs = qs.filter(assignee__isnull=True)
-    elif assignee.isdigit():
-        qs = qs.filter(assignee_id=int(assignee))
+    elif (agent_id := as_int(assignee)) is not None:
+        qs = qs.filter(assignee_id=agent_id)
     if overdue:
         qs = qs.filter(_overdue_q(now))
     return qs.order_by("status_changed_at", "id")

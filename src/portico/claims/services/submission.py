@@ -44,6 +44,7 @@ from portico.claims.transitions import (
 )
 from portico.codes.validators import normalize_icd10_code
 from portico.core.audit import audit_record
+from portico.core.idempotency import run_once
 
 
 class ClaimInvalid(ClaimError):
@@ -185,10 +186,19 @@ def claim_validate(*, user: Any, data: ClaimData, for_submit: bool = True) -> Er
 
 
 def claim_save_draft(
-    *, user: Any, data: ClaimData, claim: Claim | None = None, expected_version: int | None = None
+    *,
+    user: Any,
+    data: ClaimData,
+    claim: Claim | None = None,
+    expected_version: int | None = None,
+    idempotency_key: str = "",
 ) -> Claim:
     """Create or update a draft. Only what was filled in is checked; the claim gets its number
-    now so the user can find the draft again."""
+    now so the user can find the draft again.
+
+    A new draft sent again with the same ``idempotency_key`` (a double click, Back and save
+    again) is the first one: still a draft, it takes what was sent now; already submitted, it
+    is returned as it is (the caller shows it)."""
     access = claims_access(user=user)
     if not access.can_submit:
         raise ClaimError("You are not allowed to submit claims online.", code="forbidden")
@@ -199,6 +209,31 @@ def claim_save_draft(
     blocking = {k: v for k, v in errors.items() if k in wrong}
     if blocking or org_id is None:
         raise ClaimInvalid(blocking or errors)
+    if claim is None:
+        with transaction.atomic():
+            made = run_once(
+                user=user,
+                scope="claims.claim_draft",
+                key=idempotency_key,
+                create=lambda: _draft_write(user=user, data=data, res=res, org_id=org_id),
+            )
+        if not made.replayed or made.obj.status not in EDITABLE_CLAIM_STATUSES:
+            return made.obj
+        claim = made.obj
+    return _draft_write(
+        user=user, data=data, res=res, org_id=org_id, claim=claim, expected_version=expected_version
+    )
+
+
+def _draft_write(
+    *,
+    user: Any,
+    data: ClaimData,
+    res: Resolved,
+    org_id: int,
+    claim: Claim | None = None,
+    expected_version: int | None = None,
+) -> Claim:
     with transaction.atomic():
         if claim is None:
             claim = Claim(

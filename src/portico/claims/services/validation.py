@@ -41,6 +41,9 @@ _NDC = re.compile(r"^[0-9]{11}$")
 _ICD10_FORMAT = re.compile(r"^[A-TV-Z][0-9][0-9A-Z][0-9A-Z]{0,4}$")
 
 Errors = dict[str, list[str]]
+ADMISSION_TYPES = frozenset({"1", "2", "3", "4", "5", "9"})
+_ADMISSION_SOURCE = re.compile(r"[0-9A-Z]")
+_PATIENT_STATUS = re.compile(r"(0[1-9]|[1-9][0-9])")
 
 
 @dataclass
@@ -214,15 +217,21 @@ def resolve_member(data: ClaimData, errors: Errors) -> Resolved:
 
 
 def unfit_amounts(data: ClaimData) -> Errors:
-    """Charges and units that cannot be stored (too large, too many decimals): never saved,
-    not even in a draft."""
+    """Charges and units that cannot be stored (negative, too large, too many decimals): never
+    saved, not even in a draft."""
     errors: Errors = {}
-    if data.total_charge is not None:
-        problem = money_problem(data.total_charge, "total charge")
-        if problem:
-            _add(errors, "total_charge", problem)
+    total = data.total_charge
+    if total is not None and (
+        problem := money_problem(total, "total charge")
+        or ("The total charge can't be negative." if total < 0 else "")
+    ):
+        _add(errors, "total_charge", problem)
     for i, ln in enumerate(data.lines):
-        if ln.charge is not None and (problem := money_problem(ln.charge, "charge")):
+        charge = ln.charge
+        if charge is not None and (
+            problem := money_problem(charge, "charge")
+            or ("A charge can't be negative." if charge < 0 else "")
+        ):
             _add(errors, f"lines.{i}.charge", problem)
         if ln.units is not None and (problem := quantity_problem(ln.units, "number of units")):
             _add(errors, f"lines.{i}.units", problem)
@@ -300,6 +309,20 @@ def validate_claim(
         _add(errors, "admission_date", "The admission date is after the first date of service.")
     if data.discharge_date and data.admission_date and data.discharge_date < data.admission_date:
         _add(errors, "discharge_date", "The discharge date is before the admission date.")
+    if data.discharge_date and data.discharge_date > today:
+        _add(errors, "discharge_date", "The discharge date can't be in the future.")
+    for name in ("service_date_from", "service_date_to", "patient_dob", "admission_date"):
+        day = getattr(data, name)
+        if day is not None and day.year < 1900:
+            _add(errors, name, "Enter a date in 1900 or later.")
+    if institutional:
+        # NUBC codes (UB-04 form locators 14, 15 and 17), as the 837I's CL1 carries them.
+        if data.admission_type and data.admission_type not in ADMISSION_TYPES:
+            _add(errors, "admission_type", "Use an admission type code: 1–5 or 9.")
+        if data.admission_source and not _ADMISSION_SOURCE.fullmatch(data.admission_source):
+            _add(errors, "admission_source", "Use a point-of-origin code: one digit or letter.")
+        if data.patient_status and not _PATIENT_STATUS.fullmatch(data.patient_status):
+            _add(errors, "patient_status", "Use a two-digit discharge status code, e.g. 01.")
     # Diagnoses.
     dx = [d for d in data.diagnoses if d.code.strip()]
     if req and not dx:
@@ -343,11 +366,8 @@ def validate_claim(
                 _add(errors, f"{key}.modifier{j + 1}", problem)
         if len([m for m in ln.modifiers if m]) > 4:
             _add(errors, f"{key}.modifiers", "At most 4 modifiers.")
-        if ln.charge is None:
-            if req:
-                _add(errors, f"{key}.charge", "Enter the line charge.")
-        elif ln.charge < 0:
-            _add(errors, f"{key}.charge", "A charge can't be negative.")
+        if ln.charge is None and req:
+            _add(errors, f"{key}.charge", "Enter the line charge.")
         if ln.units is None or ln.units <= 0:
             _add(errors, f"{key}.units", "Units must be more than 0.")
         if not institutional:
@@ -386,8 +406,6 @@ def validate_claim(
     elif data.total_charge is None:
         if req:
             _add(errors, "total_charge", "Enter the total charge.")
-    elif data.total_charge < 0:
-        _add(errors, "total_charge", "The total charge can't be negative.")
     elif (
         not unfit
         and lines

@@ -37,6 +37,7 @@ from portico.claims.models import Claim, ClaimKind, ClaimStatus
 from portico.claims.transitions import EDITABLE_CLAIM_STATUSES, TransitionNotAllowed
 from portico.claims.views.access import access_of, claims_required
 from portico.core.audit import audit_record
+from portico.core.text import as_int
 from portico.core.uploads import file_download_response
 from portico.members.models import HealthPlan
 
@@ -221,11 +222,24 @@ def _save(request: HttpRequest, form: ClaimForm, formset: Any, claim: Claim | No
     if not (form.is_valid() and formset.is_valid()):
         return None
     data = claim_data_from_forms(form, formset)
+    version = as_int(request.POST.get("version"))
+    if claim is not None and version is None:
+        # An edit always says which version it was made on; without it the save could
+        # overwrite a colleague's changes unseen.
+        form.add_error(None, services.StaleObjectError().message)
+        return None
     try:
-        version = int(request.POST.get("version") or 0) or None
         draft = services.claim_save_draft(
-            user=request.user, data=data, claim=claim, expected_version=version
+            user=request.user,
+            data=data,
+            claim=claim,
+            expected_version=version,
+            idempotency_key=form.cleaned_data.get("idempotency_key") or "",
         )
+        if draft.status != ClaimStatus.DRAFT:
+            # The same form sent again (a double click) after its claim was submitted.
+            messages.info(request, f"Claim {draft.number} was already submitted.")
+            return redirect("claims:claim_detail", number=draft.number)
         if request.POST.get("action") == "submit":
             try:
                 submitted = services.claim_submit(user=request.user, claim=draft)
@@ -501,9 +515,9 @@ def appeal_new(request: HttpRequest, number: str) -> HttpResponseBase:
         for ln in claim.lines.all()
     ]
     initial = {}
-    if request.GET.get("line", "").isdigit():
+    if (wanted := as_int(request.GET.get("line"), max_digits=3)) is not None:
         initial["line"] = next(
-            (ln.pk for ln in claim.lines.all() if ln.line_number == int(request.GET["line"])), None
+            (ln.pk for ln in claim.lines.all() if ln.line_number == wanted), None
         )
     form = AppealForm(
         request.POST or None,

@@ -197,6 +197,14 @@ def _check_icd10(code: str) -> str:
     return normalized
 
 
+def _one_year_after(day: dt.date, years: int = 1) -> dt.date:
+    """The same day ``years`` later (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def validate_request(data: RequestInput, *, organization_ids: list[int] | None) -> CheckedRequest:
     """Apply every rule; ``organization_ids=None`` means staff (any known provider)."""
     errors: dict[str, list[str]] = {}
@@ -211,6 +219,12 @@ def validate_request(data: RequestInput, *, organization_ids: list[int] | None) 
         err("service_category", "Choose the service category.")
     if data.service_date is None:
         err("service_date", "Enter the date of service (the first planned date).")
+    elif not (
+        _one_year_after(timezone.localdate(), years=-1)
+        <= data.service_date
+        <= _one_year_after(timezone.localdate())
+    ):
+        err("service_date", "Enter a date of service within a year of today.")
 
     # Member and eligibility on the service date
     member = None
@@ -354,6 +368,12 @@ def validate_request(data: RequestInput, *, organization_ids: list[int] | None) 
                     prefix + "end_date",
                     f"The dates are outside the member's coverage period "
                     f"({coverage.start_date:%m/%d/%Y} – {end}).",
+                )
+            elif line.end_date > _one_year_after(line.start_date):
+                err(
+                    prefix + "end_date",
+                    "A request covers at most one year: end it by "
+                    f"{_one_year_after(line.start_date):%m/%d/%Y}.",
                 )
         elif line.start_date is None:
             err(prefix + "start_date", "Enter the start date.")

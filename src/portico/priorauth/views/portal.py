@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portico.codes.selectors import icd10_texts
+from portico.core.text import as_int
 from portico.core.uploads import UploadRejected, file_download_response
 from portico.priorauth import selectors, services
 from portico.priorauth.access import office_required
@@ -224,6 +225,8 @@ def _handle_post(
         plan = plan or (draft.plan if draft else None)
         if plan is None:
             form.add_error("plan", "Choose the member's health plan before saving a draft.")
+        if plan is None or "attachments" in form.errors:
+            # A refused file is said, not dropped while "Draft saved" is shown.
             return _form_page(
                 request,
                 category=category,
@@ -347,7 +350,7 @@ def request_edit(request: HttpRequest, reference: str) -> HttpResponseBase:
     initial = data.dict()
     form = RequestForm(initial=initial, providers=providers, category=category)
     rows = []
-    total = int(data.get("lines-TOTAL_FORMS", "0") or 0)
+    total = as_int(data.get("lines-TOTAL_FORMS"), max_digits=2) or 0
     for i in range(min(total, 20)):
         rows.append(
             {

@@ -88,6 +88,8 @@ def _validate_claim(claim: ClaimDetails, *, today: dt.date) -> dict[str, Any]:
         raise SupportError("Enter the date of service, or both statement dates.")
     if any(d > today for d in dates):
         raise SupportError("The date of service can't be in the future.")
+    if any(d.year < 1900 for d in (*dates, claim.date_submitted)):
+        raise SupportError("Enter dates in 1900 or later.")
     if claim.statement_from and claim.statement_to and claim.statement_from > claim.statement_to:
         raise SupportError("The statement 'from' date must be on or before the 'to' date.")
     if claim.date_submitted > today:
