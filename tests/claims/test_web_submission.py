@@ -453,3 +453,23 @@ def test_institutional_codes_and_dates_the_837i_cannot_carry_are_refused(
     ):
         assert message in page, message
     assert not Claim.objects.filter(status=ClaimStatus.RECEIVED).exists()
+
+
+def test_a_stale_tab_cannot_overwrite_a_colleagues_save_by_saving_twice(
+    cw: Any, persona_client: Any
+):
+    """Before: the "changed by someone else" page carried the new version, so pressing Save a
+    second time overwrote the other tab's changes unseen."""
+    client = persona_client("billing_clerk")
+    created = client.post("/claims/new/?kind=professional", {**FORM, "action": "draft"})
+    edit = created["Location"]
+    tab_one = {**FORM, "version": "1", "patient_account_number": "TAB-1", "action": "draft"}
+    tab_two = {**FORM, "version": "1", "patient_account_number": "TAB-2", "action": "draft"}
+    assert client.post(edit, tab_one).status_code == 302
+    stale = client.post(edit, tab_two).content.decode()
+    assert "Someone else changed this record" in stale
+    kept = re.search(r'name="version" value="(\d+)"', stale)
+    assert kept is not None and kept.group(1) == "1"
+    again = client.post(edit, {**tab_two, "version": kept.group(1)}).content.decode()
+    assert "Someone else changed this record" in again
+    assert Claim.objects.get().patient_account_number == "TAB-1"

@@ -203,3 +203,19 @@ def test_every_sign_in_hashes_the_password_exactly_once(
     response = login(client, identifier, password)
     assert (response.status_code == 302) is signed_in
     assert len(hashes) == 1, hashes
+
+
+def test_rate_limited_pages_are_the_sites_own(client, settings):
+    """Before: allauth's bare "429 Too Many Requests" page, without the portal's layout or a
+    word about what to do."""
+    settings.ACCOUNT_RATE_LIMITS = {"signup": "1/m/ip"}
+    cache.clear()
+    try:
+        client.post("/id/signup/", {"email": "first@example.org"})
+        response = client.post("/id/signup/", {"email": "second@example.org"})
+        page = response.content.decode()
+        assert response.status_code == 429
+        assert "Too many attempts — please wait" in page and "Wait a few minutes" in page
+        assert settings.PORTICO_BRAND["site_name"] in page
+    finally:
+        cache.clear()

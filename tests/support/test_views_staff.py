@@ -34,6 +34,12 @@ def test_overdue_cases_are_highlighted(agent_client, sw, settings):
     assert case.number in html
 
 
+def _seen(case) -> str:
+    """The ``seen`` value the agent's page carries (the case's updated_at when rendered)."""
+    case.refresh_from_db()
+    return case.updated_at.isoformat()
+
+
 def test_agent_reply_note_status_assign(agent_client, sw, django_capture_on_commit_callbacks):
     case = open_case(sw.customer, sw.user)
     sw.customer.portico_user = sw.user
@@ -50,14 +56,16 @@ def test_agent_reply_note_status_assign(agent_client, sw, django_capture_on_comm
     assert CaseComment.objects.get(body="Agents only").is_internal
     html = agent_client.get(url).content.decode()
     assert "Agents only" in html and "Internal note" in html
-    agent_client.post(url + "status/", {"status": "waiting", "note": "Need the 835"})
+    agent_client.post(
+        url + "status/", {"status": "waiting", "note": "Need the 835", "seen": _seen(case)}
+    )
     case.refresh_from_db()
     assert case.status == CaseStatus.WAITING
-    agent_client.post(url + "assign/", {"assign_to_me": "1"})
+    agent_client.post(url + "assign/", {"assign_to_me": "1", "seen": _seen(case)})
     case.refresh_from_db()
     assert case.assignee == sw.agent
     # An invalid transition gets a message, not a 500.
-    response = agent_client.post(url + "status/", {"status": "new"})
+    response = agent_client.post(url + "status/", {"status": "new", "seen": _seen(case)})
     assert response.status_code == 400
     response = agent_client.post(url + "reply/", {"body": "", "visibility": "public"})
     assert response.status_code == 400 and "This field is required" in response.content.decode()
@@ -68,7 +76,8 @@ def test_merge_from_the_console(agent_client, sw):
     dup = open_case(sw.customer, sw.user)
     case_comment_add(case=dup, actor=sw.user, actor_kind=Actor.CUSTOMER, body="From the duplicate")
     response = agent_client.post(
-        f"/support/staff/cases/{dup.number}/merge/", {"survivor": survivor.number.lower()}
+        f"/support/staff/cases/{dup.number}/merge/",
+        {"survivor": survivor.number.lower(), "seen": _seen(dup)},
     )
     assert response.status_code == 302 and response["Location"].endswith(f"/{survivor.number}/")
     dup.refresh_from_db()
@@ -77,11 +86,13 @@ def test_merge_from_the_console(agent_client, sw):
     assert "From the duplicate" in html and dup.number in html
     other = open_case(sw.other_customer, sw.other_user)
     response = agent_client.post(
-        f"/support/staff/cases/{other.number}/merge/", {"survivor": survivor.number}
+        f"/support/staff/cases/{other.number}/merge/",
+        {"survivor": survivor.number, "seen": _seen(other)},
     )
     assert response.status_code == 400 and "same customer" in response.content.decode()
     response = agent_client.post(
-        f"/support/staff/cases/{other.number}/merge/", {"survivor": "CS-1999-000001"}
+        f"/support/staff/cases/{other.number}/merge/",
+        {"survivor": "CS-1999-000001", "seen": _seen(other)},
     )
     assert "There is no case with that number" in response.content.decode()
 
@@ -98,7 +109,10 @@ def test_merged_case_shows_on_the_customer_survivor_page(agent_client, sw):
         actor_kind=Actor.CUSTOMER,
         file=SimpleUploadedFile("dup.pdf", PDF_BYTES),
     )
-    agent_client.post(f"/support/staff/cases/{dup.number}/merge/", {"survivor": survivor.number})
+    agent_client.post(
+        f"/support/staff/cases/{dup.number}/merge/",
+        {"survivor": survivor.number, "seen": _seen(dup)},
+    )
     html = sam.get(f"/support/cases/{survivor.number}/").content.decode()
     assert "dup.pdf" in html and f"from merged case {dup.number}" in html
     html = sam.get(f"/support/cases/{dup.number}/").content.decode()
@@ -223,7 +237,10 @@ def test_status_note_says_the_customer_sees_it_and_the_customer_does(agent_clien
     assert "Reply to the customer (the customer is emailed)" in html
     assert "Internal note (never shown to the customer)" in html
 
-    agent_client.post(url + "status/", {"status": "waiting", "note": "Resolved: 999 delivered."})
+    agent_client.post(
+        url + "status/",
+        {"status": "waiting", "note": "Resolved: 999 delivered.", "seen": _seen(case)},
+    )
     mine = sam.get(f"/support/cases/{case.number}/").content.decode()
     assert "Status changed from New to Waiting" in mine and "Resolved: 999 delivered." in mine
 
@@ -236,3 +253,15 @@ def test_amounts_have_thousands_separators_for_agents_and_customers(agent_client
         assert "<dd>$1,250.00</dd>" in html and "$1250.00" not in html
         html = client.get(f"{prefix}{big.number}/").content.decode()
         assert "<dd>$1,234,567.89</dd>" in html
+
+
+def test_a_decision_without_the_pages_version_is_refused(agent_client, sw):
+    """Before: an empty or future ``seen`` skipped the "changed meanwhile" check."""
+    case = open_case(sw.customer, sw.user)
+    url = f"/support/staff/cases/{case.number}/status/"
+    for seen in ("", "2999-01-01T00:00:00+00:00", "2026-01-01T00:00:00", "yesterday"):
+        response = agent_client.post(url, {"status": "working", "seen": seen})
+        assert response.status_code == 400, seen
+        assert "Reload the page and try again." in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == CaseStatus.NEW

@@ -28,4 +28,5 @@ urlpatterns = [
 handler400 = "portico.core.views.bad_request"
 handler403 = "portico.core.views.permission_denied"
 handler404 = "portico.core.views.page_not_found"
+handler429 = "portico.core.views.too_many_requests"  # read by allauth's rate limits
 handler500 = "portico.core.views.server_error"

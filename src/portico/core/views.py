@@ -112,6 +112,12 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return _error(request, "errors/404.html", 404)
 
 
+def too_many_requests(request: HttpRequest) -> HttpResponse:
+    """allauth's rate limits (sign-in, sign-up, password change, codes) answer with the site's
+    own page (``handler429``), not allauth's unstyled one."""
+    return _error(request, "errors/429.html", 429)
+
+
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 

@@ -369,15 +369,16 @@ class SeenVersionMixin(forms.Form):
 
     seen = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def clean_seen(self) -> dt.datetime | None:
+    def clean_seen(self) -> dt.datetime:
+        # The page always sends it; a missing, unreadable or future value would skip the check.
         value = self.cleaned_data.get("seen", "").strip()
-        if not value:
-            return None
         try:
             parsed = dt.datetime.fromisoformat(value)
         except ValueError:
-            raise forms.ValidationError("Reload the page and try again.", code="seen") from None
-        return parsed if parsed.tzinfo else None
+            parsed = None
+        if parsed is None or parsed.tzinfo is None or parsed > timezone.now():
+            raise forms.ValidationError("Reload the page and try again.", code="seen")
+        return parsed
 
 
 class AssignForm(SeenVersionMixin):

@@ -255,6 +255,11 @@ def _save(request: HttpRequest, form: ClaimForm, formset: Any, claim: Claim | No
         return redirect("claims:claim_edit", number=draft.number)
     except services.ClaimInvalid as exc:
         apply_errors(form, formset, exc.errors)
+    except services.StaleObjectError as exc:
+        form.add_error(None, exc.message)
+        # The page keeps the version it was made on: saving again must not quietly overwrite
+        # what the colleague changed; reloading shows it.
+        form.stale_version = version  # type: ignore[attr-defined]
     except services.ClaimError as exc:
         form.add_error(None, exc.message)
     return None
@@ -300,7 +305,14 @@ def claim_edit(request: HttpRequest, number: str) -> HttpResponseBase:
     return render(
         request,
         "claims/claim_form.html",
-        _ctx(request, "claims", form=form, formset=formset, claim=claim),
+        _ctx(
+            request,
+            "claims",
+            form=form,
+            formset=formset,
+            claim=claim,
+            version=getattr(form, "stale_version", None) or claim.version,
+        ),
     )
 
 
