@@ -48,6 +48,18 @@ def test_submit_approved_and_pending(rw, persona_client):
     assert "pending review" in response.text
 
 
+def test_the_same_form_sent_twice_makes_one_referral(rw, persona_client):
+    """Before: resending the submit (the browser guard only stops a double click) made two."""
+    client = persona_client("physician")
+    data = form_data(rw, idempotency_key="referral-form-1")
+    first = client.post(reverse("referrals:submit"), data)
+    second = client.post(reverse("referrals:submit"), data)
+    referral = Referral.objects.get()
+    assert first["Location"] == second["Location"] and referral.number in first["Location"]
+    assert client.post(reverse("referrals:submit"), form_data(rw)).status_code == 302
+    assert Referral.objects.count() == 2  # a new form is a new referral
+
+
 def test_every_bad_field_gets_its_own_message_and_nothing_is_saved(rw, persona_client):
     client = persona_client("physician")
     response = client.post(

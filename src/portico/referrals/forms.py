@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from portico.core.idempotency import IdempotentFormMixin
 from portico.core.uploads import ALLOWED_DESCRIPTION, max_upload_bytes
 from portico.members.validators import normalize_member_id
 from portico.organizations.models import Organization
@@ -36,7 +37,7 @@ def _split_codes(value: str) -> list[str]:
     return [part for part in re.split(r"[\s,;]+", value or "") if part]
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(IdempotentFormMixin, forms.Form):
     organization = forms.ChoiceField(label="Referring practice")
     member_id = forms.CharField(
         label="Member ID", max_length=24, widget=forms.TextInput(attrs={"autocomplete": "off"})

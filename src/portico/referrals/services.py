@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from portico.codes.validators import validate_icd10_code
 from portico.core.audit import audit_record
+from portico.core.idempotency import run_once
 from portico.core.text import counted
 from portico.core.uploads import UploadRejected, check_upload, delete_stored, store_upload
 from portico.members.models import Member, PlanProvider
@@ -341,8 +342,34 @@ def referral_submit(
     source: str = Source.PORTAL,
     trace_number: str = "",
     today: dt.date | None = None,
+    idempotency_key: str = "",
 ) -> Referral:
-    """Check and save a referral, then apply the plan rules (approve now or staff review)."""
+    """Check and save a referral, then apply the plan rules (approve now or staff review).
+    The same ``idempotency_key`` again (a resent form) returns the first referral."""
+    return run_once(
+        user=actor,
+        scope="referrals.submit",
+        key=idempotency_key,
+        create=lambda: _submit(
+            organization=organization,
+            request=request,
+            actor=actor,
+            source=source,
+            trace_number=trace_number,
+            today=today,
+        ),
+    ).obj
+
+
+def _submit(
+    *,
+    organization: Organization,
+    request: ReferralRequest,
+    actor: Any,
+    source: str,
+    trace_number: str,
+    today: dt.date | None,
+) -> Referral:
     today = today or timezone.localdate()
     checked = _check(request, organization, today)
     referral = Referral.objects.create(

@@ -86,6 +86,7 @@ def submit(request: HttpRequest) -> HttpResponseBase:
                 organization=form.organization_obj(),
                 request=form.to_request(),
                 actor=request.user,
+                idempotency_key=form.cleaned_data.get("idempotency_key") or "",
             )
         except services.ReferralInvalid as exc:
             form.add_service_errors(exc.errors)
