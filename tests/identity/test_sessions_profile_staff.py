@@ -232,3 +232,19 @@ def test_unverified_phone_reminder_and_later_verification_from_profile(client):
     code = PhoneVerification.objects.get(user=user)
     assert code.purpose == "verify"
     assert timedelta(minutes=9) < code.expires_at - code.created_at <= timedelta(minutes=10)
+
+
+@pytest.mark.django_db
+def test_the_hours_cap_on_codes_says_so_in_minutes(settings):
+    """Before: "A code was sent recently. Wait 3541 seconds" when the hour's codes were used
+    up, though no code had been sent recently."""
+    settings.PORTICO_PHONE_SENDS_PER_HOUR = 1
+    settings.PORTICO_PHONE_RESEND_INTERVAL_SECONDS = 0
+    user = UserFactory(phone="+12025550146", phone_verified=False)
+    services.phone_code_send(user=user, channel="sms")
+    with pytest.raises(services.PhoneRateLimited) as limited:
+        services.phone_code_send(user=user, channel="sms")
+    assert limited.value.hourly
+    assert limited.value.message == (
+        "Too many codes were sent in the last hour. Wait 60 minutes, then try again."
+    )

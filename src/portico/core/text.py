@@ -34,3 +34,15 @@ def as_int(value: object, *, max_digits: int = 18) -> int | None:
     if not text or len(text) > max_digits or not (text.isascii() and text.isdigit()):
         return None
     return int(text)
+
+
+def wait_text(seconds: int) -> str:
+    """How long to wait, as people say it: "30 seconds", "2 minutes", "1 hour" (rounded up,
+    never "3541 seconds")."""
+    seconds = max(1, int(seconds))
+    if seconds < 90:
+        return counted(seconds, "second")
+    minutes = -(-seconds // 60)
+    if minutes < 90:
+        return counted(minutes, "minute")
+    return counted(-(-minutes // 60), "hour")

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portico.core.notifications import GatewayError, VoiceCall, get_gateway
+from portico.core.text import wait_text
 from portico.identity import phones
 from portico.identity.models import (
     PhoneAuthenticator,
@@ -51,9 +52,17 @@ PHONE_CHECK_MESSAGES = {
 
 
 class PhoneRateLimited(Exception):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"Try again in {retry_after} seconds.")
+    """No code now: one was sent moments ago (``hourly`` False) or the hour's codes are used
+    up (``hourly`` True). ``message`` says which, and how long to wait."""
+
+    def __init__(self, retry_after: int, *, hourly: bool = False) -> None:
         self.retry_after = retry_after
+        self.hourly = hourly
+        why = (
+            "Too many codes were sent in the last hour." if hourly else "A code was sent recently."
+        )
+        self.message = f"{why} Wait {wait_text(retry_after)}, then try again."
+        super().__init__(self.message)
 
 
 @dataclass(frozen=True)
@@ -84,7 +93,8 @@ def _phone_rate_limit(*, user: User, purpose: str) -> None:
     if in_hour.count() >= settings.PORTICO_PHONE_SENDS_PER_HOUR:
         oldest = in_hour.first()
         assert oldest is not None
-        raise PhoneRateLimited(int((oldest.created_at + timedelta(hours=1) - now).total_seconds()))
+        wait = int((oldest.created_at + timedelta(hours=1) - now).total_seconds()) + 1
+        raise PhoneRateLimited(wait, hourly=True)
 
 
 def _voice_purpose(purpose: str) -> str:

@@ -159,9 +159,7 @@ def send_code(
     try:
         sent = services.phone_code_send(user=user, channel=channel, purpose=purpose)
     except services.PhoneRateLimited as exc:
-        messages.error(
-            request, f"A code was sent recently. Wait {exc.retry_after} seconds, then try again."
-        )
+        messages.error(request, exc.message)
         return False
     except GatewayError:
         messages.error(
