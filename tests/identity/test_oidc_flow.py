@@ -295,6 +295,10 @@ def test_third_party_client_asks_for_consent(live_server: Any) -> None:
         url, state, *_ = rp.start()
         page = follow(browser, browser.get(url, allow_redirects=False))
         assert page.status_code == 200 and "Outside scheduling app" in page.text
+        # The portal's own page (before: allauth's bare layout, unstyled), each scope a
+        # labelled checkbox.
+        assert "Allow Outside scheduling app to use your" in page.text
+        assert 'class="usa-header' in page.text and "usa-checkbox__input" in page.text
         return page, state
 
     def post(page: requests.Response, action: str) -> requests.Response:
