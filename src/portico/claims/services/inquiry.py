@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from portico.claims.models import Claim, ClaimStatus
 from portico.claims.selectors import claims_access
-from portico.claims.services.common import numbers_allocate
 from portico.core.audit import audit_record
+from portico.core.interchange import next_interchange_control_number
 from portico.x12.ack277ca import ClaimStatus as StcCode
 from portico.x12.ack999 import ExpectedGroup, build_999, reply_envelope
 from portico.x12.errors import X12Error
@@ -146,5 +146,6 @@ def _ack_999(validation: ValidationResult) -> str:
 def _reply_envelope(validation: ValidationResult) -> Envelope:
     """Addressed back to the 276's sender, with the next interchange control number of the
     sequence the 999 and 277CA writers use."""
-    control = int(numbers_allocate(prefix="IC", count=1)[0][2:]) % 999_999_999 or 1
-    return reply_envelope(validation, control_number=control, created=timezone.localtime())
+    return reply_envelope(
+        validation, control_number=next_interchange_control_number(), created=timezone.localtime()
+    )

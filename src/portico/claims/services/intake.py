@@ -69,7 +69,7 @@ from portico.x12.ack277ca import (
     claim_acknowledgment,
     write_277ca,
 )
-from portico.x12.ack999 import build_999
+from portico.x12.ack999 import build_999, reply_envelope
 from portico.x12.errors import X12Error
 from portico.x12.models837 import Claim as X12Claim
 from portico.x12.models837 import ClaimIssue
@@ -670,21 +670,8 @@ def _claim_naming_control(org_id: int, control: str) -> Claim | None:
 
 
 def _envelope(validation: ValidationResult, control: int) -> Envelope:
-    ix = validation.interchanges[0] if validation.interchanges else None
-    sender = (ix.receiver_id if ix else "").strip() or "PORTICO"
-    receiver = (ix.sender_id if ix else "").strip() or "UNKNOWN"
-    return Envelope(
-        sender_id=sender[:15],
-        receiver_id=receiver[:15],
-        sender_qualifier=(ix.receiver_qualifier if ix and ix.receiver_qualifier else "ZZ"),
-        receiver_qualifier=(ix.sender_qualifier if ix and ix.sender_qualifier else "ZZ"),
-        interchange_control_number=control,
-        group_control_number=control,
-        created=timezone.localtime(),
-        usage_indicator=(ix.usage_indicator if ix and ix.usage_indicator in ("P", "T") else "P"),
-        application_sender_code=sender[:15],
-        application_receiver_code=receiver[:15],
-    )
+    """The 999's and the 277CA's envelope: addressed back to the file's sender."""
+    return reply_envelope(validation, control_number=control, created=timezone.localtime())
 
 
 def interchange_control_number() -> int:
