@@ -202,3 +202,36 @@ def test_pended_status_reads_like_the_queue(world, persona_client, codes):
     assert "Pended — Send the office notes" not in page
     # Shown as written, not as an upper-cased tag.
     assert 'class="usa-tag" id="claim-status"' not in page_html
+
+
+def test_a_negative_other_adjustment_and_a_tampered_page_say_what_is_wrong(
+    world, persona_client, codes
+):
+    """Before: a negative other-adjustment amount read "needs its group, reason code and
+    amount" (all three were given), and a tampered hidden field got a 400 with no message."""
+    claim = _claim_to_adjudicate(world)
+    url = reverse("claims_staff:claim_adjudicate", kwargs={"number": claim.number})
+    client = persona_client("claims_examiner")
+    line = {
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "1",
+        "lines-0-line_number": "1",
+        "lines-0-action": "pay",
+        "lines-0-allowed": "50.00",
+        "lines-0-other_group": "CO",
+        "lines-0-other_reason": "45",
+        "lines-0-other_amount": "-10",
+    }
+    html = client.post(url, {"version": claim.version, **line}).content.decode()
+    assert "Ensure this value is greater than or equal to 0." in html
+    assert "needs its group, reason code and amount" not in html
+    for tampered in (
+        {"version": "abc"},
+        {"lines-TOTAL_FORMS": "abc"},
+        {"lines-0-line_number": "abc"},
+    ):
+        response = client.post(url, {"version": claim.version, **line, **tampered})
+        assert response.status_code == 400, tampered
+        assert "The page sent back was incomplete or altered" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.ACCEPTED

@@ -126,10 +126,13 @@ class LineDecisionForm(forms.Form):
         else:
             if data.get("allowed") is None:
                 self.add_error("allowed", "Enter the allowed amount.")
-            other = [data.get("other_group"), data.get("other_reason"), data.get("other_amount")]
-            if any(v not in (None, "") for v in other) and not all(
-                v not in (None, "") for v in other
-            ):
+            # A value refused by its own field (a negative amount) was given: its message says
+            # what is wrong, not "needs its … amount".
+            given = [
+                data.get(name) not in (None, "") or name in self.errors
+                for name in ("other_group", "other_reason", "other_amount")
+            ]
+            if any(given) and not all(given):
                 raise ValidationError(
                     "An other adjustment needs its group, reason code and amount."
                 )

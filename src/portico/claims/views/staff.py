@@ -234,6 +234,24 @@ def claim_review(request: HttpRequest, number: str) -> HttpResponseBase:
     return _render_claim(request, claim)
 
 
+PAGE_INCOMPLETE = (
+    "The page sent back was incomplete or altered (its hidden fields). Reload the claim and "
+    "decide again."
+)
+
+
+def _hidden_fields_broken(formset: Any) -> bool:
+    """The parts of the page no examiner types: the formset's counts, each line's number."""
+    if formset.non_form_errors():
+        return True
+    return any(
+        name in form.errors
+        for form in formset.forms
+        for name, field in form.fields.items()
+        if field.widget.is_hidden
+    )
+
+
 @require_POST
 @examiner_required
 def claim_adjudicate_view(request: HttpRequest, number: str) -> HttpResponseBase:
@@ -241,6 +259,8 @@ def claim_adjudicate_view(request: HttpRequest, number: str) -> HttpResponseBase
     version_form = VersionForm(request.POST)
     formset = LineDecisionFormSet(request.POST, prefix="lines")
     if not (version_form.is_valid() and formset.is_valid()):
+        if not version_form.is_valid() or _hidden_fields_broken(formset):
+            messages.error(request, PAGE_INCOMPLETE)
         return _render_claim(request, claim, status=400, formset=formset, version_form=version_form)
     try:
         claim_adjudicate(
@@ -270,6 +290,7 @@ def claim_accept_view(request: HttpRequest, number: str) -> HttpResponseBase:
     claim = _claim(number)
     form = VersionForm(request.POST, prefix="accept")
     if not form.is_valid():
+        messages.error(request, PAGE_INCOMPLETE)
         return _render_claim(request, claim, status=400)
     try:
         claim_accept(claim=claim, user=request.user, expected_version=form.cleaned_data["version"])
