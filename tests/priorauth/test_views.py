@@ -456,3 +456,11 @@ def test_dates_far_off_are_refused(pa, persona_client):
     response = client.post(reverse("priorauth:request_new"), late)
     assert "Enter a date of service within a year of today." in response.content.decode()
     assert not PriorAuthRequest.objects.exists()
+
+
+def test_an_unknown_category_says_nothing_was_saved(pa, persona_client):
+    client = persona_client("physician")
+    data = _post_data(pa, submit="1", service_category="not-a-category")
+    page = client.post(reverse("priorauth:request_new"), data, follow=True).content.decode()
+    assert "service category was not recognised, so nothing was saved" in page
+    assert not PriorAuthRequest.objects.exists()

@@ -319,6 +319,12 @@ def request_new(request: HttpRequest) -> HttpResponseBase:
         # No category has NUL in its code (and PostgreSQL can't compare text with it).
         category = selectors.categories().filter(code=code).first() if "\x00" not in code else None
         if category is None:
+            # Only an altered page gets here (the category is a hidden field of the form).
+            messages.error(
+                request,
+                "The form's service category was not recognised, so nothing was saved. "
+                "Choose the plan and category again.",
+            )
             return redirect("priorauth:request_new")
         return _handle_post(request, category=category, draft=None)
     category = start.cleaned_data["category"]
