@@ -83,6 +83,7 @@ def test_user_token_from_the_authorization_code_flow_reads_the_api(world, api_cl
     denied = api_client.get("/api/v1/support/cases", **bearer(body["access_token"]))
     assert denied.status_code == 403
     assert denied.json()["error"]["code"] == "insufficient_scope"
+    assert 'error="insufficient_scope"' in denied["WWW-Authenticate"]
 
 
 @pytest.mark.django_db
@@ -131,6 +132,8 @@ def test_bad_credentials_answer_401_with_www_authenticate(world, api_client, hea
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Bearer")
     assert response.json()["error"]["message"]
+    if header == "Bearer nonsense":  # RFC 6750 §3: a presented token that is refused
+        assert 'error="invalid_token"' in response["WWW-Authenticate"]
 
 
 @pytest.mark.django_db

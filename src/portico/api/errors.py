@@ -87,8 +87,12 @@ def error_response(
     headers: Mapping[str, str] | None = None,
 ) -> HttpResponse:
     response = JsonResponse(error_body(status, message, code=code, fields=fields), status=status)
-    if status == 401:
-        response["WWW-Authenticate"] = 'Bearer realm="portico"'
+    if status == 401 or code == "insufficient_scope":
+        # RFC 6750 §3: the error code when a token was presented and refused.
+        challenge = 'Bearer realm="portico"'
+        if code in ("invalid_token", "insufficient_scope"):
+            challenge += f', error="{code}"'
+        response["WWW-Authenticate"] = challenge
     for name, value in (headers or {}).items():
         response[name] = value
     return response
