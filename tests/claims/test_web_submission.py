@@ -267,6 +267,8 @@ def test_a_draft_keeps_what_was_left_empty(cw: Any, persona_client: Any):
     assert charge is not None and "value=" not in charge.group(0)
     page = client.get(f"/claims/c/{claim.number}/").content.decode()
     assert "Total charge</dt><dd>Not entered yet" in page and "$0.00" not in page
+    # A draft's appeal page (refused: not finalized) lists its lines without a charge.
+    assert client.get(f"/claims/c/{claim.number}/appeal/").status_code == 200
     detail = api.get(f"/claims/{claim.number}", user=cw.world.users["billing_clerk"]).json()
     assert [ln["charge"] for ln in detail["lines"]] == ["100.00", None]
 

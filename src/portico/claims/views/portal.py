@@ -522,7 +522,8 @@ def appeal_new(request: HttpRequest, number: str) -> HttpResponseBase:
     lines = [
         (
             ln.pk,
-            f"Line {ln.line_number}: {ln.procedure_code or ln.revenue_code} (${ln.charge:,.2f})",
+            f"Line {ln.line_number}: {ln.procedure_code or ln.revenue_code}"
+            + (f" (${ln.charge:,.2f})" if ln.charge is not None else ""),
         )
         for ln in claim.lines.all()
     ]
