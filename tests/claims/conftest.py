@@ -78,3 +78,19 @@ def claim_data(**overrides: Any) -> ClaimData:
     for k, v in overrides.items():
         setattr(data, k, v)
     return data
+
+
+# A professional claim of practice A as the REST API takes it (POST /claims).
+API_CLAIM: dict[str, Any] = {
+    "billing_tin": "111111111",
+    "billing_npi": BILLING_NPI,
+    "billing_name": "Practice A",
+    "payer_id": PAYER_ID,
+    "member_id": "HM100000001",
+    "patient_account_number": "API-1",
+    "place_of_service": "11",
+    "service_date_from": "2025-03-10",
+    "total_charge": "100.00",
+    "diagnoses": [{"code": "M54.50"}],
+    "lines": [{"procedure_code": "99213", "diagnosis_pointers": [1], "charge": "100.00"}],
+}

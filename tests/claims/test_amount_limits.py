@@ -17,26 +17,14 @@ from portico.claims.api import router
 from portico.claims.models import Appeal, Claim, ClaimStatus
 from portico.claims.services import LineData
 from portico.x12 import Claim837Reader
-from tests.claims.conftest import claim_data
+from tests.claims.conftest import API_CLAIM, claim_data
 from tests.conftest import router_client
 from tests.factories.claims import make_claim
 from tests.x12.x12_helpers import fixture_text
 
 api = router_client(router)
 
-PAYLOAD = {
-    "billing_tin": "111111111",
-    "billing_npi": "1234567893",
-    "billing_name": "Practice A",
-    "payer_id": "PORTICO01",
-    "member_id": "HM100000001",
-    "patient_account_number": "BIG-1",
-    "place_of_service": "11",
-    "service_date_from": "2025-03-10",
-    "total_charge": "100.00",
-    "diagnoses": [{"code": "M54.50"}],
-    "lines": [{"procedure_code": "99213", "diagnosis_pointers": [1], "charge": "100.00"}],
-}
+PAYLOAD = {**API_CLAIM, "patient_account_number": "BIG-1"}
 
 
 @pytest.mark.parametrize(

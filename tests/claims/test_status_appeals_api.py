@@ -13,7 +13,7 @@ from portico.claims.api import router
 from portico.claims.models import Appeal, AppealStatus, ClaimAttachment, ClaimStatus
 from portico.x12.status276 import ClaimStatusRequest, StatusInquiry, build_276, read_claim_status
 from portico.x12.writer import Envelope
-from tests.claims.conftest import claim_data, no_submit
+from tests.claims.conftest import API_CLAIM, claim_data, no_submit
 from tests.conftest import router_client
 from tests.factories.claims import PDF, make_claim
 
@@ -177,20 +177,7 @@ def test_unsolicited_attachment_is_matched_by_control_number(cw, persona_client)
 
 def test_api_submit_search_detail_and_idempotency(cw):
     user = cw.world.users["billing_clerk"]
-    payload = {
-        "billing_tin": "111111111",
-        "billing_npi": "1234567893",
-        "billing_name": "Practice A",
-        "payer_id": "PORTICO01",
-        "member_id": "HM100000001",
-        "patient_account_number": "API-1",
-        "place_of_service": "11",
-        "service_date_from": "2025-03-10",
-        "total_charge": "100.00",
-        "diagnoses": [{"code": "M54.50"}],
-        "lines": [{"procedure_code": "99213", "diagnosis_pointers": [1], "charge": "100.00"}],
-        "idempotency_key": "abc-1",
-    }
+    payload = {**API_CLAIM, "idempotency_key": "abc-1"}
     first = api.post("/claims", json=payload, user=user)
     assert first.status_code == 201, first.json()
     body = first.json()
@@ -289,19 +276,7 @@ def test_the_idempotency_key_header_is_honoured_and_a_reused_key_is_refused(cw):
     the Connect API documents) created the claim twice; a key sent again with another claim
     answered 200 with the first claim."""
     user = cw.world.users["billing_clerk"]
-    payload = {
-        "billing_tin": "111111111",
-        "billing_npi": "1234567893",
-        "billing_name": "Practice A",
-        "payer_id": "PORTICO01",
-        "member_id": "HM100000001",
-        "patient_account_number": "HDR-1",
-        "place_of_service": "11",
-        "service_date_from": "2025-03-10",
-        "total_charge": "100.00",
-        "diagnoses": [{"code": "M54.50"}],
-        "lines": [{"procedure_code": "99213", "diagnosis_pointers": [1], "charge": "100.00"}],
-    }
+    payload = {**API_CLAIM, "patient_account_number": "HDR-1"}
     headers = {"Idempotency-Key": "retry-me-7"}
     first = api.post("/claims", json=payload, headers=headers, user=user)
     again = api.post("/claims", json=payload, headers=headers, user=user)

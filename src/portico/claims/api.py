@@ -29,7 +29,7 @@ from portico.claims.schemas import (
 from portico.claims.services import ClaimData, DiagnosisData, LineData
 from portico.claims.services.inquiry import NOT_FOUND, STATUS_CODES
 from portico.claims.transitions import TransitionNotAllowed
-from portico.core.api_errors import ErrorOut, refused
+from portico.core.api_errors import ErrorOut, refused, x12_request_body
 from portico.core.audit import audit_record
 from portico.core.idempotency import key_from_request
 
@@ -541,7 +541,23 @@ def claim_file_ack(request: HttpRequest, file_id: int, which: str) -> HttpRespon
     return response
 
 
-@router.post("/status-inquiry", summary="X12 276 claim status inquiry → 277")
+@router.post(
+    "/status-inquiry",
+    summary="X12 276 claim status inquiry → 277",
+    openapi_extra={
+        "requestBody": x12_request_body("A 276 claim status inquiry (005010X212)"),
+        "responses": {
+            "200": {
+                "description": "A 277 claim status response",
+                "content": {"application/edi-x12": {"schema": {"type": "string"}}},
+            },
+            "400": {
+                "description": "A 999 naming why the body is not a readable 276",
+                "content": {"application/edi-x12": {"schema": {"type": "string"}}},
+            },
+        },
+    },
+)
 def status_inquiry(request: HttpRequest) -> HttpResponse:
     """Send a 276 (005010X212) as the request body; the answer is a 277. A body that is not a
     readable 276 (envelope errors, an impossible date, another transaction set, not X12) is

@@ -69,3 +69,16 @@ def api_page(items: Any, number: int, per_page: int) -> Page:
     if number > paginator.num_pages:
         return Page([], number, paginator)
     return paginator.page(number)
+
+
+def x12_request_body(description: str) -> dict[str, Any]:
+    """OpenAPI ``requestBody`` of an operation that reads a raw X12 interchange (its body is
+    read as it is, so django-ninja cannot describe it from a schema)."""
+    return {
+        "required": True,
+        "description": description,
+        "content": {
+            "application/edi-x12": {"schema": {"type": "string"}},
+            "text/plain": {"schema": {"type": "string"}},
+        },
+    }

@@ -12,7 +12,7 @@ from django.utils import timezone
 from ninja import Router, Status
 from ninja.errors import HttpError
 
-from portico.core.api_errors import ErrorOut, api_page, refused
+from portico.core.api_errors import ErrorOut, api_page, refused, x12_request_body
 from portico.core.idempotency import key_from_request
 from portico.core.uploads import file_download_response
 from portico.documents.services import document_record_download
@@ -218,6 +218,7 @@ Header `X-X12-Transaction`: `278` or `999`. Answers are addressed back to the se
     description=X12_278_DESCRIPTION,
     response={401: ErrorOut, 403: ErrorOut},
     openapi_extra={
+        "requestBody": x12_request_body("A 278 request (005010X217, UM01 HS or AR)"),
         "responses": {
             "200": {
                 "description": "A 278 response: HCR decisions, or AAA request validation",
@@ -227,7 +228,7 @@ Header `X-X12-Transaction`: `278` or `999`. Answers are addressed back to the se
                 "description": "A 999: the body is not a readable 278 request",
                 "content": {"application/edi-x12": {"schema": {"type": "string"}}},
             },
-        }
+        },
     },
 )
 def x12_278(request: HttpRequest) -> Any:

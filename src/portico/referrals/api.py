@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from portico.core.api_errors import ErrorOut, api_page, api_user, refused
+from portico.core.api_errors import ErrorOut, api_page, api_user, refused, x12_request_body
 from portico.organizations.models import Organization
 from portico.referrals import conf, selectors, services
 from portico.referrals.models import Referral, ReferralStatus, ReferredToKind, Source, Urgency
@@ -255,6 +255,7 @@ several practices, `?organization_id=`. The answer is X12 too (header `X-X12-Tra
     description=REFERRAL_X12_DESCRIPTION,
     response={401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     openapi_extra={
+        "requestBody": x12_request_body("A 278 request (005010X217, UM01 SC)"),
         "responses": {
             "200": {
                 "description": "A 278 response: the HCR decision, or AAA request validation",
@@ -268,7 +269,7 @@ several practices, `?organization_id=`. The answer is X12 too (header `X-X12-Tra
                     "application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}},
                 },
             },
-        }
+        },
     },
 )
 def referral_x12(request: HttpRequest, organization_id: int | None = None) -> HttpResponse:
