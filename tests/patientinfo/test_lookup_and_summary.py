@@ -222,3 +222,10 @@ def test_home_lists_the_grant_regions_in_order(world, persona_client):
     )
     page = persona_client("physician").get(HOME)
     assert f"{world.practice_a.name} in regions R1, R2, R3, R7." in page.text
+
+
+def test_a_member_id_that_cannot_be_one_says_so(pw, persona_client):
+    """Before: a search for "😀" answered with nothing at all."""
+    response = by_id(persona_client("physician"), "😀")
+    assert response.status_code == 200
+    assert "A member ID has 2 to 24 letters, digits or hyphens" in response.text

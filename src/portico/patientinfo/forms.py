@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from portico.members.validators import validate_member_id
+
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
 
@@ -18,6 +20,7 @@ class MemberIdLookupForm(forms.Form):
         max_length=24,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
         error_messages={"required": "Enter the member ID from the member's card."},
+        validators=[validate_member_id],
     )
 
 
