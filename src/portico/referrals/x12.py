@@ -69,9 +69,7 @@ PAYER_ID = "PORTICO"
 EXPECTED_278 = ExpectedGroup("HI", "0", "005010X217")  # acknowledged when nothing is readable
 
 
-# The interchange control number sequence the 999 and 277CA writers use (claims' "IC"
-# numbers, ``portico.claims.services.common.numbers_allocate``). Claims sits above referrals
-# in the layers, so the table is reached by its label, not imported.
+# Control numbers: the one sequence every X12 answer draws from (``core.interchange``).
 def _reply_envelope(validation: ValidationResult) -> Envelope:
     """The answer's envelope: addressed back to the request's sender, numbered in sequence."""
     return reply_envelope(

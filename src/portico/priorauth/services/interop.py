@@ -252,9 +252,7 @@ REQUEST_CATEGORIES = frozenset({"HS", "AR"})
 EXPECTED_278 = ExpectedGroup("HI", "0", "005010X217")
 
 
-# The interchange control number sequence the 999 and 277CA writers use (claims' "IC"
-# numbers, ``portico.claims.services.common.numbers_allocate``). Claims sits above prior
-# authorization in the layers, so the table is reached by its label, not imported.
+# Control numbers: the one sequence every X12 answer draws from (``core.interchange``).
 def x12_reply_envelope(validation: ValidationResult) -> Envelope:
     """Addressed back to the request's sender (see ``reply_envelope``), numbered in sequence."""
     return reply_envelope(
