@@ -109,6 +109,7 @@ API_ROUTES = {
     "GET /api/v1/priorauth/requests/{reference}/letters/{letter_id}": _route(
         expect=OBJECT, path=_letter_a
     ),
+    "GET /api/v1/priorauth/service-categories": _route(expect=LIST),
     "GET /api/v1/priorauth/required": _route(
         expect=LIST, query=lambda w: {"payer_id": make_pa_world(w).plan.payer_id, "code": "63047"}
     ),

@@ -102,3 +102,22 @@ def test_a_letter_is_downloaded_through_the_api(pa, world):
     )
     gone = client.get(path, user=user)
     assert gone.status_code == 410 and "retention" in gone.json()["error"]["message"]
+
+
+def test_an_integrator_learns_the_categories_and_their_questions(pa, world):
+    """Before: no endpoint named the categories' question keys, so clinical_answers could not
+    be built from the API alone."""
+    client = router_client(router)
+    user = world.users["physician"]
+    categories = client.get("/service-categories", user=user).json()
+    spine = next(c for c in categories if c["code"] == pa.category.code)
+    questions = {q["key"]: q for q in spine["questions"]}
+    assert questions["conservative_therapy"]["kind"] == "yesno"
+    assert questions["conservative_therapy"]["choices"] == ["yes", "no"]
+    assert questions["imaging"]["required"] is True and questions["imaging"]["choices"] == []
+    # What it lists is what a request needs: leaving out a required answer names its key.
+    payload = _payload(pa)
+    payload["clinical_answers"].pop("imaging", None)
+    refused = client.post("/requests", json=payload, user=user)
+    assert refused.status_code == 400
+    assert "q_imaging" in [f["field"] for f in refused.json()["error"]["fields"]]

@@ -18,13 +18,14 @@ from portico.core.uploads import file_download_response
 from portico.documents.services import document_record_download
 from portico.members.models import HealthPlan
 from portico.priorauth import selectors, services
-from portico.priorauth.models import PriorAuthRequest, ServiceCategory, Source
+from portico.priorauth.models import YES_NO, PriorAuthRequest, ServiceCategory, Source
 from portico.priorauth.schemas import (
     LetterOut,
     RequestIn,
     RequestOut,
     RequestPageOut,
     RequiredOut,
+    ServiceCategoryOut,
 )
 from portico.priorauth.services.interop import priorauth_receive_278
 
@@ -165,6 +166,35 @@ def letter_download(request: HttpRequest, reference: str, letter_id: int) -> Htt
     return file_download_response(
         key=letter.storage_key, filename=letter.file_name, content_type="application/pdf"
     )
+
+
+@router.get(
+    "/service-categories",
+    response={200: list[ServiceCategoryOut], **ERRORS},
+    summary="Service categories and their clinical questions",
+)
+def service_categories(request: HttpRequest) -> Any:
+    """What a request's ``service_category`` and ``clinical_answers`` take: each category's
+    questions, keyed as ``clinical_answers`` expects, as the portal's form asks them."""
+    _user(request)
+    yes_no = [value for value, _label in YES_NO]
+    return [
+        {
+            "code": category.code,
+            "name": category.name,
+            "questions": [
+                {
+                    "key": q["key"],
+                    "text": q["text"],
+                    "kind": q.get("kind", "text"),
+                    "required": bool(q.get("required")),
+                    "choices": yes_no if q.get("kind") == "yesno" else [],
+                }
+                for q in category.questions
+            ],
+        }
+        for category in selectors.categories()
+    ]
 
 
 @router.get(

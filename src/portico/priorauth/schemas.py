@@ -18,7 +18,9 @@ class PriorAuthLineIn(Schema):
 
 class RequestIn(Schema):
     payer_id: str = Field(description="The health plan's payer ID")
-    service_category: str = Field(description="spine-surgery, pain-management, joint-surgery, …")
+    service_category: str = Field(
+        description="A code from GET /service-categories (spine-surgery, pain-management, …)"
+    )
     member_id: str
     member_birth_date: dt.date | None = None
     service_date: dt.date | None = None
@@ -30,7 +32,11 @@ class RequestIn(Schema):
     urgency: str = Field(default="standard", description="standard | expedited")
     expedited_attestation: bool = False
     expedited_reason: str = ""
-    clinical_answers: dict[str, str] = Field(default_factory=dict)
+    clinical_answers: dict[str, str] = Field(
+        default_factory=dict,
+        description="The category's questions by key (GET /service-categories); yesno "
+        "questions take yes or no, number questions a whole number",
+    )
     clinical_notes: str = ""
     lines: list[PriorAuthLineIn] = Field(default_factory=list)
     confirm_duplicate: bool = False
@@ -88,3 +94,17 @@ class RequiredOut(Schema):
     code: str
     required: bool
     message: str
+
+
+class ClinicalQuestionOut(Schema):
+    key: str = Field(description="The key of its answer in a request's clinical_answers")
+    text: str
+    kind: str = Field(description="yesno, number (a whole number) or text")
+    required: bool
+    choices: list[str] = Field(description="The answers a yesno question takes")
+
+
+class ServiceCategoryOut(Schema):
+    code: str = Field(description="A request's service_category")
+    name: str
+    questions: list[ClinicalQuestionOut]
