@@ -503,6 +503,43 @@ def test_refresh_token_reuse_revokes_the_whole_family(live_server: Any) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_reused_authorization_code_takes_back_its_tokens(live_server: Any) -> None:
+    """RFC 6749 §4.1.2: before, a second exchange of a code was refused but the tokens the
+    first exchange gave kept working."""
+    user = UserFactory(username="clerk-oidc-code")
+    client, secret = make_client(first_party=True)
+    rp = RelyingParty(live_server.url, client, secret, "openid profile")
+    browser = browser_for(user, methods=mfa_methods(time.time() - 5, user.username))
+    url, _state, verifier, _nonce = rp.start()
+    callback = follow(browser, browser.get(url, allow_redirects=False)).headers["Location"]
+    code = parse_qs(urlsplit(callback).query)["code"][0]
+
+    def exchange() -> requests.Response:
+        return requests.post(
+            rp.meta["token_endpoint"],
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": REDIRECT_URI,
+                "code_verifier": verifier,
+            },
+            auth=(client.id, secret or ""),
+            timeout=10,
+        )
+
+    first = exchange()
+    assert first.status_code == 200, first.text
+    tokens = first.json()
+    assert _userinfo(rp, tokens["access_token"]) == 200
+    again = exchange()
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    assert _userinfo(rp, tokens["access_token"]) == 401
+    assert _refresh(rp, tokens["refresh_token"], secret).json()["error"] == "invalid_grant"
+    event = AuditEvent.objects.get(action="portico.oidc.code_reused")
+    assert event.actor_id == user.pk and event.changes["tokens_revoked"] == 2
+
+
+@pytest.mark.django_db(transaction=True)
 def test_revoking_a_refresh_token_ends_its_access_tokens(live_server: Any) -> None:
     user = UserFactory(username="clerk-oidc-revoke")
     client, secret = make_client(first_party=True)

@@ -247,7 +247,8 @@ class LoginThrottle(TimeStampedModel):
 
 
 class ConsumedRefreshToken(models.Model):
-    """A refresh token that was exchanged (rotated) at the token endpoint.
+    """A refresh token that was exchanged (rotated) at the token endpoint, or an authorization
+    code that was (RFC 6749 §4.1.2: a code used twice takes back the tokens it gave).
 
     allauth deletes a refresh token when it issues the next one, so a second use of the old
     value would only look "unknown". Portico keeps the hash of every exchanged value, with

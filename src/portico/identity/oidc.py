@@ -115,6 +115,9 @@ AUDIT_ACTIONS = {
     "portico.oidc.refresh_token_reused": (
         "presented a refresh token a second time; every token of that sign-in was revoked"
     ),
+    "portico.oidc.code_reused": (
+        "presented an authorization code a second time; every token it gave was revoked"
+    ),
 }
 register_actions(AUDIT_ACTIONS)
 
@@ -298,8 +301,10 @@ class PorticoRequestValidator(OAuthLibRequestValidator):
     def _prep_refresh_token(self, ctx: Any, refresh_token: str, request: Any) -> Token:
         presented: Token | None = ctx.refresh_token
         token: Token = super()._prep_refresh_token(ctx, refresh_token, request)
-        family = _family_of(presented) or (
-            f"legacy-{presented.pk}" if presented is not None else secrets.token_hex(16)
+        family = (
+            _family_of(presented)
+            or getattr(allauth_context.request, "portico_oidc_family", None)
+            or (f"legacy-{presented.pk}" if presented is not None else secrets.token_hex(16))
         )
         allauth_context.request.portico_oidc_family = family  # read by _prep_access_token
         data = {**(token.data or {}), FAMILY_KEY: family}
@@ -325,8 +330,12 @@ class PorticoRequestValidator(OAuthLibRequestValidator):
         access: Token = super()._prep_access_token(ctx, token, request)
         data = dict(access.data or {})
         family = getattr(allauth_context.request, "portico_oidc_family", None)
-        if family:
-            data[FAMILY_KEY] = family
+        if not family:
+            # No refresh token (yet): the grant still starts a family, so that a replayed
+            # authorization code can take back what it gave.
+            family = secrets.token_hex(16)
+            allauth_context.request.portico_oidc_family = family
+        data[FAMILY_KEY] = family
         if request.user is not None:
             stored = self._sign_in_context(ctx.refresh_token, request.client.id)
             if stored is not None:
@@ -341,7 +350,13 @@ oauthlib_server.OAuthLibRequestValidator = PorticoRequestValidator  # type: igno
 
 
 @transaction.atomic
-def oidc_token_family_revoke(*, family: str, reason: str, actor: Any = None) -> int:
+def oidc_token_family_revoke(
+    *,
+    family: str,
+    reason: str,
+    actor: Any = None,
+    action: str = "portico.oidc.refresh_token_reused",
+) -> int:
     """Delete every live token of a family; returns how many went."""
     tokens = Token.objects.filter(**{f"data__{FAMILY_KEY}": family})
     client = Client.objects.filter(
@@ -349,7 +364,7 @@ def oidc_token_family_revoke(*, family: str, reason: str, actor: Any = None) -> 
     ).first()
     count, _ = tokens.delete()
     audit_record(
-        action="portico.oidc.refresh_token_reused",
+        action=action,
         actor=actor,
         obj=client,
         object_repr=client.name if client else "",
@@ -803,11 +818,16 @@ class TokenView(allauth_views.TokenView):
         if response.status_code == 200:
             self._issued(request, grant_type, json.loads(response.content))
         elif grant_type == Client.GrantType.REFRESH_TOKEN and response.status_code == 400:
-            self._reused(request.POST.get("refresh_token", ""))
+            self._reused(request.POST.get("refresh_token", ""), what="refresh token")
+        elif grant_type == Client.GrantType.AUTHORIZATION_CODE and response.status_code == 400:
+            # RFC 6749 §4.1.2: a code used twice should take back the tokens it gave.
+            self._reused(code, what="authorization code", action="portico.oidc.code_reused")
         return response
 
     @staticmethod
-    def _reused(value: str) -> None:
+    def _reused(
+        value: str, *, what: str, action: str = "portico.oidc.refresh_token_reused"
+    ) -> None:
         if not value:
             return
         consumed = (
@@ -817,7 +837,7 @@ class TokenView(allauth_views.TokenView):
         )
         if consumed is not None:
             oidc_token_family_revoke(
-                family=consumed.family, reason="refresh token reused", actor=consumed.user
+                family=consumed.family, reason=f"{what} reused", actor=consumed.user, action=action
             )
 
     def _issued(self, request: HttpRequest, grant_type: str, body: Mapping[str, Any]) -> None:
@@ -838,7 +858,9 @@ class TokenView(allauth_views.TokenView):
             )
             user, client, scopes = access.user, access.client, access.get_scopes()
             if grant_type == Client.GrantType.AUTHORIZATION_CODE:
-                cache.delete(_code_key(request.POST.get("code", "")))
+                code = request.POST.get("code", "")
+                cache.delete(_code_key(code))
+                self._remember_code(code, access)
         audit_record(
             action="portico.oidc.token_issued",
             actor=user,
@@ -850,6 +872,24 @@ class TokenView(allauth_views.TokenView):
                 "id_token": "id_token" in body,
                 "refresh_token": bool(body.get("refresh_token")),
             },
+        )
+
+    @staticmethod
+    def _remember_code(code: str, access: Token) -> None:
+        """An exchanged code, kept as an exchanged refresh token is (``ConsumedRefreshToken``)
+        with the family of the tokens it gave, so that a second use revokes them."""
+        family = _family_of(access)
+        if not code or family is None:
+            return
+        keep = oidc_settings.REFRESH_TOKEN_EXPIRES_IN or CONSUMED_DEFAULT_KEEP
+        statements.insert(
+            ConsumedRefreshToken(
+                hash=get_adapter().hash_token(code),
+                family=family,
+                client_id=access.client_id or "",
+                user_id=access.user_id,
+                keep_until=timezone.now() + timedelta(seconds=keep),
+            )
         )
 
 
