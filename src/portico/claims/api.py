@@ -7,7 +7,7 @@ The API root mounts it at ``/api/v1/claims/`` with its token authentication; ope
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.files.base import ContentFile
 from django.http import HttpRequest, HttpResponse
@@ -16,7 +16,13 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from portico.claims import selectors, services
-from portico.claims.models import Appeal, Claim, ClaimStatus, ClaimSubmissionFile
+from portico.claims.models import (
+    Appeal,
+    Claim,
+    ClaimAttachment,
+    ClaimStatus,
+    ClaimSubmissionFile,
+)
 from portico.claims.schemas import (
     AppealIn,
     AppealOut,
@@ -34,6 +40,11 @@ from portico.core.audit import audit_record
 from portico.core.idempotency import key_from_request
 
 router = Router(tags=["claims"])
+# PWK01 of an attachment, as the form field of the two attachment operations.
+ReportTypeForm = Annotated[
+    str,
+    Form(..., description="PWK01: one of " + ", ".join(ClaimAttachment.ReportType.values)),
+]
 
 ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
@@ -295,7 +306,7 @@ def claim_attachment_add(
     request: HttpRequest,
     number: str,
     file: File[UploadedFile],
-    report_type: Form[str],
+    report_type: ReportTypeForm,
     control_number: Form[str] = "",
     description: Form[str] = "",
 ) -> Any:
@@ -319,7 +330,7 @@ def claim_attachment_add(
 def unsolicited_attachment(
     request: HttpRequest,
     file: File[UploadedFile],
-    report_type: Form[str],
+    report_type: ReportTypeForm,
     control_number: Form[str],
     description: Form[str] = "",
 ) -> Any:

@@ -8,6 +8,8 @@ from decimal import Decimal
 from ninja import Schema
 from pydantic import Field
 
+from portico.claims.models import AppealReason
+
 
 class DiagnosisIn(Schema):
     code: str = Field(max_length=10)
@@ -183,7 +185,7 @@ class ClaimStatusOut(Schema):
 
 
 class AppealIn(Schema):
-    reason: str
+    reason: str = Field(description="One of: " + ", ".join(AppealReason.values))
     explanation: str = Field(max_length=4000)
     line_number: int | None = None
     amount_disputed: Decimal | None = Field(None, max_digits=12, decimal_places=2)
