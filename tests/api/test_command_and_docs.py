@@ -19,12 +19,14 @@ def _run(*args: str) -> object:
 
 
 @pytest.mark.django_db
-def test_create_list_and_delete_a_system_client(world, client):
+def test_create_list_and_delete_a_system_client(world, client, settings):
     created = _run(
         "create", "--name", "PM robot", "--organization", "Practice A",
         "--application", "claims", "--application", "priorauth", "--submit-claims",
     )  # fmt: skip
     assert created["client_secret"] and created["scopes"] == ["claims", "priorauth"]
+    # Absolute, where this deployment serves it (before: a path to complete by hand).
+    assert created["token_endpoint"] == f"{settings.PORTICO_BASE_URL}/identity/o/api/token"
     binding = ApiClientBinding.objects.get(client_id=created["client_id"])
     assert binding.organization == world.practice_a
     assert binding.service_user.grants.get(application="claims").scope["submit_claims"] is True

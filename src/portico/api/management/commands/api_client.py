@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -84,7 +85,8 @@ class Command(BaseCommand):
                 "organization": created.binding.organization.name,
                 "scopes": created.client.get_scopes(),
                 "service_account": created.binding.service_user.username,
-                "token_endpoint": "/identity/o/api/token",
+                # Where this deployment serves it (PORTICO_BASE_URL), ready to paste.
+                "token_endpoint": settings.PORTICO_BASE_URL.rstrip("/") + "/identity/o/api/token",
             }
         )
 
