@@ -304,7 +304,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "filters": {"forbidden": {"()": "portico.core.logfilters.ForbiddenWithoutTraceback"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["forbidden"]},
+    },
 }
 
 AUDIT_RETENTION = timedelta(days=env.int("PORTICO_AUDIT_RETENTION_DAYS", default=2192))
