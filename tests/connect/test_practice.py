@@ -175,7 +175,14 @@ def test_connect_by_npi_without_password_waits_for_staff(world, persona_client, 
     assert link.status == "pending"
     staff = persona_client("access_admin")
     assert "Robin Hartwell" in staff.get(reverse("connect:staff-providers")).content.decode()
-    staff.post(reverse("connect:staff-provider-decide", args=[link.pk]), {"decision": "approve"})
+    # A missing or altered decision is not read as a rejection (before, it rejected).
+    url = reverse("connect:staff-provider-decide", args=[link.pk])
+    for decision in ({}, {"decision": "maybe"}):
+        page = staff.post(url, decision, follow=True).content.decode()
+        assert "Choose Approve or Reject" in page
+    link.refresh_from_db()
+    assert link.status == "pending"
+    staff.post(url, {"decision": "approve"})
     link.refresh_from_db()
     assert link.status == "active"
 

@@ -266,6 +266,14 @@ def test_approval_needs_a_signature(world, persona_client):
 def test_staff_attach_a_fax_then_review_and_approve(world, persona_client):
     request = submit_cop(persona_client("new_user"))
     staff = persona_client("access_admin")
+    # A file of another type is named once, with the types a signed form may be (before: twice,
+    # listing plain text and X12 as well).
+    refused = staff.post(
+        reverse("connect:staff-attach-fax", args=[request.pk]),
+        {"file": SimpleUploadedFile("fax.html", b"<html><body>fax</body></html>")},
+    ).content.decode()
+    assert "Upload the signed form as a PDF, TIFF, PNG or JPEG file." in refused
+    assert "JPEG file.<br>" not in refused and "plain text or X12 file" not in refused
     fax = SimpleUploadedFile("fax.tif", b"II*\x00" + b"\x00" * 64)
     assert (
         staff.post(
@@ -391,7 +399,9 @@ def test_update_without_an_account_cannot_be_approved(world, persona_client):
     assert request.status == "submitted"
 
 
-def test_pip_approval_grants_regions_role_and_flags_and_referrals_separately(world, persona_client):
+def test_pip_approval_grants_regions_role_and_flags_and_referrals_separately(
+    world, persona_client, django_capture_on_commit_callbacks
+):
     client = persona_client("new_user")
     user = world.users["new_user"]
     rows = [
@@ -429,10 +439,20 @@ def test_pip_approval_grants_regions_role_and_flags_and_referrals_separately(wor
     assert not ApplicationGrant.objects.filter(user=user, application="referrals").exists()
     page = staff.get(reverse("connect:staff-request", args=[request.pk])).content.decode()
     assert f"Give {user.get_username()} the Referrals Portal for" in page  # confirmed first
-    staff.post(reverse("connect:staff-referrals", args=[request.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(reverse("connect:staff-referrals", args=[request.pk]))
     assert ApplicationGrant.objects.filter(
         user=user, application="referrals", organization=request.organization, is_active=True
     ).exists()
+    # A second click (or a stale page) says so, with no second email (before: one per click).
+    mails = OutboxMessage.objects.filter(to=user.email, subject__contains="Referrals").count()
+    assert mails == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        again = staff.post(reverse("connect:staff-referrals", args=[request.pk]), follow=True)
+    assert "already has the Referrals Portal" in again.content.decode()
+    assert (
+        OutboxMessage.objects.filter(to=user.email, subject__contains="Referrals").count() == mails
+    )
 
 
 def _pip_for_new_user(world, persona_client, **overrides):

@@ -273,3 +273,85 @@ def test_an_applied_adjustment_cannot_be_cancelled(world, persona_client, codes)
     item.refresh_from_db()
     assert item.status == ProviderAdjustmentStatus.APPLIED
     assert not AuditEvent.objects.filter(action="portico.provider_adjustment.cancelled").exists()
+
+
+def test_a_second_run_started_before_the_first_finished_pays_nothing_again(
+    world, codes, monkeypatch
+):
+    """Before: two "Run payments" clicks at once both read the claims awaiting payment, and
+    both paid them; a third left an empty run."""
+    from portico.remittance import services as remittance_services
+
+    paid_claim(organization=world.practice_a, tin="111111111", number="C2025007701")
+    real_make_payment = remittance_services._make_payment
+    raced: list = []
+
+    def other_click_first(**kwargs):
+        # This run has read the claims it is about to pay; the other click pays them first.
+        if not raced:
+            raced.append(None)
+            raced[0] = payment_run_execute(payment_date=dt.date(2025, 4, 1))
+        return real_make_payment(**kwargs)
+
+    monkeypatch.setattr(remittance_services, "_make_payment", other_click_first)
+    with pytest.raises(remittance_services.NothingToPay):
+        payment_run_execute(payment_date=dt.date(2025, 4, 1))
+    [other] = raced
+    assert len(other.payments) == 1 and other.payments[0].amount == D("57.60")
+    assert Payment.objects.count() == 1 and PaymentRun.objects.count() == 1
+
+
+def test_an_adjustment_form_sent_twice_queues_one(world, persona_client, codes):
+    client = persona_client("claims_examiner")
+    plan, _, _ = plan_member()
+    data = {
+        "plb-organization": world.practice_a.pk,
+        "plb-tin": "11-1111111",
+        "plb-health_plan": plan.pk,
+        "plb-reason_code": "WO",
+        "plb-amount": "25.00",
+        "plb-reference": "DOUBLE",
+        "plb-idempotency_key": "plb-form-1",
+    }
+    for _ in range(2):
+        assert client.post(reverse("remittance:staff_plb_create"), data).status_code == 302
+    assert ProviderAdjustment.objects.filter(reference="DOUBLE").count() == 1
+
+
+def test_a_cancel_with_a_reason_over_the_limit_cancels_nothing(world, persona_client, codes):
+    """Before: the over-long reason was dropped and the adjustment cancelled without one."""
+    claim = paid_claim(organization=world.practice_a, tin="111111111", number="C2025007801")
+    item = provider_adjustment_create(
+        user=world.users["claims_examiner"],
+        organization_id=world.practice_a.pk,
+        tin="111111111",
+        health_plan=claim.health_plan,
+        reason_code="WO",
+        amount=D("5.00"),
+    )
+    cancel_url = reverse("remittance:staff_plb_cancel", kwargs={"pk": item.pk})
+    client = persona_client("claims_examiner")
+    page = client.post(cancel_url, {"cancel-reason": "x" * 5000}, follow=True).content.decode()
+    assert "The adjustment was not cancelled" in _text(page)
+    item.refresh_from_db()
+    assert item.status == ProviderAdjustmentStatus.QUEUED
+    done = client.post(cancel_url, {"cancel-reason": "Entered twice"}, follow=True)
+    assert "for Tax ID 11-1111111 is cancelled" in _text(done.content.decode())
+
+
+def test_adjustments_larger_than_the_payment_are_carried_and_the_run_says_so(world, codes):
+    claim = paid_claim(organization=world.practice_a, tin="111111111", number="C2025007901")
+    provider_adjustment_create(
+        user=world.users["claims_examiner"],
+        organization_id=world.practice_a.pk,
+        tin="111111111",
+        health_plan=claim.health_plan,
+        reason_code="WO",
+        amount=D("100000.00"),
+    )
+    result = payment_run_execute(payment_date=dt.date(2025, 4, 1))
+    assert result.payments[0].provider_adjustment_total == 0
+    assert (
+        "TIN 11-1111111: provider-level adjustments of $100,000.00 exceed this payment "
+        "($57.60); carried to a later payment." in result.run.notes
+    )

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from portico.core.idempotency import IdempotentFormMixin
 from portico.members.models import HealthPlan
 from portico.organizations.models import Organization
 from portico.remittance.models import PaymentMethod, ProviderAdjustmentReason
@@ -52,7 +53,7 @@ class PaymentRunForm(forms.Form):
     )
 
 
-class ProviderAdjustmentForm(forms.Form):
+class ProviderAdjustmentForm(IdempotentFormMixin, forms.Form):
     organization = forms.ModelChoiceField(
         label="Practice", queryset=Organization.objects.filter(is_active=True)
     )

@@ -25,6 +25,8 @@ from portico.claims.models import (
     ClaimStatus,
 )
 from portico.core.audit import audit_record
+from portico.core.idempotency import run_once
+from portico.core.text import tin_display
 from portico.members.models import HealthPlan
 from portico.remittance.models import (
     Counter,
@@ -400,6 +402,13 @@ def _make_payment(
     claims: list[Claim],
     result: RunResult,
 ) -> Payment | None:
+    # A second "Run payments" (a double click) may have paid these since they were read: lock
+    # them, then keep those a fresh look still finds awaiting payment. The lock makes the two
+    # runs take turns per payment; the one that comes second finds them paid.
+    ids = [c.pk for c in claims]
+    list(Claim.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
+    awaiting = set(claims_awaiting_payment().filter(pk__in=ids).values_list("pk", flat=True))
+    claims = [c for c in claims if c.pk in awaiting]
     rows: list[PaymentClaim] = []
     for claim in claims:
         row = _payment_claim(claim)
@@ -426,7 +435,11 @@ def _make_payment(
     )
     plb_total = sum((p.amount for p in plbs), ZERO)
     if claims_paid - plb_total < 0:
-        plbs, plb_total = [], ZERO  # carried to a later payment
+        result.skipped.append(
+            f"TIN {tin_display(tin)}: provider-level adjustments of ${plb_total:,.2f} exceed "
+            f"this payment (${claims_paid:,.2f}); carried to a later payment."
+        )
+        plbs, plb_total = [], ZERO
     if claims_paid < 0:
         result.skipped.append(
             f"TIN {tin}: reversals exceed payments ({claims_paid}); carried to the next run."
@@ -548,6 +561,10 @@ def payment_run_execute(
                 continue
             if payment is not None:
                 result.payments.append(payment)
+    if not result.payments and not result.skipped:
+        # Everything was paid by a run that finished first (a double click): no empty run.
+        run.delete()
+        raise NothingToPay()
     run.payment_count = len(result.payments)
     run.claim_count = sum(p.claim_count for p in result.payments)
     run.total_amount = sum((p.amount for p in result.payments), ZERO)
@@ -580,9 +597,41 @@ def provider_adjustment_create(
     amount: Decimal,
     reference: str = "",
     note: str = "",
+    idempotency_key: str = "",
 ) -> ProviderAdjustment:
+    """Queue a provider-level adjustment for the payee's next payment. The same form sent
+    twice (``idempotency_key``) queues it once."""
     if amount == 0:
         raise RemittanceError("The amount can't be zero.", field="amount")
+    with transaction.atomic():
+        return run_once(
+            user=user,
+            scope="remittance.provider_adjustment",
+            key=idempotency_key,
+            create=lambda: _provider_adjustment_write(
+                user=user,
+                organization_id=organization_id,
+                tin=tin,
+                health_plan=health_plan,
+                reason_code=reason_code,
+                amount=amount,
+                reference=reference,
+                note=note,
+            ),
+        ).obj
+
+
+def _provider_adjustment_write(
+    *,
+    user: Any,
+    organization_id: int,
+    tin: str,
+    health_plan: HealthPlan,
+    reason_code: str,
+    amount: Decimal,
+    reference: str,
+    note: str,
+) -> ProviderAdjustment:
     with transaction.atomic():
         item = ProviderAdjustment.objects.create(
             organization_id=organization_id,

@@ -14,6 +14,7 @@ from django.template.defaultfilters import filesizeformat
 from portico.connect import content
 from portico.core.text import names_match
 from portico.core.uploads import (
+    ALLOWED_DESCRIPTION,
     JPEG,
     PDF,
     PNG,
@@ -451,16 +452,35 @@ class SupportAccessForm(_AccessFormBase):
 SIGNED_FORM_KINDS = (PDF, TIFF, PNG, JPEG)
 
 
+SIGNED_FORM_TYPES = "Upload the signed form as a PDF, TIFF, PNG or JPEG file."
+
+
 def validate_signed_form(file: Any) -> None:
-    checked = check_upload(file)
-    if checked.kind not in SIGNED_FORM_KINDS:
+    """``check_upload``'s checks, naming the types a signed form may be (not every type an
+    upload may be: plain text and X12 are no signed form)."""
+    try:
+        checked = check_upload(file)
+    except ValidationError as exc:
+        if getattr(exc, "code", None) != "type_not_allowed":
+            raise
+        # Why it was refused, then the types a signed form may be.
+        message = exc.messages[0].replace(f"Attach a {ALLOWED_DESCRIPTION} file.", "")
         raise ValidationError(
-            "Upload the signed form as a PDF, TIFF, PNG or JPEG file.", code="type_not_allowed"
-        )
+            f"{message.strip()} {SIGNED_FORM_TYPES}".strip(), code="type_not_allowed"
+        ) from None
+    if checked.kind not in SIGNED_FORM_KINDS:
+        raise ValidationError(SIGNED_FORM_TYPES, code="type_not_allowed")
+
+
+class SignedFormField(UploadField):
+    """A signed access form: checked once, by ``validate_signed_form`` (with the upload
+    field's own check as well, a refused file was named twice)."""
+
+    default_validators = [validate_signed_form]
 
 
 class SignedFormUploadForm(forms.Form):
-    file = UploadField(label="Signed access form", validators=[validate_signed_form])
+    file = SignedFormField(label="Signed access form")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.template.defaultfilters import filesizeformat
 
-from portico.connect.forms.access import validate_signed_form
-from portico.core.uploads import UploadField
+from portico.connect.forms.access import SignedFormField
+from portico.core.uploads import max_upload_bytes
 from portico.organizations.models import AccessRequest, Application
 
 
@@ -56,11 +57,14 @@ class MoreInfoForm(forms.Form):
 
 
 class FaxAttachForm(forms.Form):
-    file = UploadField(label="Faxed, signed form", validators=[validate_signed_form])
+    file = SignedFormField(label="Faxed, signed form")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = "The fax as a PDF or TIFF (PNG and JPEG also accepted)."
+        self.fields["file"].help_text = (
+            "The fax as a PDF or TIFF (PNG and JPEG also accepted); at most "
+            f"{filesizeformat(max_upload_bytes())}."
+        )
         self.fields["file"].widget.attrs["accept"] = ".pdf,.tif,.tiff,.png,.jpg,.jpeg"
 
 

@@ -236,7 +236,12 @@ def provider_requests(request: HttpRequest) -> HttpResponse:
 @require_POST
 def provider_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
     link = provider_links_pending().filter(pk=pk).first()
-    approve = request.POST.get("decision") == "approve"
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "reject"):
+        # Only the page's two buttons decide; anything else is not read as a rejection.
+        messages.error(request, "Choose Approve or Reject for the connection request.")
+        return redirect("connect:staff-providers")
+    approve = decision == "approve"
     if link is None:
         messages.error(request, "This connection request was already decided.")
         return redirect("connect:staff-providers")

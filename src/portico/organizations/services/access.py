@@ -398,6 +398,17 @@ def access_request_grant_referrals(
             "The Referrals Portal is granted from an approved Claims Online Portal or "
             "Physician Info Portal request that gave a provider office user access."
         )
+    already = ApplicationGrant.objects.filter(
+        user=user,
+        application=Application.REFERRALS,
+        organization=access_request.organization,
+        is_active=True,
+    ).exists()
+    if already:
+        # A second click (or a stale page): no second grant write and no second email.
+        raise AccessRequestError(
+            f"{user.get_full_name() or user} already has the Referrals Portal."
+        )
     grant = grant_set(
         user=user,
         application=Application.REFERRALS,

@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from portico.claims.services.adjudication import claims_auto_adjudicate_pending
-from portico.core.text import counted
+from portico.core.text import counted, tin_display
 from portico.core.uploads import file_download_response
 from portico.remittance import selectors, services
 from portico.remittance.access import examiner_required
@@ -173,6 +173,7 @@ def plb_create(request: HttpRequest) -> HttpResponseBase:
         reason_code=data["reason_code"],
         amount=data["amount"],
         reference=data["reference"],
+        idempotency_key=data.get("idempotency_key") or "",
     )
     messages.success(request, "The provider-level adjustment will be applied in the next run.")
     return redirect("remittance:staff_runs")
@@ -183,15 +184,21 @@ def plb_create(request: HttpRequest) -> HttpResponseBase:
 def plb_cancel(request: HttpRequest, pk: int) -> HttpResponseBase:
     item = selectors.provider_adjustment_get(pk=pk)
     form = ProviderAdjustmentCancelForm(request.POST, prefix="cancel")
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():
+        # Nothing is cancelled with its reason lost (a reason over the limit).
+        problems = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        messages.error(request, f"The adjustment was not cancelled: {problems}")
+        return redirect("remittance:staff_runs")
     try:
-        services.provider_adjustment_cancel(user=request.user, adjustment=item, reason=reason)
+        services.provider_adjustment_cancel(
+            user=request.user, adjustment=item, reason=form.cleaned_data["reason"]
+        )
     except services.RemittanceError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(
             request,
             f"The provider-level adjustment {item.get_reason_code_display()} of "
-            f"${item.amount:,.2f} for Tax ID {item.tin} is cancelled.",
+            f"${item.amount:,.2f} for Tax ID {tin_display(item.tin)} is cancelled.",
         )
     return redirect("remittance:staff_runs")
