@@ -64,7 +64,10 @@ def test_both_tin_forms_normalise(raw, digits, kind, display):
     assert (tin.digits, tin.kind, tin.display) == (digits, kind, display)
 
 
-@pytest.mark.parametrize("raw", ["1-23456789", "12345678", "12-345678", "abc", "123-456-789", ""])
+@pytest.mark.parametrize(
+    "raw",
+    ["1-23456789", "12345678", "12-345678", "abc", "123-456-789", "", "00-0000000", "000-00-0000"],
+)
 def test_bad_tin_is_rejected(raw):
     with pytest.raises(ValidationError, match="12-3456789"):
         parse_tin(raw)

@@ -118,17 +118,21 @@ class TaxId:
 
 
 def parse_tin(value: str) -> TaxId:
-    """Accept ``12-3456789`` (EIN), ``123-45-6789`` (SSN) or nine bare digits (EIN)."""
+    """Accept ``12-3456789`` (EIN), ``123-45-6789`` (SSN) or nine bare digits (EIN); nine
+    zeros is no one's Tax ID."""
     text = (value or "").strip()
+    tin: TaxId | None = None
     if m := _EIN_RE.match(text):
-        return TaxId(m.group(1) + m.group(2), "ein")
-    if m := _SSN_RE.match(text):
-        return TaxId("".join(m.groups()), "ssn")
-    if re.fullmatch(r"\d{9}", text):
-        return TaxId(text, "ein")
-    raise ValidationError(
-        "Enter a Tax ID as 12-3456789 (EIN) or 123-45-6789 (SSN).", code="tin_format"
-    )
+        tin = TaxId(m.group(1) + m.group(2), "ein")
+    elif m := _SSN_RE.match(text):
+        tin = TaxId("".join(m.groups()), "ssn")
+    elif re.fullmatch(r"\d{9}", text):
+        tin = TaxId(text, "ein")
+    if tin is None or tin.digits == "000000000":
+        raise ValidationError(
+            "Enter a Tax ID as 12-3456789 (EIN) or 123-45-6789 (SSN).", code="tin_format"
+        )
+    return tin
 
 
 def parse_tin_list(value: str) -> list[TaxId]:
