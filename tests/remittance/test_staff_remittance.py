@@ -219,17 +219,22 @@ def test_adjustment_refuses_a_malformed_tax_id(world, persona_client, codes, typ
     assert not ProviderAdjustment.objects.exists()
 
 
-def test_examiner_cancels_a_queued_adjustment(world, persona_client, codes):
-    claim = paid_claim(organization=world.practice_a, tin="111111111", number="C2025005501")
-    item = provider_adjustment_create(
+def _queued_adjustment(world, claim, amount: D, reference: str = ""):
+    """A write-off (WO) for practice A's Tax ID on the claim's plan, queued by the examiner."""
+    return provider_adjustment_create(
         user=world.users["claims_examiner"],
         organization_id=world.practice_a.pk,
         tin="111111111",
         health_plan=claim.health_plan,
         reason_code="WO",
-        amount=D("5.00"),
-        reference="OVP-9",
+        amount=amount,
+        reference=reference,
     )
+
+
+def test_examiner_cancels_a_queued_adjustment(world, persona_client, codes):
+    claim = paid_claim(organization=world.practice_a, tin="111111111", number="C2025005501")
+    item = _queued_adjustment(world, claim, D("5.00"), reference="OVP-9")
     client = persona_client("claims_examiner")
     cancel_url = reverse("remittance:staff_plb_cancel", kwargs={"pk": item.pk})
     assert cancel_url in client.get(reverse("remittance:staff_runs")).content.decode()
@@ -253,14 +258,7 @@ def test_examiner_cancels_a_queued_adjustment(world, persona_client, codes):
 
 def test_an_applied_adjustment_cannot_be_cancelled(world, persona_client, codes):
     claim = paid_claim(organization=world.practice_a, tin="111111111", number="C2025005601")
-    item = provider_adjustment_create(
-        user=world.users["claims_examiner"],
-        organization_id=world.practice_a.pk,
-        tin="111111111",
-        health_plan=claim.health_plan,
-        reason_code="WO",
-        amount=D("5.00"),
-    )
+    item = _queued_adjustment(world, claim, D("5.00"))
     payment = payment_run_execute(payment_date=dt.date(2025, 4, 1)).payments[0]
     item.refresh_from_db()
     assert item.status == ProviderAdjustmentStatus.APPLIED and item.payment == payment
@@ -321,14 +319,7 @@ def test_an_adjustment_form_sent_twice_queues_one(world, persona_client, codes):
 def test_a_cancel_with_a_reason_over_the_limit_cancels_nothing(world, persona_client, codes):
     """Before: the over-long reason was dropped and the adjustment cancelled without one."""
     claim = paid_claim(organization=world.practice_a, tin="111111111", number="C2025007801")
-    item = provider_adjustment_create(
-        user=world.users["claims_examiner"],
-        organization_id=world.practice_a.pk,
-        tin="111111111",
-        health_plan=claim.health_plan,
-        reason_code="WO",
-        amount=D("5.00"),
-    )
+    item = _queued_adjustment(world, claim, D("5.00"))
     cancel_url = reverse("remittance:staff_plb_cancel", kwargs={"pk": item.pk})
     client = persona_client("claims_examiner")
     page = client.post(cancel_url, {"cancel-reason": "x" * 5000}, follow=True).content.decode()
@@ -341,14 +332,7 @@ def test_a_cancel_with_a_reason_over_the_limit_cancels_nothing(world, persona_cl
 
 def test_adjustments_larger_than_the_payment_are_carried_and_the_run_says_so(world, codes):
     claim = paid_claim(organization=world.practice_a, tin="111111111", number="C2025007901")
-    provider_adjustment_create(
-        user=world.users["claims_examiner"],
-        organization_id=world.practice_a.pk,
-        tin="111111111",
-        health_plan=claim.health_plan,
-        reason_code="WO",
-        amount=D("100000.00"),
-    )
+    _queued_adjustment(world, claim, D("100000.00"))
     result = payment_run_execute(payment_date=dt.date(2025, 4, 1))
     assert result.payments[0].provider_adjustment_total == 0
     assert (

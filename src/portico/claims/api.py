@@ -10,7 +10,8 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.core.files.base import ContentFile
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -449,31 +450,11 @@ def _claim_file(item: ClaimSubmissionFile) -> dict[str, Any]:
     }
 
 
-X12_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/edi-x12": {"schema": {"type": "string"}},
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {"type": "string", "format": "binary"},
-                        "organization_id": {"type": "integer"},
-                    },
-                }
-            },
-        },
-    }
-}
-
-
 @router.post(
     "/files",
     response={202: ClaimFileOut, **ERRORS, 413: ErrorOut},
     summary="Send an X12 837 file",
-    openapi_extra=X12_BODY,
+    openapi_extra={"requestBody": x12_request_body("An 837P or 837I interchange", file_field=True)},
 )
 def claim_file_send(request: HttpRequest, organization_id: int | None = None) -> Any:
     """An 837P or 837I interchange, as the request body (``application/edi-x12``) or as the
@@ -531,7 +512,7 @@ def claim_file_detail(request: HttpRequest, file_id: int) -> Any:
     summary="An 837 file's 999 or 277CA",
     openapi_extra={"responses": {"200": {"content": {"application/edi-x12": {}}}}},
 )
-def claim_file_ack(request: HttpRequest, file_id: int, which: str) -> HttpResponse:
+def claim_file_ack(request: HttpRequest, file_id: int, which: str) -> HttpResponseBase:
     """``which`` is ``999`` or ``277ca``; 404 until it is written."""
     user = _user(request)
     item = selectors.claim_file_get_for_user(user=user, pk=file_id)
@@ -545,9 +526,8 @@ def claim_file_ack(request: HttpRequest, file_id: int, which: str) -> HttpRespon
         organization_id=item.organization_id,
         changes={"which": which.lower()},
     )
-    with stream:
-        body = stream.read()
-    response = HttpResponse(body, content_type="application/edi-x12")
+    # Streamed: a 277CA lists every claim of the file and may be large.
+    response = FileResponse(stream, content_type="application/edi-x12")
     response["X-X12-Transaction"] = "999" if which.lower() == "999" else "277"
     return response
 

@@ -71,14 +71,23 @@ def api_page(items: Any, number: int, per_page: int) -> Page:
     return paginator.page(number)
 
 
-def x12_request_body(description: str) -> dict[str, Any]:
+def x12_request_body(description: str, *, file_field: bool = False) -> dict[str, Any]:
     """OpenAPI ``requestBody`` of an operation that reads a raw X12 interchange (its body is
-    read as it is, so django-ninja cannot describe it from a schema)."""
-    return {
-        "required": True,
-        "description": description,
-        "content": {
-            "application/edi-x12": {"schema": {"type": "string"}},
-            "text/plain": {"schema": {"type": "string"}},
-        },
+    read as it is, so django-ninja cannot describe it from a schema); ``file_field``: it may
+    also come as the ``file`` of a multipart form."""
+    content: dict[str, Any] = {
+        "application/edi-x12": {"schema": {"type": "string"}},
+        "text/plain": {"schema": {"type": "string"}},
     }
+    if file_field:
+        content["multipart/form-data"] = {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {"type": "string", "format": "binary"},
+                    "organization_id": {"type": "integer"},
+                },
+            }
+        }
+    return {"required": True, "description": description, "content": content}

@@ -128,12 +128,10 @@ def searchset_bundle(
     *,
     base_url: str = "",
     total: int | None = None,
-    self_url: str = "",
-    next_url: str = "",
     links: Sequence[Json] = (),
 ) -> Json:
-    """A ``searchset`` Bundle of ``resources`` (each with ``search.mode = match``); ``links``
-    (``Bundle.link``, e.g. from ``search_links``) replaces ``self_url`` / ``next_url``."""
+    """A ``searchset`` Bundle of ``resources`` (each with ``search.mode = match``), with
+    ``links`` as its ``Bundle.link`` (``search_links``)."""
     entries = [bundle_entry(r, base_url=base_url, search_mode="match") for r in resources]
     bundle: Json = {
         "resourceType": "Bundle",
@@ -141,11 +139,8 @@ def searchset_bundle(
         "total": len(entries) if total is None else total,
         "entry": entries,
     }
-    link_list = list(links) or ([{"relation": "self", "url": self_url}] if self_url else [])
-    if next_url and not links:
-        link_list.append({"relation": "next", "url": next_url})
-    if link_list:
-        bundle["link"] = link_list
+    if links:
+        bundle["link"] = list(links)
     if not entries:
         del bundle["entry"]
     return bundle

@@ -24,6 +24,7 @@ the referred-to provider is the servicing provider (NM1*SJ specialist / NM1*FA f
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -326,17 +327,6 @@ def _refused(
     return X12Answer(build_278(review, envelope), "278", errors=errors, rejections=rejections)
 
 
-def _visits(service: ReviewedService | None) -> int:
-    """SV104 as a visit count: a whole number, else 0, which the portal's checks refuse (then
-    ``_field_rejection`` tells missing, 15, from wrong, 33, by what was sent)."""
-    if service is None or service.quantity_invalid:
-        return 0
-    quantity = service.quantity
-    if quantity <= 0 or quantity != quantity.to_integral_value():
-        return 0
-    return int(quantity)
-
-
 def _answered(referral: Referral, review: ServiceReview, validation: ValidationResult) -> str:
     """The 278 response to a request that became ``referral``: the request echoed as sent
     (BHT03 aside, which names the referral) with the decision on it. The event and its
@@ -347,14 +337,7 @@ def _answered(referral: Referral, review: ServiceReview, validation: ValidationR
     review.decision = decision
     approved = referral.visits_approved
     for service in review.services:
-        service.decision = Decision(
-            decision.action,
-            decision.certification_number,
-            decision.reason_code,
-            decision.effective_date,
-            decision.expiration_date,
-            decision.issue_date,
-        )
+        service.decision = dataclasses.replace(decision)
         certified = decision.action in (ReviewAction.CERTIFIED, ReviewAction.MODIFIED)
         if certified and approved and Decimal(approved) != service.quantity:
             service.approved_quantity = Decimal(approved)
@@ -394,8 +377,8 @@ def referral_278_receive(
         reason=f"Specialty care referral (278 trace {review.trace_number})"[:500],
         diagnoses=[dx.code for dx in review.diagnoses],
         # No count (SV104 absent reads as 0) is refused with AAA 15, never taken as 1 visit;
-        # a count that is not a whole number in range with 33 (``_visits``).
-        visits_requested=_visits(svc),
+        # a count that is not a whole number in range with 33 (``ReviewedService.whole_quantity``).
+        visits_requested=(svc.whole_quantity or 0) if svc is not None else 0,
         start_date=review.event_date,
         end_date=review.event_date_end or review.event_date,
         urgency=URGENCY_FROM_LEVEL.get(review.level_of_service, Urgency.ROUTINE),

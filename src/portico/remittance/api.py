@@ -14,7 +14,7 @@ from ninja.errors import HttpError
 from portico.claims.selectors import user_has_claims_access
 from portico.core.api_errors import ErrorOut, api_page
 from portico.remittance import selectors, services
-from portico.remittance.eob_pdf import eob_pdf
+from portico.remittance.eob_pdf import eob_pdf_response
 from portico.remittance.models import Payment
 from portico.remittance.schemas import PaymentDetailOut, PaymentPageOut
 
@@ -145,9 +145,6 @@ def download_835(request: HttpRequest, number: str) -> HttpResponse:
 def download_eob(request: HttpRequest, number: str) -> HttpResponse:
     user = _user(request)
     payment = selectors.payment_get_for_user(user=user, number=number)
-    data = eob_pdf(payment=payment)
+    response = eob_pdf_response(payment=payment, attachment=True)
     services.payment_access_record(payment=payment, user=user, action="eob_downloaded")
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="EOB-{payment.number}.pdf"'
-    response["Cache-Control"] = "private, no-store"
     return response

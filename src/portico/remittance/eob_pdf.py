@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
+
 from portico.core import pdf
 from portico.core.text import tin_display
 from portico.remittance.formatting import eob_lines, money, negated, us_date
@@ -124,3 +126,14 @@ def eob_pdf(*, payment: Payment) -> bytes:
         content=content,
         subject="Explanation of Benefits",
     )
+
+
+def eob_pdf_response(*, payment: Payment, attachment: bool = False) -> HttpResponse:
+    """The EOB as a PDF answer, never cached: shown in the browser (the portal and the back
+    office) or, for API clients, as an attachment."""
+    response = HttpResponse(eob_pdf(payment=payment), content_type="application/pdf")
+    disposition = "attachment" if attachment else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="EOB-{payment.number}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

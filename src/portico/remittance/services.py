@@ -442,7 +442,8 @@ def _make_payment(
         plbs, plb_total = [], ZERO
     if claims_paid < 0:
         result.skipped.append(
-            f"TIN {tin}: reversals exceed payments ({claims_paid}); carried to the next run."
+            f"TIN {tin_display(tin)}: reversals exceed payments ({claims_paid}); carried to "
+            "the next run."
         )
         return None
     amount = claims_paid - plb_total

@@ -194,6 +194,15 @@ class ReviewedService:
     # (SV1/SV2 echo the request as sent; HSD says what was certified).
     approved_quantity: Decimal | None = None
 
+    @property
+    def whole_quantity(self) -> int | None:
+        """SV104/SV205 as a count of units or visits: a positive whole number, else ``None``
+        (nothing, 0, a fraction, a negative or an out-of-range value was sent)."""
+        q = self.quantity
+        if self.quantity_invalid or q <= 0 or q != q.to_integral_value():
+            return None
+        return int(q)
+
 
 @dataclass(slots=True)
 class ServiceReview:

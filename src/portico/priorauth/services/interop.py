@@ -15,7 +15,6 @@ interchange control number of the sequence the 999 and 277CA writers use.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -360,7 +359,7 @@ def _input_from_278(review: auth278.ServiceReview, plan: HealthPlan) -> RequestI
         lines=[
             LineInput(
                 code=s.procedure_code,
-                units=_units(s.quantity) if not s.quantity_invalid else None,
+                units=s.whole_quantity,
                 start_date=s.service_date or first,
                 end_date=s.service_date_end or s.service_date or first,
                 modifier=s.modifiers[0] if s.modifiers else "",
@@ -369,14 +368,6 @@ def _input_from_278(review: auth278.ServiceReview, plan: HealthPlan) -> RequestI
         ],
         external_id=review.trace_number,
     )
-
-
-def _units(quantity: Decimal) -> int | None:
-    """SV104 as units: a whole number, else none (the line is then refused: 15 when nothing
-    or 0 was sent, 33 for anything else, see ``_field_rejection``)."""
-    if quantity <= 0 or quantity != quantity.to_integral_value():
-        return None
-    return int(quantity)
 
 
 # Field errors of a service line (``lines-<index>-<field>``) → AAA03 in that line's 2000F.

@@ -19,7 +19,7 @@ from portico.claims.selectors import claim_get_for_user
 from portico.core.uploads import file_download_response
 from portico.remittance import selectors, services
 from portico.remittance.access import access_of, payments_required
-from portico.remittance.eob_pdf import eob_pdf
+from portico.remittance.eob_pdf import eob_pdf_response
 from portico.remittance.forms import PaymentSearchForm
 from portico.remittance.selectors import STATUS_CODE_LABELS
 
@@ -96,12 +96,9 @@ def payment_detail(request: HttpRequest, number: str) -> HttpResponseBase:
 @payments_required(object_view=True)
 def eob_download(request: HttpRequest, number: str) -> HttpResponseBase:
     payment = selectors.payment_get_for_user(user=request.user, number=number)
-    data = eob_pdf(payment=payment)
+    response = eob_pdf_response(payment=payment)
     services.payment_access_record(payment=payment, user=request.user, action="eob_downloaded")
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="EOB-{payment.number}.pdf"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return _no_store(response)
+    return response
 
 
 @require_GET

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,18 +19,13 @@ from portico.core.text import counted, tin_display
 from portico.core.uploads import file_download_response
 from portico.remittance import selectors, services
 from portico.remittance.access import examiner_required
-from portico.remittance.eob_pdf import eob_pdf
+from portico.remittance.eob_pdf import eob_pdf_response
 from portico.remittance.forms import (
     PaymentRunForm,
     ProviderAdjustmentCancelForm,
     ProviderAdjustmentForm,
 )
 from portico.remittance.selectors import STATUS_CODE_LABELS
-
-
-def _no_store(response: HttpResponseBase) -> HttpResponseBase:
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _render(
@@ -102,9 +97,7 @@ def run_detail(request: HttpRequest, number: str) -> HttpResponseBase:
     run = selectors.payment_run_get(number=number)
     services.payment_run_view_record(run=run, user=request.user)
     page = Paginator(selectors.payments_of_run(run=run), 50).get_page(request.GET.get("page"))
-    return _no_store(
-        render(request, "remittance/staff/run_detail.html", {"run": run, "page_obj": page})
-    )
+    return render(request, "remittance/staff/run_detail.html", {"run": run, "page_obj": page})
 
 
 @never_cache
@@ -114,12 +107,10 @@ def payment_detail(request: HttpRequest, number: str) -> HttpResponseBase:
     payment = selectors.payment_get_for_staff(number=number)
     services.payment_access_record(payment=payment, user=request.user, action="viewed_by_staff")
     rec = selectors.payment_reconciliation(payment=payment)
-    return _no_store(
-        render(
-            request,
-            "remittance/staff/payment_detail.html",
-            {"payment": payment, "rec": rec, "status_labels": STATUS_CODE_LABELS},
-        )
+    return render(
+        request,
+        "remittance/staff/payment_detail.html",
+        {"payment": payment, "rec": rec, "status_labels": STATUS_CODE_LABELS},
     )
 
 
@@ -127,14 +118,11 @@ def payment_detail(request: HttpRequest, number: str) -> HttpResponseBase:
 @examiner_required
 def eob_download(request: HttpRequest, number: str) -> HttpResponseBase:
     payment = selectors.payment_get_for_staff(number=number)
-    data = eob_pdf(payment=payment)
+    response = eob_pdf_response(payment=payment)
     services.payment_access_record(
         payment=payment, user=request.user, action="eob_downloaded_by_staff"
     )
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="EOB-{payment.number}.pdf"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return _no_store(response)
+    return response
 
 
 @require_GET
@@ -149,13 +137,14 @@ def download_835(request: HttpRequest, number: str) -> HttpResponseBase:
     )
 
 
+@never_cache
 @require_GET
 @examiner_required
 def claim_payments_fragment(request: HttpRequest, number: str) -> HttpResponseBase:
     """The staff claim page's "Payments" section (htmx ``hx-get``): each payment that settled
     the claim, with its run, check/EFT number, EOB and 835."""
     rows = selectors.payments_for_claim_number(number=number)
-    return _no_store(render(request, "remittance/staff/_claim_payments.html", {"rows": rows}))
+    return render(request, "remittance/staff/_claim_payments.html", {"rows": rows})
 
 
 @require_POST
