@@ -54,6 +54,27 @@ def test_bad_months_are_refused_with_a_message(pw, persona_client):
     assert client.get(reverse("patientinfo:cap_report_csv"), {"month_from": "x"}).status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("month_from", "month_to"), [("9999-12", "9999-12"), ("0001-01", "0001-02")]
+)
+def test_months_at_the_ends_of_the_calendar_are_refused_not_a_500(
+    pw, world, persona_client, month_from, month_to
+):
+    grant_set(
+        user=world.users["physician"],
+        application=Application.PATIENT_INFO,
+        organization=world.practice_a,
+        scope={"regions": ["R1"], "role": "pcp", "cap_report": True, "add_terms": True},
+    )
+    client = persona_client("physician")
+    query = {"month_from": month_from, "month_to": month_to}
+    response = client.get(reverse("patientinfo:cap_report"), query)
+    assert response.status_code == 200
+    assert "Enter a month from 1900-01 through 2099-12." in response.text
+    assert client.get(reverse("patientinfo:cap_report_csv"), query).status_code == 400
+    assert client.get(reverse("patientinfo:cap_report_pdf"), query).status_code == 400
+
+
 def test_add_terms_flag_shows_panel_changes(pw, world, persona_client):
     termed = MemberFactory(plan=pw.attributed.plan, region="R1", last_name="Termed")
     assign(termed, pw.pcp_a, world.practice_a, end=dt.date(2026, 1, 1))

@@ -59,11 +59,21 @@ class RxFilterForm(forms.Form):
         return data
 
 
+# The report's months, and the month before and after them (Add/Terms), stay well inside
+# what ``datetime.date`` can hold: 9999-12 or 0001-01 would overflow.
+FIRST_YEAR, LAST_YEAR = 1900, 2099
+
+
 def _month(value: str) -> dt.date:
     try:
-        return dt.datetime.strptime(value.strip(), "%Y-%m").date()
+        month = dt.datetime.strptime(value.strip(), "%Y-%m").date()
     except ValueError:
         raise ValidationError("Enter a month as YYYY-MM, e.g. 2026-01.") from None
+    if not FIRST_YEAR <= month.year <= LAST_YEAR:
+        raise ValidationError(
+            f"Enter a month from {FIRST_YEAR}-01 through {LAST_YEAR}-12.", code="month_range"
+        )
+    return month
 
 
 class MonthField(forms.CharField):
