@@ -100,6 +100,20 @@ def test_bad_fields_are_refused_with_a_clear_message(rw, rw_b, overrides, field,
     assert text in caught.value.errors[field]
 
 
+@pytest.mark.parametrize("start", [dt.date(9999, 12, 1), "a year and a day ahead"])
+def test_a_start_date_too_far_ahead_is_refused(rw, start):
+    today = timezone.localdate()
+    if start == "a year and a day ahead":
+        start = today + dt.timedelta(days=366)
+    end = start + dt.timedelta(days=30) if start.year < 9999 else dt.date(9999, 12, 31)
+    with pytest.raises(services.ReferralInvalid) as caught:
+        submit(rw, start_date=start, end_date=end)
+    assert caught.value.errors["start_date"] == (
+        "The start date can be at most 365 days from today."
+    )
+    assert Referral.objects.count() == 0
+
+
 def test_member_not_eligible_on_start_date(rw):
     rw.member.coverages.update(end_date=dt.date(2021, 1, 1))
     with pytest.raises(services.ReferralInvalid) as caught:

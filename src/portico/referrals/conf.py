@@ -20,6 +20,8 @@ DEFAULTS: dict[str, Any] = {
     "max_visits": 99,
     "max_span_days": 365,
     "max_backdate_days": 30,
+    # How far ahead a referral may start (a start in 9999 was approved automatically).
+    "max_advance_days": 365,
     "max_diagnoses": 12,
     "max_attachments": 5,
     "page_size": 25,
@@ -51,6 +53,10 @@ def max_span_days() -> int:
 
 def max_backdate_days() -> int:
     return int(value("max_backdate_days"))
+
+
+def max_advance_days() -> int:
+    return int(value("max_advance_days"))
 
 
 def max_diagnoses() -> int:

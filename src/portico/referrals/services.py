@@ -273,6 +273,10 @@ def _check(request: ReferralRequest, organization: Organization, today: dt.date)
         errors["start_date"] = (
             f"The start date can be at most {conf.max_backdate_days()} days in the past."
         )
+    elif start > today + dt.timedelta(days=conf.max_advance_days()):
+        errors["start_date"] = (
+            f"The start date can be at most {conf.max_advance_days()} days from today."
+        )
     if end is None:
         errors["end_date"] = "Enter the last date the referral covers."
     elif start is not None and end < start:
