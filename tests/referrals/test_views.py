@@ -145,3 +145,33 @@ def test_reviewer_queue_and_decision(rw, persona_client):
     assert (
         "No referrals are waiting for review" in client.get(reverse("referrals:staff_queue")).text
     )
+
+
+def test_reviewer_gets_the_visits_message_next_to_the_field(rw, persona_client):
+    pending = submit(rw, visits_requested=10)
+    client = persona_client("um_reviewer")
+    url = reverse("referrals:staff_detail", kwargs={"number": pending.number})
+    response = client.post(url, {"decision": "approve", "visits_approved": "50"})
+    assert response.context["form"].errors["visits_approved"] == [
+        "Approve between 1 and 10 visits."
+    ]
+    pending.refresh_from_db()
+    assert pending.status == ReferralStatus.PENDING_REVIEW
+
+
+def test_a_decision_from_a_second_tab_is_refused_with_a_message(rw, persona_client):
+    """Before: the second decision was refused, but the page (which has no decision form once
+    the referral is decided) showed no message at all."""
+    pending = submit(rw, visits_requested=10)
+    client = persona_client("um_reviewer")
+    url = reverse("referrals:staff_detail", kwargs={"number": pending.number})
+    client.post(url, {"decision": "approve", "visits_approved": "5"})
+    response = client.post(url, {"decision": "deny", "note": "Not needed"}, follow=True)
+    assert response.redirect_chain[-1][0] == url
+    assert (
+        "Nothing was recorded: A referral that is Approved can&#x27;t be changed to Denied."
+        in response.text
+    )
+    pending.refresh_from_db()
+    assert pending.status == ReferralStatus.APPROVED and pending.visits_approved == 5
+    assert pending.decision_note == ""

@@ -489,7 +489,9 @@ def referral_decide(
     if approve:
         visits = referral.visits_requested if visits_approved is None else visits_approved
         if not 1 <= visits <= referral.visits_requested:
-            raise ReferralError(f"Approve between 1 and {referral.visits_requested} visits.")
+            raise ReferralError(
+                f"Approve between 1 and {referral.visits_requested} visits.", code="visits"
+            )
         referral.visits_approved = visits
     referral.decision_note = note[:2000]
     referral.decided_by = reviewer

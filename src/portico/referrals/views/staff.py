@@ -78,7 +78,12 @@ def detail(request: HttpRequest, number: str) -> HttpResponseBase:
                 visits_approved=data.get("visits_approved"),
             )
         except services.ReferralError as exc:
-            form.add_error(None, exc.message)
+            if exc.code == "transition":
+                # Decided (or cancelled) meanwhile, e.g. in another tab: nothing was changed,
+                # and the page, which then has no decision form, must say so.
+                messages.error(request, f"Nothing was recorded: {exc.message}")
+                return redirect("referrals:staff_detail", number=referral.number)
+            form.add_error("visits_approved" if exc.code == "visits" else None, exc.message)
         else:
             verb = "approved" if data["decision"] == "approve" else "denied"
             messages.success(request, f"Referral {referral.number} was {verb}.")
