@@ -232,6 +232,33 @@ def test_create_case_bad_input_gets_a_clear_message_and_saves_nothing(sam, overr
     assert not Case.objects.exists()
 
 
+def test_create_case_form_sent_twice_opens_one_case(sam, sw, django_capture_on_commit_callbacks):
+    """Before: a resent Create Case (Back and Save again, a retry) opened two cases and sent
+    two confirmation emails."""
+    page = sam.get("/support/cases/new/").content.decode()
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        first = sam.post("/support/cases/new/", _claim_post(idempotency_key=key))
+        second = sam.post("/support/cases/new/", _claim_post(idempotency_key=key))
+    case = Case.objects.get()
+    assert first["Location"] == second["Location"] == f"/support/cases/{case.number}/"
+    assert len(callbacks) == 1  # one confirmation email
+    assert sam.post("/support/cases/new/", _claim_post()).status_code == 302
+    assert Case.objects.count() == 2  # a new form is a new case
+
+
+def test_comment_form_sent_twice_saves_one_comment(sam, sw):
+    case = open_case(sw.customer, sw.user)
+    page = sam.get(f"/support/cases/{case.number}/comment/").content.decode()
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
+    for _ in range(2):
+        response = sam.post(
+            f"/support/cases/{case.number}/comment/", {"body": "Same words", "idempotency_key": key}
+        )
+        assert response.status_code == 302
+    assert CaseComment.objects.filter(case=case).count() == 1
+
+
 def test_other_case_types_have_no_claim_fields(sam):
     page = sam.get("/support/cases/new/?type=general").content.decode()
     assert "General question" in page and "Member ID" not in page

@@ -265,3 +265,19 @@ def test_a_decision_without_the_pages_version_is_refused(agent_client, sw):
         assert "Reload the page and try again." in response.content.decode()
     case.refresh_from_db()
     assert case.status == CaseStatus.NEW
+
+
+def test_reply_form_sent_twice_saves_and_emails_once(
+    agent_client, sw, django_capture_on_commit_callbacks
+):
+    case = open_case(sw.colleague, sw.colleague_user)  # linked: replies are emailed
+    url = f"/support/staff/cases/{case.number}/"
+    key = re.search(
+        r'name="idempotency_key" value="([^"]+)"', agent_client.get(url).content.decode()
+    ).group(1)
+    data = {"body": "Resubmit now", "visibility": "public", "idempotency_key": key}
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert agent_client.post(url + "reply/", data).status_code == 302
+        assert agent_client.post(url + "reply/", data).status_code == 302
+    assert CaseComment.objects.filter(case=case).count() == 1
+    assert len(callbacks) == 1

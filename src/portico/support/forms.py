@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from portico.core.idempotency import IdempotentFormMixin
 from portico.core.uploads import MultipleUploadField
 from portico.support import conf
 from portico.support.models import CaseStatus
@@ -98,7 +99,7 @@ class CaseTypeForm(forms.Form):
         _set_choices(self.fields["case_type"], conf.case_type_choices())
 
 
-class CaseForm(forms.Form):
+class CaseForm(IdempotentFormMixin, forms.Form):
     """Create Case. The claim fields exist only for the Claim case type."""
 
     CLAIM_FIELDS = (
@@ -301,7 +302,7 @@ class CaseSearchForm(forms.Form):
         return data
 
 
-class CommentForm(forms.Form):
+class CommentForm(IdempotentFormMixin, forms.Form):
     body = forms.CharField(
         label="Comment", max_length=10000, widget=forms.Textarea(attrs={"rows": 5})
     )
@@ -397,7 +398,7 @@ class AssignForm(SeenVersionMixin):
         )
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(IdempotentFormMixin, forms.Form):
     VISIBILITY = [
         ("public", "Reply to the customer (the customer is emailed)"),
         ("internal", "Internal note (never shown to the customer)"),

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portico.core.audit import audit_record
+from portico.core.idempotency import run_once
 from portico.core.uploads import (
     StoredUpload,
     UploadRejected,
@@ -190,6 +191,35 @@ def case_create(
     description: str,
     claim: ClaimDetails | None = None,
     today: dt.date | None = None,
+    idempotency_key: str = "",
+) -> Case:
+    """Open a case. The same ``idempotency_key`` again (the Create Case form sent twice)
+    returns the first case: one case, one confirmation email."""
+    return run_once(
+        user=actor,
+        scope="support.case_create",
+        key=idempotency_key,
+        create=lambda: _create_case(
+            customer=customer,
+            actor=actor,
+            case_type=case_type,
+            subject=subject,
+            description=description,
+            claim=claim,
+            today=today,
+        ),
+    ).obj
+
+
+def _create_case(
+    *,
+    customer: CustomerUser,
+    actor: Any,
+    case_type: str,
+    subject: str,
+    description: str,
+    claim: ClaimDetails | None,
+    today: dt.date | None,
 ) -> Case:
     if not conf.is_case_type(case_type):
         raise SupportError("Choose a type of case.")
@@ -288,13 +318,39 @@ def case_comment_add(
     body: str,
     is_internal: bool = False,
     new_status: str = "",
+    idempotency_key: str = "",
 ) -> CaseComment:
     """A comment on the case: by the customer, or a public reply / internal note by an agent.
 
     A customer comment on a Waiting or Resolved case moves it back to Working; a comment on
     a Closed case is refused (the customer reopens it first). An agent's first public reply
-    to a New case moves it to Working unless the agent chose another status.
+    to a New case moves it to Working unless the agent chose another status. The same
+    ``idempotency_key`` again (the form sent twice) returns the first comment.
     """
+    return run_once(
+        user=actor,
+        scope="support.comment",
+        key=idempotency_key,
+        create=lambda: _add_comment(
+            case=case,
+            actor=actor,
+            actor_kind=actor_kind,
+            body=body,
+            is_internal=is_internal,
+            new_status=new_status,
+        ),
+    ).obj
+
+
+def _add_comment(
+    *,
+    case: Case,
+    actor: Any,
+    actor_kind: str,
+    body: str,
+    is_internal: bool,
+    new_status: str,
+) -> CaseComment:
     case = (
         Case.objects.select_for_update(of=("self",))
         .select_related("customer__portico_user")

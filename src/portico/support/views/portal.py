@@ -160,6 +160,7 @@ def case_create(request: HttpRequest) -> HttpResponseBase:
                     subject=form.cleaned_data["subject"],
                     description=form.cleaned_data["description"],
                     claim=form.claim_details(),
+                    idempotency_key=form.cleaned_data.get("idempotency_key") or "",
                 )
             except services.SupportError as exc:
                 form.add_error(None, exc.message)
@@ -252,6 +253,7 @@ def case_comment(request: HttpRequest, number: str) -> HttpResponseBase:
                 actor=request.user,
                 actor_kind=Actor.CUSTOMER,
                 body=form.cleaned_data["body"],
+                idempotency_key=form.cleaned_data.get("idempotency_key") or "",
             )
         except services.SupportError as exc:
             form.add_error(None, exc.message)

@@ -128,6 +128,7 @@ def case_reply(request: HttpRequest, number: str) -> HttpResponseBase:
                 body=form.cleaned_data["body"],
                 is_internal=internal,
                 new_status=form.cleaned_data["new_status"],
+                idempotency_key=form.cleaned_data.get("idempotency_key") or "",
             )
         except services.SupportError as exc:
             form.add_error(None, exc.message)
