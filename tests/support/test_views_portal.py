@@ -232,6 +232,22 @@ def test_create_case_bad_input_gets_a_clear_message_and_saves_nothing(sam, overr
     assert not Case.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "field", ["service_date", "statement_from", "statement_to", "date_submitted"]
+)
+def test_a_date_before_1900_is_refused_next_to_its_field(sam, field):
+    """Before: the form let 0001-01-01 through and the service's "Enter dates in 1900 or
+    later." showed only at the top of the page, naming no field."""
+    values = {field: "0001-01-01"}
+    if field.startswith("statement"):
+        values = {"service_date": "", "statement_from": "2026-01-02", "statement_to": "2026-01-03"}
+        values[field] = "0001-01-01"
+    response = sam.post("/support/cases/new/", _claim_post(**values))
+    assert response.status_code == 200
+    assert response.context["form"].errors[field] == ["Enter a date in 1900 or later."]
+    assert not Case.objects.exists()
+
+
 def test_create_case_form_sent_twice_opens_one_case(sam, sw, django_capture_on_commit_callbacks):
     """Before: a resent Create Case (Back and Save again, a retry) opened two cases and sent
     two confirmation emails."""

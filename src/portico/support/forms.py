@@ -227,6 +227,10 @@ class CaseForm(IdempotentFormMixin, forms.Form):
         if not self.is_claim:
             return data
         today = timezone.localdate()
+        for name in ("service_date", "statement_from", "statement_to", "date_submitted"):
+            value = data.get(name)
+            if value and value.year < 1900:  # the service's rule, shown next to the field
+                self.add_error(name, "Enter a date in 1900 or later.")
         self._not_future("service_date", today, "The date of service can't be in the future.")
         self._not_future("statement_from", today, "The statement dates can't be in the future.")
         self._not_future("statement_to", today, "The statement dates can't be in the future.")
