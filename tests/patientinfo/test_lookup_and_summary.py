@@ -57,6 +57,26 @@ def test_name_and_dob_search_needs_both_and_refuses_wildcards(pw, persona_client
     assert "no wildcards" in by_name(client, "W", "1961-03-04").text
 
 
+def test_names_with_accented_letters_can_be_searched(pw, world, persona_client):
+    """Before: "Peña" was refused as if it held a wildcard ("letters ... only")."""
+    from tests.factories.members import MemberFactory
+    from tests.factories.patientinfo import assign
+
+    member = MemberFactory(
+        plan=pw.attributed.plan,
+        last_name="Peña",
+        first_name="Zoë",
+        region="R1",
+        date_of_birth=dt.date(1980, 2, 3),
+    )
+    assign(member, pw.pcp_a, world.practice_a)
+    client = persona_client("physician")
+    found = by_name(client, "Peña", "1980-02-03", first="Zoë")
+    assert reverse("patientinfo:patient", kwargs={"pk": member.pk}) in found.text
+    for typed in ("Pe²a", "Pe_a", "Pe*a", "4ever"):
+        assert "no wildcards" in by_name(client, typed, "1980-02-03").text, typed
+
+
 def test_too_broad_name_search_is_refused(pw, world, persona_client):
     from tests.factories.members import MemberFactory
     from tests.factories.patientinfo import assign

@@ -12,7 +12,6 @@ does not exist.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -206,7 +205,17 @@ def scope_for_member(*, member: Member, scopes: list[PipScope]) -> PipScope | No
 # ---------------------------------------------------------------------------
 # Look-up
 # ---------------------------------------------------------------------------
-_NAME = re.compile(r"^[A-Za-z][A-Za-z' .-]*$")
+_NAME_PUNCTUATION = frozenset(" '.-")
+
+
+def _is_name(text: str) -> bool:
+    """Letters of any alphabet (Peña, Zoë, Nguyễn), spaces, hyphens, apostrophes and periods,
+    starting with a letter: no wildcards, digits (``²`` included) or other symbols."""
+    return (
+        bool(text)
+        and text[0].isalpha()
+        and all(ch.isalpha() or ch in _NAME_PUNCTUATION for ch in text)
+    )
 
 
 def patient_lookup_by_member_id(
@@ -247,7 +256,7 @@ def patient_search_by_name(
             "Enter both the patient's last name and date of birth, or search by member ID.",
             field="last_name" if not last else "date_of_birth",
         )
-    if len(last) < 2 or not _NAME.fullmatch(last) or (first and not _NAME.fullmatch(first)):
+    if len(last) < 2 or not _is_name(last) or (first and not _is_name(first)):
         raise SearchRefused(
             "Enter the patient's whole last name (letters, spaces, hyphens and apostrophes "
             "only; no wildcards).",
