@@ -131,6 +131,22 @@ def test_prescriptions_filter_by_fill_date(pw, persona_client):
     assert bad.status_code == 200 and "on or after the first" in bad.text
 
 
+def test_more_fills_than_the_page_shows_are_announced(pw, persona_client):
+    """Before: the summary silently showed only the newest 200 fills."""
+    from tests.factories.patientinfo import PharmacyClaimFactory
+
+    start = dt.date(2020, 1, 1)
+    for day in range(201):
+        PharmacyClaimFactory(member=pw.attributed, fill_date=start + dt.timedelta(days=day))
+    client = persona_client("physician")
+    url = reverse("patientinfo:patient", kwargs={"pk": pw.attributed.pk})
+    response = client.get(url)
+    assert len(response.context["s"].prescriptions) == 200
+    assert "Showing the newest 200 fills." in response.text
+    recent = client.get(url, {"rx_from": "2025-01-01"})
+    assert "Showing the newest" not in recent.text
+
+
 def test_referral_history_appears_in_the_summary(world, persona_client):
     rw = referral_world(world.practice_a, plan_payer="PIPR2")
     referral = submit(rw)

@@ -321,6 +321,8 @@ class PatientSummary:
     rx_from: dt.date | None = None
     rx_to: dt.date | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # More fills matched than ``rx_limit`` shows: the page says so (print and PDF show all).
+    prescriptions_truncated: bool = False
 
 
 def diagnoses_for_member(*, member: Member, include_claims: bool = True) -> list[DiagnosisRow]:
@@ -393,6 +395,7 @@ def patient_summary(
     coverages = list(member.coverages.select_related("plan").order_by("-start_date"))
     current = next((c for c in coverages if c.covers(today)), None)
     rx = prescriptions_for_member(member=member, date_from=rx_from, date_to=rx_to)
+    fills = list(rx[: rx_limit + 1] if rx_limit else rx)
     return PatientSummary(
         member=member,
         coverages=coverages,
@@ -400,9 +403,10 @@ def patient_summary(
         pcp_assignment=current_pcp_assignment(member=member, on=today),
         referrals=list(referrals_for_member(member=member)[:100]),
         diagnoses=diagnoses_for_member(member=member),
-        prescriptions=list(rx[:rx_limit] if rx_limit else rx),
+        prescriptions=fills[:rx_limit] if rx_limit else fills,
         rx_from=rx_from,
         rx_to=rx_to,
+        prescriptions_truncated=bool(rx_limit) and len(fills) > (rx_limit or 0),
     )
 
 
