@@ -275,6 +275,19 @@ def test_comment_form_sent_twice_saves_one_comment(sam, sw):
     assert CaseComment.objects.filter(case=case).count() == 1
 
 
+def test_a_comment_on_a_case_closed_meanwhile_keeps_the_text(sam, sw):
+    """Before: the POST was redirected to the case page and the typed comment was lost."""
+    case = open_case(sw.customer, sw.user)
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.CLOSED, closed_at=timezone.now())
+    response = sam.post(f"/support/cases/{case.number}/comment/", {"body": "Long careful text"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This case was closed before your comment was saved." in html
+    assert "Long careful text" in html
+    assert not CaseComment.objects.filter(case=case).exists()
+    assert sam.get(f"/support/cases/{case.number}/comment/").status_code == 302
+
+
 def test_other_case_types_have_no_claim_fields(sam):
     page = sam.get("/support/cases/new/?type=general").content.decode()
     assert "General question" in page and "Member ID" not in page

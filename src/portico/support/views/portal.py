@@ -244,9 +244,18 @@ def case_comment(request: HttpRequest, number: str) -> HttpResponseBase:
     case = selectors.case_get_for_customer(customer=_customer(request), number=number)
     form = CommentForm(request.POST or None)
     if not customer_may_comment(case):
-        messages.error(request, "This case is closed. Reopen it to add a comment.")
-        return redirect("support:case_detail", number=case.number)
-    if request.method == "POST" and form.is_valid():
+        if request.method != "POST":
+            messages.error(request, "This case is closed. Reopen it to add a comment.")
+            return redirect("support:case_detail", number=case.number)
+        # Closed while the customer was typing (an agent, another tab): nothing is saved, but
+        # the text comes back instead of being thrown away by a redirect.
+        form.is_valid()
+        form.add_error(
+            None,
+            "This case was closed before your comment was saved. Your text is below: copy "
+            "it, reopen the case from its page, then add the comment.",
+        )
+    elif request.method == "POST" and form.is_valid():
         try:
             services.case_comment_add(
                 case=case,
