@@ -433,6 +433,18 @@ def test_closed_case_reopen_window(sam, sw):
     assert "can be reopened for 14 days" in response.content.decode()
 
 
+def test_reopen_sent_twice_says_the_case_is_already_open(sam, sw):
+    """Before: the second tab's Reopen said "A case that is Working can't be moved to
+    Working."."""
+    case = open_case(sw.customer, sw.user)
+    case_status_change(case=case, actor=sw.agent, status=CaseStatus.CLOSED)
+    sam.post(f"/support/cases/{case.number}/reopen/")
+    response = sam.post(f"/support/cases/{case.number}/reopen/", follow=True)
+    html = response.content.decode()
+    assert f"Case {case.number} is already open (Working)." in html
+    assert "can&#x27;t be moved" not in html
+
+
 def test_verified_session_is_dropped_when_the_grant_is_revoked(sam, sw):
     sw.user.grants.update(is_active=False)
     assert sam.get("/support/cases/").status_code == 403

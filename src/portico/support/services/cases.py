@@ -494,6 +494,10 @@ def case_reopen(*, case: Case, actor: Any, actor_kind: str = Actor.CUSTOMER) -> 
     case = (
         Case.objects.select_for_update(of=("self",)).select_related("merged_into").get(pk=case.pk)
     )
+    if case.status != CaseStatus.CLOSED:  # reopened already (another tab, a colleague)
+        raise SupportError(
+            f"Case {case.number} is already open ({case.get_status_display()}).", code="open"
+        )
     try:
         _set_status(
             case, status=CaseStatus.WORKING, actor=actor, actor_kind=actor_kind, now=timezone.now()
