@@ -12,6 +12,7 @@ from portico.support.validators import (
     normalize_pfi,
     normalize_user_id,
     parse_billed_amount,
+    validate_user_id,
 )
 
 
@@ -56,10 +57,29 @@ def test_user_id_accepts_zcs_and_five_digits(raw):
     assert normalize_user_id(raw) == raw.strip().upper()
 
 
-@pytest.mark.parametrize("raw", ["", "ZCS1234", "ZCS123456", "ABC12345", "ZCS-12345", "12345"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "ZCS1234",
+        "ZCS123456",
+        "ABC12345",
+        "ZCS-12345",
+        "12345",
+        "ZCS0000\uff11",  # a full-width 1
+        "ZCS\u0661\u0662\u0663\u0664\u0665",  # Arabic-Indic digits
+        "ZCS0000\u00b2",
+    ],
+)
 def test_user_id_rejects_other_shapes(raw):
     with pytest.raises(ValidationError, match="ZCS followed by 5 digits"):
         normalize_user_id(raw)
+
+
+@pytest.mark.parametrize("raw", ["ZCS00001\n", "ZCS0000\uff11"])
+def test_stored_user_ids_are_ascii_without_a_trailing_newline(raw):
+    with pytest.raises(ValidationError):
+        validate_user_id(raw)
 
 
 def test_member_id_rules():

@@ -7,7 +7,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 
-USER_ID_RE = re.compile(r"^ZCS\d{5}$")
+# ASCII digits only: ``\d`` also takes "１" or "٣", and ``$`` a trailing newline.
+USER_ID_RE = re.compile(r"ZCS[0-9]{5}")
 _MEMBER_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{1,29}$")
 _PAYER_ID_RE = re.compile(r"^[A-Za-z0-9]{2,15}$")
 _ACCOUNT_NUMBER_RE = re.compile(r"^[\x20-\x7e]{1,38}$")
@@ -34,7 +35,7 @@ def normalize_pfi(value: str) -> str:
 def normalize_user_id(value: str) -> str:
     """A customer User ID: ``ZCS`` followed by 5 digits (letters are upper-cased)."""
     text = (value or "").strip().upper()
-    if not USER_ID_RE.match(text):
+    if not USER_ID_RE.fullmatch(text):
         raise ValidationError(
             "Enter the User ID as ZCS followed by 5 digits, for example ZCS01234.",
             code="user_id_format",
@@ -43,7 +44,7 @@ def normalize_user_id(value: str) -> str:
 
 
 def validate_user_id(value: str) -> None:
-    if not USER_ID_RE.match(value or ""):
+    if not USER_ID_RE.fullmatch(value or ""):
         raise ValidationError(
             "A User ID is ZCS followed by 5 digits, for example ZCS01234.", code="user_id_format"
         )
