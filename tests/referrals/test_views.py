@@ -130,6 +130,18 @@ def test_detail_cancel_print_and_278(rw, persona_client):
     assert again.status_code == 302
 
 
+@pytest.mark.parametrize("kind", ["response", "request"])
+def test_278_download_of_a_name_with_x12_delimiters(rw, persona_client, kind):
+    """Before: a specialist typed as "Smith*Jones" (an NPI not in the directory) made the
+    278 download a 500 (the X12 writer refuses delimiters inside a value)."""
+    referral = submit(rw, referred_to_npi="1234567893", referred_to_name="Smith*Jones~Group:East^2")
+    client = persona_client("physician")
+    url = reverse("referrals:x12_278", kwargs={"number": referral.number})
+    response = client.get(url, {"kind": kind} if kind == "request" else {})
+    assert response.status_code == 200
+    assert b"NM1*SJ*2*Smith Jones Group East 2*" in response.content
+
+
 def test_reviewer_queue_and_decision(rw, persona_client):
     pending = submit(rw, visits_requested=10, urgency="urgent")
     client = persona_client("um_reviewer")
