@@ -40,7 +40,10 @@ def main() -> None:
         import argon2
         from django.core.management import call_command
 
+        from portico.config.settle import settle
+
         call_command("migrate", verbosity=0)
+        settle()  # as the WSGI entry point does
         sign_in = run._sign_in_op(users=args.rounds * args.sign_ins * 5 + 10)
         for i in range(3):
             sign_in(-1 - i)

@@ -298,6 +298,7 @@ def main() -> None:
         from django.core.management import call_command
         from django.urls import clear_url_caches, resolve
 
+        from portico.config.settle import settle
         from portico.identity import oidc
 
         call_command("migrate", verbosity=0)
@@ -306,6 +307,7 @@ def main() -> None:
         if not wired:
             settings.ROOT_URLCONF = "bench.identity.urls"
             clear_url_caches()
+        settle()  # as the WSGI entry point does once the application is loaded
 
         (argon2_rate, argon2_n, params), (sign_in_rate, sign_in_n) = interleaved(args.seconds)
         confidential = TokenRun(public=False)
