@@ -121,6 +121,56 @@ def test_unknown_paths_methods_and_media_types(world, api_client, tokens):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/x-www-form-urlencoded", "subject=Help&description=Locked+out"),
+        ("text/plain", '{"subject": "Help", "description": "Locked out"}'),
+    ],
+)
+def test_a_json_operation_given_a_form_or_text_answers_415(
+    world, api_client, tokens, content_type, body
+):
+    """The guard lets forms and text through for the X12 and file operations; an operation
+    that reads a JSON schema used to answer 400 "Cannot parse request body" to them."""
+    from portico.support.models import Case
+
+    token = bearer(tokens("user_a", "direct_customer"))
+    response = api_client.post(
+        "/api/v1/support/cases", data=body, content_type=content_type, **token
+    )
+    error = _shape(response, 415, "unsupported_media_type")["error"]
+    assert error["message"] == (
+        f"Send the request body as application/json (it was sent as {content_type})."
+    )
+    assert not Case.objects.exists()
+
+
+@pytest.mark.django_db
+def test_json_that_cannot_be_read_says_where(world, api_client, tokens):
+    from portico.support.models import Case
+
+    token = bearer(tokens("user_a", "direct_customer"))
+    response = api_client.post(
+        "/api/v1/support/cases",
+        data='{"subject": "Help",\n "description": }',
+        content_type="application/json",
+        **token,
+    )
+    error = _shape(response, 400, "bad_json")["error"]
+    assert error["message"] == (
+        "The request body is not valid JSON (Expecting value at line 2, column 17)."
+    )
+    response = api_client.post(
+        "/api/v1/support/cases", data=b"\xff\xfe{", content_type="application/json", **token
+    )
+    assert _shape(response, 400, "bad_json")["error"]["message"] == (
+        "The request body is not valid JSON (it is not UTF-8 text)."
+    )
+    assert not Case.objects.exists()
+
+
+@pytest.mark.django_db
 def test_oversized_bodies_answer_413(world, api_client, tokens, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
     token = bearer(tokens("user_a", "direct_customer"))

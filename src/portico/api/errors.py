@@ -7,6 +7,7 @@ schemas such as ``support.schemas.ErrorOut`` declare).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -23,6 +24,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 
 from portico.core.api_errors import ErrorBodyOut, ErrorOut, FieldErrorOut  # noqa: F401
 
@@ -58,6 +60,52 @@ MESSAGES = {
     500: "Something went wrong on our side. The error was logged; please try again later.",
     503: "The service is temporarily unavailable.",
 }
+
+
+class BodyNotJson(ValueError):
+    """A schema body sent with another content type (a form, text): 415, not "cannot parse"."""
+
+    def __init__(self, content_type: str) -> None:
+        super().__init__(content_type)
+        self.content_type = content_type
+
+
+class JsonBodyParser(Parser):
+    """django-ninja's parser, except that a body the operation reads as JSON must say so.
+
+    The API's guard lets forms, multipart and X12 text through (the 837, 276 and 278
+    operations take them); an operation with a JSON schema given one of those answered 400
+    "Cannot parse request body". django-ninja wraps whatever the parser raises in that 400,
+    so ``on_http_error`` looks at its cause: ``BodyNotJson`` → 415, bad JSON → a 400 that
+    says where.
+    """
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        # No type at all is refused by the guard (views.guard) before this; an in-process
+        # request (django-ninja's TestClient) may carry none and is read as JSON.
+        content_type = request.content_type or ""
+        if (
+            content_type
+            and content_type != "application/json"
+            and not content_type.endswith("+json")
+        ):
+            raise BodyNotJson(content_type)
+        return super().parse_body(request)
+
+
+def _body_problem(exc: HttpError) -> tuple[int, str, str] | None:
+    cause = exc.__cause__
+    if isinstance(cause, BodyNotJson):
+        sent = f"it was sent as {cause.content_type}" if cause.content_type else "it had none"
+        return 415, f"Send the request body as application/json ({sent}).", CODES[415]
+    if isinstance(cause, json.JSONDecodeError):
+        where = f"line {cause.lineno}, column {cause.colno}"
+        return 400, f"The request body is not valid JSON ({cause.msg} at {where}).", "bad_json"
+    if isinstance(cause, UnicodeDecodeError):
+        return 400, "The request body is not valid JSON (it is not UTF-8 text).", "bad_json"
+    if isinstance(cause, RecursionError):
+        return 400, "The request body is not valid JSON (it is nested too deeply).", "bad_json"
+    return None
 
 
 def error_body(
@@ -132,6 +180,10 @@ def install_handlers(api: NinjaAPI) -> None:
 
     def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         assert isinstance(exc, HttpError)
+        problem = _body_problem(exc)
+        if problem is not None:
+            status, message, code = problem
+            return error_response(status, message, code=code)
         status = exc.status_code
         message = str(exc) if str(exc) not in ("", "Unauthorized", "Forbidden") else ""
         headers: dict[str, str] = {}

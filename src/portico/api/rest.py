@@ -102,6 +102,7 @@ def build_api(
         urls_namespace=namespace,
         docs_url=None,  # the human-readable page is portico.api.views.docs (no CDN assets)
         auth=auth.auth_for(None),
+        parser=errors.JsonBodyParser(),
     )
     errors.install_handlers(api)
     api.add_router("/", root)
