@@ -11,6 +11,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from portico.claims.services.adjudication import LineDecision, claim_readjudicate
 from portico.core.models import AuditEvent
@@ -123,11 +124,11 @@ def test_examiner_runs_payments_from_the_back_office(world, persona_client, code
     )
     response = client.post(
         reverse("remittance:staff_run_create"),
-        {"payment_date": "2025-06-02", "auto_adjudicate": "on"},
+        {"payment_date": (today := timezone.localdate()).isoformat(), "auto_adjudicate": "on"},
         follow=True,
     )
     assert "1 payment, 1 claim," in response.content.decode()
-    assert Payment.objects.filter(payment_date=dt.date(2025, 6, 2)).count() == 1
+    assert Payment.objects.filter(payment_date=today).count() == 1
     bad = client.post(
         reverse("remittance:staff_plb_create"),
         {

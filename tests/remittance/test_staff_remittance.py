@@ -13,9 +13,11 @@ from decimal import Decimal as D
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from portico.claims.services.adjudication import LineDecision, claim_readjudicate
 from portico.core.models import AuditEvent
+from portico.remittance.forms import PaymentRunForm
 from portico.remittance.models import (
     Counter,
     Payment,
@@ -137,7 +139,9 @@ def test_run_with_nothing_awaiting_is_refused_and_nothing_saved(world, persona_c
     page = _text(client.get(reverse("remittance:staff_runs")).content.decode())
     assert "No finalized or adjusted claims await payment" in page
     assert "Run payments (nothing awaits payment)" in page
-    response = client.post(reverse("remittance:staff_run_create"), {"payment_date": "2025-06-02"})
+    response = client.post(
+        reverse("remittance:staff_run_create"), {"payment_date": timezone.localdate().isoformat()}
+    )
     assert response.status_code == 400
     assert "No finalized or adjusted claims await payment, so no payment run was created." in (
         _text(response.content.decode())
@@ -155,7 +159,9 @@ def test_run_button_says_how_many_claims_and_how_much(world, persona_client, cod
     button = re.search(r'<button[^>]*id="run-payments"[^>]*>(.*?)</button>', page, re.S)
     assert button is not None and _text(button.group(1)) == "Run payments: 2 claims, $115.20"
     response = client.post(
-        reverse("remittance:staff_run_create"), {"payment_date": "2025-06-02"}, follow=True
+        reverse("remittance:staff_run_create"),
+        {"payment_date": timezone.localdate().isoformat()},
+        follow=True,
     )
     run = PaymentRun.objects.get()
     assert response.redirect_chain[-1][0] == reverse(
@@ -339,3 +345,31 @@ def test_adjustments_larger_than_the_payment_are_carried_and_the_run_says_so(wor
         "TIN 11-1111111: provider-level adjustments of $100,000.00 exceed this payment "
         "($57.60); carried to a later payment." in result.run.notes
     )
+
+
+@pytest.mark.parametrize(
+    ("days", "message"),
+    [
+        (31, "A payment date can be at most 30 days ago (not before {edge})."),
+        (-31, "A payment date can be at most 30 days ahead (not after {edge})."),
+    ],
+)
+def test_payment_date_far_from_today_is_refused_next_to_the_field(
+    world, persona_client, codes, days, message
+):
+    """A run dated 9999-12-31 (or years back) used to be paid and written into the 835."""
+    paid_claim(organization=world.practice_a, tin="111111111", number="C2025005501")
+    client = persona_client("claims_examiner")
+    today = timezone.localdate()
+    edge = today - dt.timedelta(days=30 if days > 0 else -30)
+    response = client.post(
+        reverse("remittance:staff_run_create"),
+        {"payment_date": (today - dt.timedelta(days=days)).isoformat()},
+    )
+    assert response.status_code == 400
+    assert message.format(edge=f"{edge:%m/%d/%Y}") in _text(response.content.decode())
+    assert PaymentRun.objects.count() == 0 and Payment.objects.count() == 0
+    for edge_days in (30, -30):  # the window's own ends are fine
+        assert not PaymentRunForm(
+            {"payment_date": (today - dt.timedelta(days=edge_days)).isoformat()}
+        ).errors

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from portico.core.idempotency import IdempotentFormMixin
 from portico.members.models import HealthPlan
@@ -42,15 +44,40 @@ class PaymentSearchForm(forms.Form):
         return data
 
 
+# How far a run's check or EFT effective date (the 835's BPR16) may lie from today: a check
+# written a little earlier, an EFT settling a few business days ahead.
+PAYMENT_DATE_WINDOW_DAYS = 30
+
+
 class PaymentRunForm(forms.Form):
     payment_date = forms.DateField(
-        label="Payment date", widget=forms.DateInput(attrs={"type": "date"})
+        label="Payment date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=(
+            f"The check or EFT effective date: within {PAYMENT_DATE_WINDOW_DAYS} days of today."
+        ),
     )
     auto_adjudicate = forms.BooleanField(
         label="First adjudicate waiting clean claims from the fee schedules",
         required=False,
         initial=True,
     )
+
+    def clean_payment_date(self) -> dt.date:
+        value: dt.date = self.cleaned_data["payment_date"]
+        today = timezone.localdate()
+        window = dt.timedelta(days=PAYMENT_DATE_WINDOW_DAYS)
+        if value < today - window:
+            raise forms.ValidationError(
+                f"A payment date can be at most {PAYMENT_DATE_WINDOW_DAYS} days ago "
+                f"(not before {today - window:%m/%d/%Y})."
+            )
+        if value > today + window:
+            raise forms.ValidationError(
+                f"A payment date can be at most {PAYMENT_DATE_WINDOW_DAYS} days ahead "
+                f"(not after {today + window:%m/%d/%Y})."
+            )
+        return value
 
 
 class ProviderAdjustmentForm(IdempotentFormMixin, forms.Form):
