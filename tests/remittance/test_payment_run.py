@@ -111,3 +111,25 @@ def test_denied_claim_is_reported_with_status_4(world, codes):
     assert pyx12_errors(doc) == []
     assert segs(doc, "CLP")[0][2] == "4"
     assert segs(doc, "BPR")[0][1:5] == ["H", "0", "C", "NON"]
+
+
+def test_a_patient_named_with_an_x12_delimiter_does_not_hold_back_the_payees_payment(world, codes):
+    """Names and account numbers typed on the claim form or sent by the API may hold ``*``,
+    ``~``, ``:`` or ``^``; the run skipped the payee's whole payment ("the 835 could not be
+    written") every time, so none of its claims were ever paid."""
+    a = world.practice_a
+    typed = paid_claim(organization=a, tin="111111111", number="C2025007001")
+    typed.patient_last_name, typed.patient_first_name = "O*Brien~X", "Ann:Marie^"
+    typed.patient_account_number = "ACCT*1"
+    typed.save()
+    other = paid_claim(organization=a, tin="111111111", number="C2025007002")
+    result = payment_run_execute(payment_date=dt.date(2025, 4, 1))
+    assert result.skipped == []
+    (payment,) = result.payments
+    assert payment.claim_count == 2
+    assert payment.amount == typed.paid_total + other.paid_total
+    doc = payment_835_text(payment=payment).decode()
+    assert pyx12_errors(doc) == []
+    clp = next(c for c in segs(doc, "CLP") if c[7] == "C2025007001")
+    assert clp[1] == "ACCT 1"
+    assert ["NM1", "QC", "1", "O Brien X", "Ann Marie"] in [n[:5] for n in segs(doc, "NM1")]

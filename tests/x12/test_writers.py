@@ -316,6 +316,26 @@ def test_writer_refuses_a_delimiter_or_line_break_inside_a_value(
     assert str(refused.value) == message
 
 
+def test_typed_text_with_delimiters_is_written_with_spaces_in_the_835(
+    envelope: Envelope,
+) -> None:
+    """Names and account numbers come from portal forms, the REST API and 837s written with
+    other delimiters. The 835 of a payee with one patient named "O*Brien" used to fail."""
+    r = remittance()
+    r.payee_name = "BEN*KILDARE~SERVICE"
+    r.payer_address = Address("1 INSURANCE WAY^SUITE:2", "HART\nFORD", "CT", "061030000")
+    paid = r.claims[0]
+    paid.patient_last_name, paid.patient_first_name = "O*BRIEN", "TED:DY"
+    paid.patient_account_number = "ACCT*7~"
+    doc = build_835([r], envelope)
+    assert pyx12_errors(doc) == []
+    assert ["N1", "PE", "BEN KILDARE SERVICE", "XX", "1234567893"] in segs(doc, "N1")
+    assert segs(doc, "N3")[0] == ["N3", "1 INSURANCE WAY SUITE 2"]
+    assert segs(doc, "N4")[0][1] == "HART FORD"
+    assert segs(doc, "CLP")[0][1] == "ACCT 7"
+    assert segs(doc, "NM1")[0][3:5] == ["O BRIEN", "TED DY"]
+
+
 def test_writer_drops_trailing_empty_elements_and_components(envelope: Envelope) -> None:
     import io
 

@@ -243,13 +243,15 @@ def write_277ca(ack: ClaimsAcknowledgment, out: TextIO, envelope: Envelope) -> N
     w.segment("BHT", "0085", "08", ack.reference, fmt_date(created), created.strftime("%H%M"), "TH")
     # 2000A information source
     w.segment("HL", "1", None, "20", "1")
-    w.segment("NM1", "PR", "2", ack.payer_name, None, None, None, None, "PI", ack.payer_id)
+    w.segment("NM1", "PR", "2", w.text(ack.payer_name), None, None, None, None, "PI", ack.payer_id)
     w.segment("TRN", "1", ack.batch_reference)
     w.segment("DTP", "050", "D8", fmt_date(ack.received))
     w.segment("DTP", "009", "D8", fmt_date(ack.processed))
     # 2000B information receiver, with batch totals
     w.segment("HL", "2", "1", "21", "1")
-    w.segment("NM1", "41", "2", ack.receiver_name, None, None, None, None, "46", ack.receiver_id)
+    w.segment(
+        "NM1", "41", "2", w.text(ack.receiver_name), None, None, None, None, "46", ack.receiver_id
+    )
     w.segment("TRN", "2", ack.batch_reference)
     n_acc, n_rej = batch.accepted, batch.rejected
     amt_acc, amt_rej = batch.accepted_amount, batch.rejected_amount
@@ -279,7 +281,8 @@ def write_277ca(ack: ClaimsAcknowledgment, out: TextIO, envelope: Envelope) -> N
         w.segment("HL", str(hl), "2", "19", "1")
         person = prov.entity_type == "1"
         w.segment(
-            "NM1", "85", prov.entity_type, prov.name, prov.first_name or None if person else None,
+            "NM1", "85", prov.entity_type, w.text(prov.name),
+            w.text(prov.first_name) or None if person else None,
             None, None, None, "XX", prov.npi,
         )  # fmt: skip
         w.segment("TRN", "1", "0")
@@ -306,10 +309,11 @@ def write_277ca(ack: ClaimsAcknowledgment, out: TextIO, envelope: Envelope) -> N
             hl += 1
             w.segment("HL", str(hl), str(prov_hl), "PT")
             w.segment(
-                "NM1", "QC", "1", claim.patient_last_name, claim.patient_first_name or None,
-                None, None, None, "MI", claim.patient_member_id,
+                "NM1", "QC", "1", w.text(claim.patient_last_name),
+                w.text(claim.patient_first_name) or None, None, None, None, "MI",
+                w.text(claim.patient_member_id),
             )  # fmt: skip
-            w.segment("TRN", "2", claim.patient_account_number)
+            w.segment("TRN", "2", w.text(claim.patient_account_number))
             statuses = claim.statuses or ([ACCEPTED] if claim.accepted else [])
             if not statuses:
                 raise X12WriteError(

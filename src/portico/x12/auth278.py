@@ -258,8 +258,8 @@ def _trace_assigner(review: ServiceReview) -> str:
 def _party(w: X12Writer, party: AuthParty) -> None:
     person = party.entity_type == "1"
     w.segment(
-        "NM1", party.entity_code, party.entity_type, party.name,
-        party.first_name or None if person else None, None, None, None,
+        "NM1", party.entity_code, party.entity_type, w.text(party.name),
+        w.text(party.first_name) or None if person else None, None, None, None,
         "XX" if party.npi else None, party.npi or None,
     )  # fmt: skip
 
@@ -362,7 +362,9 @@ def write_278(review: ServiceReview, out: TextIO, envelope: Envelope) -> None:
     )
     w.segment("HL", "1", None, "20", "1")
     _aaa(w, review, RejectLoop.UMO_LEVEL)
-    w.segment("NM1", "X3", "2", review.umo_name, None, None, None, None, "PI", review.umo_id)
+    w.segment(
+        "NM1", "X3", "2", w.text(review.umo_name), None, None, None, None, "PI", review.umo_id
+    )
     _aaa(w, review, RejectLoop.UMO)
     w.segment("HL", "2", "1", "21", "1")
     _party(w, review.requester)
@@ -371,7 +373,8 @@ def write_278(review: ServiceReview, out: TextIO, envelope: Envelope) -> None:
     _aaa(w, review, RejectLoop.REQUESTER)
     w.segment("HL", "3", "2", "22", "1")
     w.segment(
-        "NM1", "IL", "1", review.subscriber_last_name, review.subscriber_first_name or None,
+        "NM1", "IL", "1", w.text(review.subscriber_last_name),
+        w.text(review.subscriber_first_name) or None,
         None, None, None, "MI", review.member_id,
     )  # fmt: skip
     _aaa(w, review, RejectLoop.SUBSCRIBER)
@@ -382,7 +385,10 @@ def write_278(review: ServiceReview, out: TextIO, envelope: Envelope) -> None:
     parent = 3
     if review.patient_last_name:
         w.segment("HL", "4", "3", "23", "1")
-        w.segment("NM1", "QC", "1", review.patient_last_name, review.patient_first_name or None)
+        w.segment(
+            "NM1", "QC", "1", w.text(review.patient_last_name),
+            w.text(review.patient_first_name) or None,
+        )  # fmt: skip
         _aaa(w, review, RejectLoop.DEPENDENT)
         if review.patient_birth_date:
             w.segment("DMG", "D8", fmt_date(review.patient_birth_date), review.patient_sex or None)

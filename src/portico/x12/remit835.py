@@ -223,26 +223,26 @@ def _write_remittance(w: X12Writer, r: Remittance) -> None:
     if r.production_date:
         w.segment("DTM", "405", fmt_date(r.production_date))
     # 1000A payer
-    w.segment("N1", "PR", r.payer_name)
-    w.segment("N3", r.payer_address.line1, r.payer_address.line2 or None)
+    w.segment("N1", "PR", w.text(r.payer_name))
+    w.segment("N3", w.text(r.payer_address.line1), w.text(r.payer_address.line2) or None)
     w.segment(
         "N4",
-        r.payer_address.city,
+        w.text(r.payer_address.city),
         r.payer_address.state or None,
         r.payer_address.postal_code or None,
     )
     if r.payer_id:
         w.segment("REF", "2U", r.payer_id)
-    w.segment("PER", "BL", r.payer_technical_contact, "TE", r.payer_technical_phone)
+    w.segment("PER", "BL", w.text(r.payer_technical_contact), "TE", r.payer_technical_phone)
     if r.payer_website:
         w.segment("PER", "IC", None, "UR", r.payer_website)
     # 1000B payee
-    w.segment("N1", "PE", r.payee_name, "XX", r.payee_npi)
+    w.segment("N1", "PE", w.text(r.payee_name), "XX", r.payee_npi)
     if r.payee_address is not None:
-        w.segment("N3", r.payee_address.line1, r.payee_address.line2 or None)
+        w.segment("N3", w.text(r.payee_address.line1), w.text(r.payee_address.line2) or None)
         w.segment(
             "N4",
-            r.payee_address.city,
+            w.text(r.payee_address.city),
             r.payee_address.state or None,
             r.payee_address.postal_code or None,
         )
@@ -267,7 +267,7 @@ def _write_remittance(w: X12Writer, r: Remittance) -> None:
 def _write_claim(w: X12Writer, c: ClaimPayment) -> None:
     w.segment(
         "CLP",
-        c.patient_account_number,
+        w.text(c.patient_account_number),
         c.status_code,
         fmt_amount(c.charge),
         fmt_amount(c.paid),
@@ -284,13 +284,13 @@ def _write_claim(w: X12Writer, c: ClaimPayment) -> None:
         "NM1",
         "QC",
         "1",
-        c.patient_last_name,
-        c.patient_first_name or None,
+        w.text(c.patient_last_name),
+        w.text(c.patient_first_name) or None,
         None,
         None,
         None,
         "MI" if c.patient_member_id else None,
-        c.patient_member_id or None,
+        w.text(c.patient_member_id) or None,
     )
     if c.rendering_provider_npi:
         w.segment("NM1", "82", "2", None, None, None, None, None, "XX", c.rendering_provider_npi)
@@ -325,7 +325,7 @@ def _write_claim(w: X12Writer, c: ClaimPayment) -> None:
                 w.segment("DTM", "472", fmt_date(svc.service_date))
         _cas(w, svc.adjustments)
         if svc.line_item_control_number:
-            w.segment("REF", "6R", svc.line_item_control_number)
+            w.segment("REF", "6R", w.text(svc.line_item_control_number))
         if svc.allowed_amount is not None:
             w.segment("AMT", "B6", fmt_amount(svc.allowed_amount))
         for rarc in svc.remark_codes:

@@ -114,9 +114,9 @@ class X12Writer:
         self._repetition = d.repetition
         self._terminator = d.segment + envelope.segment_separator_suffix
         self._forbidden = {d.element, d.component, d.repetition, d.segment}
-        self._unsafe = re.compile(
-            "[" + re.escape("".join(sorted(self._forbidden))) + "\r\n]"
-        ).search
+        unsafe = re.compile("[" + re.escape("".join(sorted(self._forbidden))) + "\r\n]")
+        self._unsafe = unsafe.search
+        self._unsafe_sub = unsafe.sub
         self._group_count = 0
         self._set_count = 0
         self._segment_count = 0
@@ -126,6 +126,17 @@ class X12Writer:
         self._interchange_open = False
 
     # -- values -----------------------------------------------------------------------------
+
+    def text(self, value: str | None) -> str | None:
+        """A value a person typed (a name, an address line, a patient account number) as
+        this interchange can carry it: its delimiters and line breaks become spaces.
+
+        Coded values stay refused by ``segment`` (a delimiter there is a programming error),
+        but free text comes from portal forms, the REST API and 837s written with other
+        delimiters: refusing it failed a whole payee's 835 over one patient named "O*Brien"."""
+        if not value or not self._unsafe(value):
+            return value
+        return " ".join(self._unsafe_sub(" ", value).split())
 
     def _refuse(self, value: str, where: str) -> None:
         for ch in self._forbidden:
