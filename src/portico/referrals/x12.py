@@ -58,7 +58,6 @@ from portico.x12.auth278 import (
 )
 from portico.x12.errors import X12Error
 from portico.x12.models837 import Diagnosis
-from portico.x12.tokenizer import DEFAULT_DELIMITERS
 from portico.x12.validation import ValidationResult, reject_for_reader_error, validate_envelope
 from portico.x12.writer import Envelope
 
@@ -113,25 +112,6 @@ def _decision(referral: Referral) -> Decision:
     return Decision(ReviewAction.PENDED, reason_code="0U")  # 0U: additional review needed
 
 
-_X12_DELIMITERS = str.maketrans(
-    dict.fromkeys(
-        DEFAULT_DELIMITERS.element
-        + DEFAULT_DELIMITERS.component
-        + DEFAULT_DELIMITERS.repetition
-        + DEFAULT_DELIMITERS.segment
-        + "\r\n",
-        " ",
-    )
-)
-
-
-def _text(value: str) -> str:
-    """A name typed in the portal or the admin as an X12 value: the delimiters (``*``, ``:``,
-    ``^``, ``~``) and line breaks become spaces. The writer refuses them, so a specialist
-    typed as "Smith*Jones" made the 278 download a 500."""
-    return " ".join((value or "").translate(_X12_DELIMITERS).split())
-
-
 def _review(referral: Referral, *, response: bool) -> ServiceReview:
     member: Member = referral.member
     subscriber = member.subscriber or member
@@ -139,22 +119,22 @@ def _review(referral: Referral, *, response: bool) -> ServiceReview:
     to = referral.referred_to_provider
     to_party = AuthParty(
         "FA" if referral.referred_to_kind == ReferredToKind.FACILITY else "SJ",
-        _text((to.last_name or to.organization_name) if to else referral.referred_to_name),
+        (to.last_name or to.organization_name) if to else referral.referred_to_name,
         referral.referred_to_npi,
-        first_name=_text(to.first_name) if to else "",
+        first_name=to.first_name if to else "",
         entity_type=to.entity_type if to else "2",
         taxonomy=to.taxonomy_code if to else "",
     )
     visits = referral.visits_approved if response and referral.visits_approved else None
     review = ServiceReview(
-        umo_name=_text(referral.plan.name)[:60] or conf.umo_name(),
+        umo_name=referral.plan.name[:60] or conf.umo_name(),
         umo_id=referral.plan.payer_id,
         requester=AuthParty(
-            "1P", _text(referring.last_name), referring.npi, first_name=_text(referring.first_name)
+            "1P", referring.last_name, referring.npi, first_name=referring.first_name
         ),
         member_id=subscriber.member_id,
-        subscriber_last_name=_text(subscriber.last_name),
-        subscriber_first_name=_text(subscriber.first_name),
+        subscriber_last_name=subscriber.last_name,
+        subscriber_first_name=subscriber.first_name,
         subscriber_birth_date=subscriber.date_of_birth,
         subscriber_sex=subscriber.sex if subscriber.sex in ("F", "M") else "U",
         trace_number=referral.trace_number or referral.number,
@@ -184,8 +164,8 @@ def _review(referral: Referral, *, response: bool) -> ServiceReview:
         reference=referral.number,
     )
     if subscriber.pk != member.pk:
-        review.patient_last_name = _text(member.last_name)
-        review.patient_first_name = _text(member.first_name)
+        review.patient_last_name = member.last_name
+        review.patient_first_name = member.first_name
         review.patient_birth_date = member.date_of_birth
         review.patient_sex = member.sex if member.sex in ("F", "M") else "U"
     return review
