@@ -110,6 +110,9 @@ def test_billed_amount_accepts_positive_amounts(raw, expected):
         ("abc", "amount_format"),
         ("NaN", "amount_format"),
         ("Infinity", "amount_format"),
+        ("١٢٣", "amount_format"),  # Arabic-Indic digits: Decimal() read them as 123
+        ("１２", "amount_format"),
+        ("1e3", "amount_format"),
         ("0", "amount_positive"),
         ("-5.00", "amount_positive"),
         ("1.234", "amount_decimals"),

@@ -81,6 +81,9 @@ def normalize_account_number(value: str) -> str:
     return text
 
 
+_AMOUNT_TEXT = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+
+
 def parse_billed_amount(value: object) -> Decimal:
     """A positive amount with at most two decimals; ``$1,234.50`` is accepted."""
     if isinstance(value, Decimal):
@@ -89,6 +92,11 @@ def parse_billed_amount(value: object) -> Decimal:
         text = str(value or "").strip().replace(",", "").removeprefix("$").strip()
         if not text:
             raise ValidationError("Enter the billed amount.", code="amount_required")
+        # ASCII digits only: Decimal() also reads Arabic-Indic digits and exponents ("1e3").
+        if not _AMOUNT_TEXT.fullmatch(text):
+            raise ValidationError(
+                "Enter the billed amount as a number, for example 1250.00.", code="amount_format"
+            )
         try:
             amount = Decimal(text)
         except InvalidOperation as exc:
