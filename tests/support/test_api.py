@@ -129,3 +129,32 @@ def test_agent_queue_and_status(api, sw):
     response = api.post(f"/staff/cases/{case.number}/status", json={"status": "new"}, user=sw.agent)
     assert response.status_code == 400 and "can't be moved" in response.json()["detail"]
     assert api.get("/staff/cases/CS-1999-000001", user=sw.agent).status_code == 404
+
+
+def test_a_retried_create_or_comment_with_the_same_idempotency_key_saves_one(api, sw, mailoutbox):
+    """Before: a client retrying after a timeout opened a second case (and a second email)."""
+    payload = {"subject": "Rejected", "description": "Why?", "claim": CLAIM}
+    key = {"Idempotency-Key": "retry-7f3a"}
+    first = api.post("/cases", json=payload, user=sw.colleague_user, headers=key)
+    again = api.post("/cases", json=payload, user=sw.colleague_user, headers=key)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["number"] == first.json()["number"]
+    assert Case.objects.count() == 1
+    emails = len(mailoutbox)
+    number = first.json()["number"]
+    comment = {"body": "Any news?"}
+    for _ in range(2):
+        sent = api.post(
+            f"/cases/{number}/comments",
+            json=comment,
+            user=sw.colleague_user,
+            headers={"Idempotency-Key": "comment-1"},
+        )
+        assert sent.status_code == 201
+    case = Case.objects.get()
+    assert case.comments.filter(body="Any news?").count() == 1
+    assert len(mailoutbox) == emails
+    other = api.post(
+        "/cases", json=payload, user=sw.colleague_user, headers={"Idempotency-Key": "k2"}
+    )
+    assert other.status_code == 201 and other.json()["number"] != number

@@ -19,6 +19,7 @@ from ninja import File, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
 from portico.core.api_errors import ErrorOut, api_page, api_user
+from portico.core.idempotency import key_from_request
 from portico.core.uploads import UploadRejected, file_download_response
 from portico.identity.roles import StaffRole, has_staff_role
 from portico.support import conf, selectors, services
@@ -142,7 +143,13 @@ def list_cases(request: HttpRequest, filters: Query[CaseListQuery]) -> Any:
     }
 
 
-@router.post("/cases", response={201: CaseOut, **ERRORS}, summary="Create a case")
+@router.post(
+    "/cases",
+    response={201: CaseOut, **ERRORS},
+    summary="Create a case",
+    description="Send an `Idempotency-Key` header to make a retry safe: the same key again "
+    "returns the case it first created.",
+)
 def create_case(request: HttpRequest, payload: CaseCreateIn) -> Any:
     customer = _customer(request)
     claim = None
@@ -158,6 +165,7 @@ def create_case(request: HttpRequest, payload: CaseCreateIn) -> Any:
             subject=payload.subject,
             description=payload.description,
             claim=claim,
+            idempotency_key=key_from_request(request),
         )
     except services.SupportError as exc:
         raise _error(exc) from exc
@@ -190,7 +198,11 @@ def comment_case(request: HttpRequest, number: str, payload: CommentIn) -> Any:
     case = selectors.case_get_for_customer(customer=customer, number=number)
     try:
         services.case_comment_add(
-            case=case, actor=_user(request), actor_kind=Actor.CUSTOMER, body=payload.body
+            case=case,
+            actor=_user(request),
+            actor_kind=Actor.CUSTOMER,
+            body=payload.body,
+            idempotency_key=key_from_request(request),
         )
     except services.SupportError as exc:
         raise _error(exc) from exc
@@ -308,6 +320,7 @@ def staff_comment(request: HttpRequest, number: str, payload: StaffCommentIn) ->
             body=payload.body,
             is_internal=payload.internal,
             new_status=payload.new_status,
+            idempotency_key=key_from_request(request),
         )
     except services.SupportError as exc:
         raise _error(exc) from exc
