@@ -48,3 +48,19 @@ def test_outside_view_is_404(api, pw, world):
     )
     hidden = api.post("/patients/search", json={"member_id": pw.other_region.member_id}, user=user)
     assert hidden.json() == []
+
+
+def test_summary_says_when_it_lists_only_the_newest_fills(api, pw, world):
+    """Before: the API cut the fills at 200 without a word."""
+    import datetime as dt
+
+    from tests.factories.patientinfo import PharmacyClaimFactory
+
+    user = world.users["physician"]
+    start = dt.date(2020, 1, 1)
+    for day in range(201):
+        PharmacyClaimFactory(member=pw.attributed, fill_date=start + dt.timedelta(days=day))
+    summary = api.get(f"/patients/{pw.attributed.pk}", user=user).json()
+    assert len(summary["prescriptions"]) == 200 and summary["prescriptions_truncated"] is True
+    recent = api.get(f"/patients/{pw.attributed.pk}?rx_from=2025-01-01", user=user).json()
+    assert recent["prescriptions_truncated"] is False

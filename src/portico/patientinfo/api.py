@@ -14,7 +14,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from portico.core.api_errors import ErrorOut, api_user
@@ -95,6 +95,9 @@ class SummaryOut(Schema):
     referrals: list[PatientReferralOut]
     diagnoses: list[DiagnosisOut]
     prescriptions: list[PrescriptionOut]
+    prescriptions_truncated: bool = Field(
+        description="More fills match than the newest 200 listed: narrow with rx_from/rx_to."
+    )
 
 
 class RxQuery(Schema):
@@ -217,4 +220,5 @@ def patient_summary(request: HttpRequest, pk: int, query: Query[RxQuery]) -> Any
             }
             for rx in s.prescriptions
         ],
+        "prescriptions_truncated": s.prescriptions_truncated,
     }
