@@ -226,3 +226,12 @@ def test_pending_referral_is_not_approved_for_claims(rw):
         service_date=referral.start_date,
     )
     assert check.code == "not_approved"
+
+
+def test_the_same_diagnosis_typed_many_times_counts_once(rw):
+    """Before: M25.561 typed 20 times was "Enter at most 12 diagnosis codes"."""
+    referral = submit(rw, diagnoses=["M54.50"] * 15 + ["m5450"] * 5)
+    assert referral.diagnosis_codes == ["M5450"]
+    with pytest.raises(services.ReferralInvalid) as caught:
+        submit(rw, diagnoses=[f"M54.{n}" for n in range(13)])
+    assert "at most 12 diagnosis codes" in caught.value.errors["diagnoses"]

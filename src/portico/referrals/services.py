@@ -246,7 +246,11 @@ def _check(request: ReferralRequest, organization: Organization, today: dt.date)
     codes: list[str] = []
     if not [c for c in request.diagnoses if str(c).strip()]:
         errors["diagnoses"] = "Enter at least one ICD-10-CM diagnosis code, for example M54.50."
-    elif len(request.diagnoses) > conf.max_diagnoses():
+    # The same code typed twice (M25.561, m25561) counts once, as it is stored once.
+    elif (
+        len({str(c).strip().upper().replace(".", "") for c in request.diagnoses if str(c).strip()})
+        > conf.max_diagnoses()
+    ):
         errors["diagnoses"] = f"Enter at most {conf.max_diagnoses()} diagnosis codes."
     else:
         for raw in request.diagnoses:
