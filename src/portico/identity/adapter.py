@@ -24,6 +24,7 @@ from allauth.mfa.models import Authenticator
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -58,6 +59,18 @@ class AccountAdapter(DefaultAccountAdapter):
     }
 
     # --- sign-up ------------------------------------------------------------------
+    def clean_email(self, email: str) -> str:
+        """Every form that takes a new address asks this (sign-up, correcting it before
+        verification, My Profile). Django's EmailField accepts 320 characters; the columns
+        hold allauth's ``EMAIL_MAX_LENGTH`` (254, the most an email path may carry)."""
+        max_length = account_settings.EMAIL_MAX_LENGTH
+        if len(email) > max_length:
+            raise ValidationError(
+                f"Use no more than {max_length} characters for your email address.",
+                code="email_too_long",
+            )
+        return super().clean_email(email)
+
     def clean_username(self, username: str, shallow: bool = False) -> str:
         validate_username(username)
         return super().clean_username(username, shallow=shallow)

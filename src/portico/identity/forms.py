@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from allauth.account.adapter import get_adapter
+from allauth.account.forms import ChangeEmailForm as AllauthChangeEmailForm
 from allauth.account.forms import ConfirmEmailVerificationCodeForm
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
@@ -128,6 +130,20 @@ class SignupForm(PhoneFieldsMixin, AllauthSignupForm):
                 if error.code == "password_has_name":
                     self.add_error("password1", error)
         return cleaned
+
+
+class ChangeEmailForm(AllauthChangeEmailForm):
+    """ "Correct your email address" on the activation-code page, before it is verified. The
+    address obeys the same rules as at sign-up (``AccountAdapter.clean_email``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = "Email address"
+        self.fields["email"].widget.attrs.pop("placeholder", None)
+
+    def clean_email(self) -> str:
+        get_adapter().clean_email(self.cleaned_data["email"])
+        return super().clean_email()
 
 
 class LoginForm(AllauthLoginForm):

@@ -10,7 +10,8 @@ urlpatterns = [
     path("legal/terms/", verification.terms, name="terms"),
     path("legal/privacy/", verification.privacy, name="privacy"),
     path("forgot-username/", verification.forgot_username, name="forgot_username"),
-    # Verification of email (link) and phone (text or call)
+    # Verification of email (code: allauth's path, Portico's view; link) and phone
+    path("confirm-email/", verification.email_verification_sent, name="email_code"),
     path("email/activate/<str:token>/", verification.verify_email_link, name="verify_email_link"),
     path("phone/verify/", verification.verify_phone, name="verify_phone"),
     path("phone/verify/status/", verification.verify_phone_status, name="verify_phone_status"),

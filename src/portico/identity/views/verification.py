@@ -9,11 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import get_adapter
+from allauth.account.internal.flows.email_verification import (
+    consume_email_verification_rate_limit,
+)
 from allauth.account.internal.flows.email_verification_by_code import (
     EMAIL_VERIFICATION_CODE_SESSION_KEY,
 )
 from allauth.account.stages import EmailVerificationStage, LoginStageController
+from allauth.account.views import ConfirmEmailVerificationCodeView
 from allauth.core import ratelimit
+from allauth.core.internal.ratelimit import get_rates
 from django.conf import settings
 from django.contrib import messages
 from django.core.mail import send_mail
@@ -23,10 +28,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
+from django.views.generic.edit import FormView
 
 from portico.core.notifications import GatewayError
+from portico.core.text import wait_text
 from portico.identity import emails, phones, selectors, services
-from portico.identity.forms import CodeForm, ForgotUsernameForm, PhoneForm
+from portico.identity.forms import ChangeEmailForm, CodeForm, ForgotUsernameForm, PhoneForm
 from portico.identity.middleware import session_mfa_verified
 from portico.identity.models import LegalDocument, PhoneVerification
 from portico.identity.stages import VERIFY_PHONE_KEY
@@ -52,6 +59,59 @@ def terms(request: HttpRequest) -> HttpResponse:
 @require_GET
 def privacy(request: HttpRequest) -> HttpResponse:
     return _legal(request, LegalDocument.Kind.PRIVACY)
+
+
+# --- email activation code ----------------------------------------------------------
+class EmailCodeView(ConfirmEmailVerificationCodeView):
+    """allauth's "Verify your email address" page (the activation code), repaired where it
+    fails the user (allauth 65):
+
+    - "Correct your email address" with a mistyped address raised AttributeError (allauth calls
+      ``_change_form_invalid``, which only its phone view defines): the error now shows next
+      to the field, and the address obeys the sign-up's rules (``forms.ChangeEmailForm``);
+    - "Send a new code" within the resend interval of the last email showed the bare "Too
+      many attempts" page and left the flow: the page now says how long to wait;
+    - after the last wrong code the sign-in page said "Too many failed sign-in attempts";
+      it now says what happened and that signing in sends a new code.
+    """
+
+    def _get_change_form_class(self) -> type[ChangeEmailForm]:
+        return ChangeEmailForm
+
+    def _change_form_invalid(self, form: Any) -> HttpResponse:
+        return FormView.form_invalid(self, form)
+
+    def _resend_form_valid(self, form: Any) -> HttpResponse:
+        if not consume_email_verification_rate_limit(
+            self.request, self._process.email, dry_run=True
+        ):
+            rates = get_rates(app="allauth.account", action="confirm_email")
+            wait = wait_text(int(max((rate.duration for rate in rates), default=30)))
+            messages.error(
+                self.request,
+                f"We sent you a code moments ago. A new code can be sent {wait} after the "
+                "last one: check your inbox, then try again.",
+            )
+            return HttpResponseRedirect(reverse("account_email_verification_sent"))
+        return super()._resend_form_valid(form)
+
+    def _verify_form_invalid(self, form: Any) -> HttpResponse:
+        if self._process.record_invalid_attempt():
+            return FormView.form_invalid(self, form)
+        # allauth has dropped the code (and the sign-in in progress, if any).
+        if self.request.user.is_authenticated:  # a new address added in My Profile
+            messages.error(
+                self.request, "Too many wrong codes. Add the address again to get a new code."
+            )
+            return HttpResponseRedirect(reverse("account_email"))
+        messages.error(
+            self.request,
+            "Too many wrong activation codes. Sign in to receive a new code and link.",
+        )
+        return HttpResponseRedirect(reverse("account_login"))
+
+
+email_verification_sent = never_cache(EmailCodeView.as_view())
 
 
 # --- email activation link ----------------------------------------------------------

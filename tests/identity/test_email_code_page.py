@@ -1,0 +1,81 @@
+"""The activation-code page ("Verify your email address"): correcting the address, asking for
+a new code too soon, and running out of attempts each answer on the page, in words that say
+what happened (allauth's own view raised a 500 or showed the sign-in lockout text)."""
+
+from __future__ import annotations
+
+import pytest
+
+from portico.core.models import OutboxMessage
+from portico.identity.models import User
+from tests.conftest import mfa_login
+from tests.factories.identity import UserFactory
+from tests.identity.conftest import SIGNUP, email_code, signup
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("dana.whitfield@example", "Enter a valid email address."),
+        ("", "This field is required."),
+        ("d" * 250 + "@example.org", "Use no more than 254 characters for your email address."),
+    ],
+)
+def test_a_wrong_corrected_address_is_refused_next_to_the_field(client, typed, message):
+    signup(client)
+    response = client.post("/id/confirm-email/", {"action": "change", "email": typed})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'id="id_email_error">{message}' in page.replace("&#x27;", "'")
+    assert '<details class="margin-top-4" open>' in page  # the correction stays open
+    # Nothing changed: the first code still verifies the first address.
+    response = client.post("/id/confirm-email/", {"action": "verify", "code": email_code()})
+    assert response["Location"] == "/id/phone/verify/"
+    assert User.objects.get(username=SIGNUP["username"]).email == SIGNUP["email"]
+
+
+def test_an_address_longer_than_the_column_is_refused_at_sign_up(client):
+    long_address = "d" * 250 + "@example.org"
+    response = signup(client, email=long_address)
+    assert response.status_code == 200
+    assert "Use no more than 254 characters for your email address." in response.content.decode()
+    assert not User.objects.filter(username=SIGNUP["username"]).exists()
+
+
+def test_a_new_code_asked_for_too_soon_says_when_on_the_same_page(client, settings):
+    settings.ACCOUNT_RATE_LIMITS = {"confirm_email": "1/30s/key"}
+    signup(client)
+    first = email_code()
+    response = client.post("/id/confirm-email/", {"action": "resend"}, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == "/id/confirm-email/"
+    page = response.content.decode()
+    assert "A new code can be sent 30 seconds after the last one" in page
+    assert OutboxMessage.objects.filter(channel="email", to=SIGNUP["email"]).count() == 1
+    # The code already sent still works.
+    response = client.post("/id/confirm-email/", {"action": "verify", "code": first})
+    assert response["Location"] == "/id/phone/verify/"
+
+
+def test_the_last_wrong_activation_code_says_so_and_how_to_get_a_new_one(client):
+    signup(client)
+    wrong = "000000" if email_code() != "000000" else "111111"
+    for _ in range(5):
+        response = client.post("/id/confirm-email/", {"action": "verify", "code": wrong})
+    assert response["Location"] == "/id/login/"
+    page = client.get("/id/login/").content.decode()
+    assert "Too many wrong activation codes. Sign in to receive a new code and link." in page
+    assert "Too many failed sign-in attempts" not in page
+
+
+def test_the_last_wrong_code_of_a_profile_email_change_goes_back_to_the_email_page(client):
+    user = UserFactory(username="emailuser2", email="old.address2@example.org")
+    mfa_login(client, user)
+    client.post("/id/email/", {"action_add": "", "email": "new.address2@example.org"})
+    for _ in range(5):
+        response = client.post("/id/confirm-email/", {"action": "verify", "code": "000000"})
+    assert response["Location"] == "/id/email/"
+    page = client.get("/id/email/").content.decode()
+    assert "Too many wrong codes. Add the address again to get a new code." in page
