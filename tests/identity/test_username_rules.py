@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 
 from portico.identity.models import User
 from portico.identity.validators import username_errors, validate_username
-from tests.factories.identity import UserFactory
+from tests.conftest import mfa_login
+from tests.factories.identity import PASSWORD, UserFactory
 from tests.identity.conftest import SIGNUP, signup
 
 LENGTH = "Use between 6 and 50 characters."
@@ -106,3 +108,29 @@ def test_signup_rejects_bad_phone_year_and_missing_terms(client):
         "You must agree to the Website Privacy Policy to create an account."
     ]
     assert not User.objects.filter(email=SIGNUP["email"]).exists()  # nothing half-created
+
+
+EMAIL_AS_USERNAME = "Do not use an email address as your username."
+
+
+@pytest.mark.parametrize("username", ["billing.clerk@example.org", "Someone@Clinic.COM"])
+def test_an_email_address_is_not_a_username(username):
+    assert username_errors(username) == [EMAIL_AS_USERNAME]
+
+
+@pytest.mark.django_db
+def test_a_username_cannot_take_another_accounts_email_sign_in(client):
+    """Sign-in looks for a username first: a username equal to another account's email
+    address would stop its owner signing in with their email (and sign in its taker)."""
+    owner = UserFactory(username="ownerone", email="owner.one@example.org")
+    taker = UserFactory(username="takerone", email="taker.one@example.org")
+    mfa_login(client, taker)
+    response = client.post("/id/profile/username/", {"username": "Owner.One@example.org"})
+    assert response.status_code == 400
+    assert EMAIL_AS_USERNAME in response.content.decode()
+    assert User.objects.get(pk=taker.pk).username == "takerone"
+    response = signup(Client(), username="owner.one@example.org")
+    assert EMAIL_AS_USERNAME in response.context["form"].errors["username"]
+    # The owner still signs in with their email address.
+    signed_in = Client().post("/id/login/", {"login": owner.email, "password": PASSWORD})
+    assert signed_in.status_code == 302

@@ -82,7 +82,8 @@ class SignupForm(PhoneFieldsMixin, AllauthSignupForm):
         self.fields["username"].label = f"Create {idp} username"
         self.fields["username"].help_text = (
             "Between 6 and 50 characters; at least one letter; no spaces; no letters with "
-            "accents; none of these symbols: % + \" & [ ] ^ ' { } < > # / , ; ( ) : * ~"
+            "accents; not an email address; none of these symbols: "
+            "% + \" & [ ] ^ ' { } < > # / , ; ( ) : * ~"
         )
         # The length rule has its own message (validators.username_errors), not Django's.
         username = self.fields["username"]
@@ -273,7 +274,7 @@ class UsernameForm(forms.Form):
         label="New username",
         max_length=50,
         help_text="Between 6 and 50 characters; at least one letter; no spaces or accented "
-        "letters; none of % + \" & [ ] ^ ' { } < > # / , ; ( ) : * ~",
+        "letters; not an email address; none of % + \" & [ ] ^ ' { } < > # / , ; ( ) : * ~",
         widget=forms.TextInput(attrs={"autocomplete": "username"}),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 FORBIDDEN_USERNAME_SYMBOLS = set("%+\"&[]^'{}<>#/,;():*~")
 COMBINING = {"Mn", "Mc", "Me"}  # Unicode mark categories
@@ -32,7 +33,22 @@ def username_errors(value: str) -> list[str]:
     bad = sorted(FORBIDDEN_USERNAME_SYMBOLS.intersection(value))
     if bad:
         errors.append("Do not use these symbols: " + " ".join(bad))
+    if _is_email_address(value):
+        errors.append("Do not use an email address as your username.")
     return errors
+
+
+def _is_email_address(value: str) -> bool:
+    """Sign-in takes a username or an email address, looking for a username first: a
+    username that is an email address (someone else's, or one added later) would take that
+    address's sign-in. "Billing@Clinic" is a username; "billing@clinic.org" is not."""
+    if "@" not in value:
+        return False
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def validate_username(value: str) -> None:
