@@ -46,6 +46,14 @@ def country_choices() -> list[tuple[str, str]]:
     return rows
 
 
+WRONG_LENGTH = "That phone number has the wrong number of digits for the country selected."
+PARSE_LENGTH_ERRORS = {
+    phonenumbers.NumberParseException.TOO_LONG,
+    phonenumbers.NumberParseException.TOO_SHORT_NSN,
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD,
+}
+
+
 def to_e164(region: str, number: str) -> str:
     """Parse a national (or +international) number; raise ValidationError with a clear reason."""
     raw = (number or "").strip()
@@ -54,14 +62,19 @@ def to_e164(region: str, number: str) -> str:
     try:
         parsed = phonenumbers.parse(raw, region or settings.PORTICO_PHONE_DEFAULT_REGION)
     except phonenumbers.NumberParseException as exc:
+        if exc.error_type in PARSE_LENGTH_ERRORS:  # digits, just too many or too few
+            raise ValidationError(WRONG_LENGTH, code="phone_length") from exc
+        if exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
+            raise ValidationError(
+                "There is no country with that code. Check the digits after the +, or choose "
+                "the country and enter the number without it.",
+                code="phone_country_code",
+            ) from exc
         raise ValidationError(
             "Enter a phone number using digits, for example 212 555 0123.", code="phone_format"
         ) from exc
     if not phonenumbers.is_possible_number(parsed):
-        raise ValidationError(
-            "That phone number has the wrong number of digits for the country selected.",
-            code="phone_length",
-        )
+        raise ValidationError(WRONG_LENGTH, code="phone_length")
     if not phonenumbers.is_valid_number(parsed):
         raise ValidationError(
             "That is not a valid phone number for the country selected.", code="phone_invalid"
