@@ -43,6 +43,12 @@ CREDENTIALS_MISMATCH = (
 
 SIGNED_IN_MESSAGE_TEMPLATE = "account/messages/logged_in.txt"
 
+# Removing the last passkey or authenticator app while MFA is required (and no phone codes).
+LAST_FACTOR_MESSAGE = (
+    "This is your last sign-in method. Add a passkey, an authenticator app or phone codes "
+    "before removing it."
+)
+
 
 class AccountAdapter(DefaultAccountAdapter):
     error_messages = {
@@ -242,6 +248,7 @@ class MFAAdapter(DefaultMFAAdapter):
         **DefaultMFAAdapter.error_messages,
         "incorrect_code": "That code is not correct. Check your app or recovery code and "
         "try again.",
+        "cannot_delete_authenticator": LAST_FACTOR_MESSAGE,
     }
 
     def get_public_key_credential_rp_entity(self) -> dict[str, str]:

@@ -25,6 +25,8 @@ urlpatterns = [
     path("mfa/phone/status/", mfa.mfa_phone_status, name="mfa_phone_status"),
     path("mfa/phone/enable/", mfa.mfa_phone_enable, name="mfa_phone_enable"),
     path("mfa/phone/disable/", mfa.mfa_phone_disable, name="mfa_phone_disable"),
+    # allauth's path: the last passkey stays while MFA is required (views.mfa)
+    path("2fa/webauthn/keys/<int:pk>/remove/", mfa.remove_passkey, name="remove_passkey"),
     # My Profile and the session
     path("profile/", profile.profile, name="profile"),
     path("profile/username/", profile.profile_username, name="profile_username"),

@@ -13,12 +13,14 @@ from typing import Any
 from allauth.account.decorators import reauthentication_required
 from allauth.account.internal.flows.login import record_authentication
 from allauth.account.stages import LoginStageController
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.internal.constants import LoginStageKey as MFALoginStageKey
+from allauth.mfa.webauthn.views import RemoveWebAuthnView
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -26,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portico.identity import phones, selectors, services
+from portico.identity.adapter import LAST_FACTOR_MESSAGE
 from portico.identity.forms import CodeForm
 from portico.identity.middleware import session_mfa_verified
 from portico.identity.models import PhoneVerification
@@ -140,6 +143,21 @@ def mfa_phone_disable(request: HttpRequest) -> HttpResponse:
         services.phone_factor_disable(user=user)
         messages.success(request, "Sign-in codes by phone are turned off.")
     return redirect("identity:profile")
+
+
+class RemovePasskeyView(RemoveWebAuthnView):
+    """allauth's "Remove passkey", which asks the MFA adapter nothing (its authenticator-app
+    removal does): the last sign-in method stays while MFA is required
+    (``MFAAdapter.can_delete_authenticator``), as for the app and the phone."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        if not get_mfa_adapter().can_delete_authenticator(self.get_object()):
+            messages.error(self.request, LAST_FACTOR_MESSAGE)
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
+
+
+remove_passkey = RemovePasskeyView.as_view()
 
 
 @never_cache
