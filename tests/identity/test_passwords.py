@@ -200,3 +200,17 @@ def test_expiry_reminder_is_sent_once_per_user_and_expiry():
     services.password_change(user=due, raw_password="Quiet-River-58")
     with freeze_time(now + timedelta(days=170)):
         assert services.password_expiry_reminders_send() == 1
+
+
+@pytest.mark.django_db
+def test_each_password_rule_is_stated_once_where_it_applies(client):
+    """Before: the change-password page listed the history rule twice, in two wordings, and
+    the sign-up page stated a history a new account cannot have."""
+    signup = client.get("/id/signup/").content.decode()
+    assert "Use 8 to 24 characters." in signup and "reuse" not in signup
+    user = UserFactory(username="rulesonce1")
+    services.password_change(user=user, raw_password="Harbor-Light-73")
+    mfa_login(client, user)
+    page = client.get("/id/password/change/").content.decode()
+    assert page.count("Use 8 to 24 characters.") == 1
+    assert page.count("reuse") == 1 and "Do not reuse your last 5 passwords." in page

@@ -46,8 +46,8 @@ class PasswordPolicy:
         if self.forbid_personal:
             lines.append("Do not include your username, your name or your email address.")
         lines.append("Do not use a common password.")
-        if self.history:
-            lines.append(f"Do not reuse any of your last {self.history} passwords.")
+        # The history rule's line is PasswordHistoryValidator's help text, shown where a
+        # password is changed (at sign-up there is no history).
         if self.max_age_days:
             lines.append(f"You will be asked to change it every {self.max_age_days} days.")
         return lines
