@@ -191,12 +191,44 @@ def test_staff_lock_deactivate_reactivate_and_audit_view(world):
 
 
 def test_staff_cannot_deactivate_themselves(world):
-    me = world.users["access_admin"]
+    me = world.users["superuser"]
     staff = mfa_login(Client(), me)
     response = staff.post(f"/id/staff/users/{me.pk}/deactivate/", {"deactivate-reason": "oops"})
     assert response.status_code == 400
+    assert "You cannot deactivate your own account." in response.content.decode()
     me.refresh_from_db()
     assert me.is_active
+
+
+@pytest.mark.parametrize("action", ["lock", "unlock", "mfa-reset", "deactivate", "reactivate"])
+def test_only_a_superuser_acts_on_a_staff_account(world, action):
+    """Before: a support agent could reset an administrator's sign-in methods (and take the
+    account over at its next enrolment), lock or deactivate it."""
+    from allauth.mfa.models import Authenticator
+
+    admin = world.users["superuser"]
+    Authenticator.objects.create(user=admin, type=Authenticator.Type.TOTP, data={})
+    agent = mfa_login(Client(), world.users["support_agent"])
+    page = agent.get(f"/id/staff/users/{admin.pk}/").content.decode()
+    assert "Staff accounts are managed by a superuser." in page
+    assert "Reset sign-in methods</button>" not in page
+    data = {"lock-minutes": "30", "reset-reason": "x", "deactivate-reason": "x",
+            "reactivate-reason": "x"}  # fmt: skip
+    response = agent.post(f"/id/staff/users/{admin.pk}/{action}/", data)
+    assert response.status_code == 403
+    admin.refresh_from_db()
+    assert admin.is_active and Authenticator.objects.filter(user=admin).exists()
+    assert not AuditEvent.objects.filter(
+        object_id=str(admin.pk), action__in=[
+            "portico.identity.account_locked", "portico.identity.mfa_reset",
+            "portico.identity.account_deactivated",
+        ],
+    ).exists()  # fmt: skip
+    # A provider-office account stays the agent's to manage.
+    clerk = world.users["billing_clerk"]
+    assert (
+        agent.post(f"/id/staff/users/{clerk.pk}/lock/", {"lock-minutes": "30"}).status_code == 302
+    )
 
 
 def _sign(token: str, url: str, params: dict[str, str]) -> str:

@@ -85,6 +85,8 @@ ROUTES = {
     "identity:privacy": Route(),
     "identity:forgot_username": Route(),
     # A made-up token: "this link does not work".
+    # allauth's activation-code path, Portico's view: no verification in progress → away.
+    "identity:email_code": Route(default=302),
     "identity:verify_email_link": Route(default=400, kwargs=lambda w: {"token": "not-a-token"}),
     # The provider's webhook is POST-only (and signed).
     "identity:voice_webhook": Route(default=405, kwargs=lambda w: {"call_ref": "none"}),
@@ -96,6 +98,10 @@ ROUTES = {
     # Personas have no phone factor: nothing to do here, back to sign-in.
     "identity:mfa_phone": Route(default=302),
     "identity:mfa_phone_status": Route(default=204),
+    # allauth's "remove passkey" path, Portico's view (the last method stays): no such passkey.
+    "identity:remove_passkey": Route(
+        expect={ANON: 302}, default=404, kwargs=lambda w: {"pk": 999999}
+    ),
     "identity:mfa_phone_enable": Route(expect={ANON: 302}, default=405),
     "identity:mfa_phone_disable": Route(expect={ANON: 302}, default=405),
     # --- Portico ID: MFA set-up and verification --------------------------------------------

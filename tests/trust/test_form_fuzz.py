@@ -218,6 +218,8 @@ FORM_KWARGS: dict[str, Callable[[World], list[dict[str, Any]]]] = {
     "portico.identity.phones.PhoneFieldsMixin": _no_kwargs,
     "portico.identity.forms.PhoneForm": lambda w: [{"user": _clerk(w)}, {}],
     "portico.identity.forms.LoginForm": lambda w: [{"request": _request()}],
+    # "Correct your email address" before verification: the address being corrected.
+    "portico.identity.forms.ChangeEmailForm": lambda w: [{"email": _clerk(w).email}, {}],
     "portico.identity.forms.EmailCodeForm": lambda w: [
         {"code": "123456", "user": _clerk(w), "email": "new-address@example.org"},
         {"code": "654321", "user": _clerk(w), "email": _clerk(w).email},
@@ -581,6 +583,7 @@ POST_PERSONA = {
     # runs through the view's guards.
     "account_confirm_login_code": "anonymous",
     "account_email_verification_sent": "anonymous",
+    "identity:email_code": "anonymous",
     "account_set_password": "billing_clerk",
     "identity:mfa_phone": "billing_clerk",
     "identity:verify_email_link": "anonymous",
@@ -592,6 +595,7 @@ POST_PERSONA = {
     "mfa_deactivate_totp": "billing_clerk",
     "mfa_edit_webauthn": "billing_clerk",
     "mfa_remove_webauthn": "billing_clerk",
+    "identity:remove_passkey": "billing_clerk",
     # The direct customer's session carries the customer log-in (see _client).
     "support:case_create": "direct_customer",
     "support:case_comment": "direct_customer",

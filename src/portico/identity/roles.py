@@ -35,3 +35,13 @@ ACCOUNT_CONSOLE_ROLES = (StaffRole.ACCESS_ADMIN, StaffRole.SUPPORT_AGENT)
 
 def may_manage_accounts(user: Any) -> bool:
     return any(has_staff_role(user, role) for role in ACCOUNT_CONSOLE_ROLES)
+
+
+def may_act_on_account(actor: Any, subject: Any) -> bool:
+    """Whether ``actor`` may lock, unlock, reset the sign-in methods of, or (de)activate
+    ``subject`` in the accounts console. Staff accounts (and superusers) are a superuser's to
+    manage: otherwise a support agent could reset an administrator's sign-in methods and
+    take over the account through its next enrolment."""
+    if not (subject.is_staff or subject.is_superuser):
+        return True
+    return bool(getattr(actor, "is_superuser", False))

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from portico.core.models import AuditEvent
 from portico.identity import phones, presenters, selectors, services
 from portico.identity.forms import LockForm, ReasonForm, StaffSearchForm
-from portico.identity.roles import may_manage_accounts
+from portico.identity.roles import may_act_on_account, may_manage_accounts
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -52,6 +52,18 @@ def user_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+STAFF_ACCOUNT_REFUSED = "Staff accounts are managed by a superuser."
+
+
+def _subject_to_act_on(request: HttpRequest, pk: int) -> Any:
+    """The account an action changes; 403 when it is a staff account and the actor is not a
+    superuser (``roles.may_act_on_account``)."""
+    subject = selectors.staff_user_get(pk=pk)
+    if not may_act_on_account(request.user, subject):
+        raise PermissionDenied(STAFF_ACCOUNT_REFUSED)
+    return subject
+
+
 def _detail(request: HttpRequest, pk: int, status: int = 200, **forms: Any) -> HttpResponse:
     subject = selectors.staff_user_get(pk=pk)
     events = AuditEvent.objects.filter(
@@ -62,6 +74,8 @@ def _detail(request: HttpRequest, pk: int, status: int = 200, **forms: Any) -> H
         "identity/staff/user_detail.html",
         {
             "subject": subject,
+            "may_act": may_act_on_account(request.user, subject),
+            "refused_text": STAFF_ACCOUNT_REFUSED,
             "throttle": selectors.throttle_for(user=subject),
             "factor_types": selectors.mfa_factor_types(user=subject),
             "phone_display": phones.display(subject.phone),
@@ -85,7 +99,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
-    services.user_unlock(user=selectors.staff_user_get(pk=pk), actor=request.user)
+    services.user_unlock(user=_subject_to_act_on(request, pk), actor=request.user)
     messages.success(request, "The account is unlocked.")
     return redirect("identity:staff_user", pk=pk)
 
@@ -93,11 +107,12 @@ def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def user_lock(request: HttpRequest, pk: int) -> HttpResponse:
+    subject = _subject_to_act_on(request, pk)
     form = LockForm(request.POST, prefix="lock")
     if not form.is_valid():
         return _detail(request, pk, status=400, lock_form=form)
     services.user_lock(
-        user=selectors.staff_user_get(pk=pk),
+        user=subject,
         actor=request.user,
         minutes=form.cleaned_data["minutes"],
     )
@@ -110,11 +125,12 @@ def _with_reason(
 ) -> HttpResponse:
     """A staff action that records its reason (the form of ``prefix`` on the user's page):
     field errors, or a refusal of the service, come back on that form."""
+    subject = _subject_to_act_on(request, pk)
     form = ReasonForm(request.POST, prefix=prefix)
     if form.is_valid():
         try:
             action(
-                user=selectors.staff_user_get(pk=pk),
+                user=subject,
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
             )
