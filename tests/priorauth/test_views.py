@@ -464,3 +464,38 @@ def test_an_unknown_category_says_nothing_was_saved(pa, persona_client):
     page = client.post(reverse("priorauth:request_new"), data, follow=True).content.decode()
     assert "service category was not recognised, so nothing was saved" in page
     assert not PriorAuthRequest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"service_date": "9999-12-31"},
+        {"lines-0-start_date": "9999-12-31", "lines-0-end_date": ""},
+        {"lines-0-start_date": "9999-12-31", "lines-0-end_date": "9999-12-31"},
+    ],
+)
+def test_the_last_day_of_the_calendar_is_refused_not_a_500(pa, persona_client, extra):
+    """Before: 9999-12-31 as the date of service or a line's start date raised ValueError
+    ("year 10000 is out of range") while checking the one-year limit: a 500."""
+    from portico.members.models import Coverage
+
+    Coverage.objects.filter(member=pa.member).update(end_date=None)  # open-ended
+    client = persona_client("physician")
+    response = client.post(reverse("priorauth:request_new"), _post_data(pa, submit="1", **extra))
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "within a year of today" in text
+    assert not PriorAuthRequest.objects.exists()
+
+
+@pytest.mark.parametrize("weeks", ["²", "٣", "6²", "½"])
+def test_a_number_question_takes_only_the_digits_0_to_9(pa, persona_client, weeks):
+    """Before: "²" (and other Unicode digits) passed str.isdigit() and was stored as the
+    number of weeks of conservative therapy."""
+    client = persona_client("physician")
+    response = client.post(
+        reverse("priorauth:request_new"), _post_data(pa, submit="1", q_conservative_weeks=weeks)
+    )
+    assert response.status_code == 400
+    assert "Enter a whole number (digits 0-9)." in response.content.decode()
+    assert not PriorAuthRequest.objects.exists()

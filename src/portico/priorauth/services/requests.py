@@ -8,6 +8,7 @@ message per field, keyed by the form's field names (``member_id``, ``lines-0-uni
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,6 +64,7 @@ from portico.priorauth.services.common import (
 )
 
 MAX_LINES = 20
+_WHOLE_NUMBER = re.compile(r"[0-9]+")
 MAX_DIAGNOSES = 12
 
 
@@ -198,11 +200,22 @@ def _check_icd10(code: str) -> str:
 
 
 def _one_year_after(day: dt.date, years: int = 1) -> dt.date:
-    """The same day ``years`` later (28 February for 29 February)."""
+    """The same day ``years`` later (28 February for 29 February); past the calendar's
+    ends (a date typed as 9999-12-31), the last or first day Python can hold."""
+    year = day.year + years
+    if year > dt.MAXYEAR:
+        return dt.date.max
+    if year < dt.MINYEAR:
+        return dt.date.min
     try:
-        return day.replace(year=day.year + years)
+        return day.replace(year=year)
     except ValueError:
-        return day.replace(year=day.year + years, day=28)
+        return day.replace(year=year, day=28)
+
+
+def _within_a_year_of_today(day: dt.date) -> bool:
+    today = timezone.localdate()
+    return _one_year_after(today, years=-1) <= day <= _one_year_after(today)
 
 
 def validate_request(data: RequestInput, *, organization_ids: list[int] | None) -> CheckedRequest:
@@ -219,11 +232,7 @@ def validate_request(data: RequestInput, *, organization_ids: list[int] | None) 
         err("service_category", "Choose the service category.")
     if data.service_date is None:
         err("service_date", "Enter the date of service (the first planned date).")
-    elif not (
-        _one_year_after(timezone.localdate(), years=-1)
-        <= data.service_date
-        <= _one_year_after(timezone.localdate())
-    ):
+    elif not _within_a_year_of_today(data.service_date):
         err("service_date", "Enter a date of service within a year of today.")
 
     # Member and eligibility on the service date
@@ -325,8 +334,11 @@ def validate_request(data: RequestInput, *, organization_ids: list[int] | None) 
             answer = str(data.clinical_answers.get(question["key"], "")).strip()
             if question.get("required") and not answer:
                 err(key, f"Answer: {question['text']}")
-            elif answer and question.get("kind") == "number" and not answer.isdigit():
-                err(key, "Enter a whole number.")
+            elif (
+                answer and question.get("kind") == "number" and not _WHOLE_NUMBER.fullmatch(answer)
+            ):
+                # str.isdigit() takes "²" and other Unicode digits, which are not numbers.
+                err(key, "Enter a whole number (digits 0-9).")
 
     # Lines
     if not data.lines:
@@ -369,6 +381,8 @@ def validate_request(data: RequestInput, *, organization_ids: list[int] | None) 
                     f"The dates are outside the member's coverage period "
                     f"({coverage.start_date:%m/%d/%Y} – {end}).",
                 )
+            elif "service_date" not in errors and not _within_a_year_of_today(line.start_date):
+                err(prefix + "start_date", "Enter a start date within a year of today.")
             elif line.end_date > _one_year_after(line.start_date):
                 err(
                     prefix + "end_date",
