@@ -499,3 +499,62 @@ def test_a_number_question_takes_only_the_digits_0_to_9(pa, persona_client, week
     assert response.status_code == 400
     assert "Enter a whole number (digits 0-9)." in response.content.decode()
     assert not PriorAuthRequest.objects.exists()
+
+
+def test_a_refused_service_line_is_in_an_error_summary_at_the_top(pa, persona_client):
+    """Before: a line's error (here units of -5) was shown only beside the line, far down
+    the page, with no error summary at the top to say that anything was wrong."""
+    client = persona_client("physician")
+    response = client.post(
+        reverse("priorauth:request_new"), _post_data(pa, submit="1", **{"lines-0-units": "-5"})
+    )
+    text = response.content.decode()
+    assert response.status_code == 400
+    summary = text.split('id="lines-error-summary"', 1)[1].split("</div>\n</div>", 1)[0]
+    assert "data-focus-on-load" in summary and "There is a problem" in summary
+    assert 'href="#id_lines-0-units"' in summary
+    assert "Service line 1, Units: Enter the number of units (1 or more)." in summary
+
+
+@pytest.mark.parametrize(
+    ("units", "message"), [("0", "(1 or more)"), ("-5", "(1 or more)"), ("5000", "at most 999")]
+)
+def test_units_out_of_range_get_the_same_words_from_the_form_and_the_rules(
+    pa, persona_client, units, message
+):
+    client = persona_client("physician")
+    response = client.post(
+        reverse("priorauth:request_new"), _post_data(pa, submit="1", **{"lines-0-units": units})
+    )
+    text = response.content.decode()
+    assert response.status_code == 400 and message in text
+    assert "greater than or equal to" not in text and "less than or equal to" not in text
+
+
+def test_a_refused_form_says_its_chosen_files_were_not_attached(pa, persona_client):
+    """Before: the chosen file was silently dropped when the request was refused."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = persona_client("physician")
+    pdf = SimpleUploadedFile("notes.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    data = _post_data(pa, submit="1", member_id="HV999999999", attachments=pdf)
+    response = client.post(reverse("priorauth:request_new"), data)
+    assert response.status_code == 400
+    assert "The files you chose were not attached" in response.content.decode()
+    plain = client.post(reverse("priorauth:request_new"), _post_data(pa, submit="1", q_imaging=""))
+    assert "The files you chose were not attached" not in plain.content.decode()
+
+
+def test_an_over_long_expedited_reason_is_refused_at_its_field(pa, persona_client):
+    client = persona_client("physician")
+    data = _post_data(
+        pa,
+        submit="1",
+        urgency="expedited",
+        expedited_attestation="on",
+        expedited_reason="x" * 20000,
+    )
+    response = client.post(reverse("priorauth:request_new"), data)
+    assert response.status_code == 400
+    assert "at most 2000 characters" in response.content.decode()
+    assert not PriorAuthRequest.objects.exists()

@@ -59,7 +59,18 @@ class RequiredCheckForm(forms.Form):
 class LineForm(RequiredToSubmitMixin):
     code = forms.CharField(label="Procedure code (CPT/HCPCS)", required=False, max_length=10)
     modifier = forms.CharField(label="Modifier", required=False, max_length=2)
-    units = forms.IntegerField(label="Units", required=False, min_value=0, max_value=9999)
+    # The same bounds and words as validate_request (before: "greater than or equal to 0" for
+    # -5, then "1 or more" for 0; "less than or equal to 9999", then "at most 999").
+    units = forms.IntegerField(
+        label="Units",
+        required=False,
+        min_value=1,
+        max_value=999,
+        error_messages={
+            "min_value": "Enter the number of units (1 or more).",
+            "max_value": "Enter at most 999 units.",
+        },
+    )
     start_date = forms.DateField(label="From", required=False, widget=DATE)
     end_date = forms.DateField(label="To", required=False, widget=DATE)
 
@@ -156,6 +167,7 @@ class RequestForm(RequiredToSubmitMixin, IdempotentFormMixin):
         label="Why is this request expedited/urgent?",
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
+        max_length=2000,
         help_text="Required for an expedited/urgent request.",
     )
     clinical_notes = forms.CharField(

@@ -208,6 +208,8 @@ def _form_page(
             duplicates=duplicates or [],
             providers=providers,
             attachments=list(draft.attachments.all()) if draft else [],
+            # A browser never sends a chosen file twice: say so when a refused form had some.
+            files_not_kept=status >= 400 and bool(form.files) and "attachments" not in form.errors,
         ),
         status=status,
     )
