@@ -558,3 +558,55 @@ def test_an_over_long_expedited_reason_is_refused_at_its_field(pa, persona_clien
     assert response.status_code == 400
     assert "at most 2000 characters" in response.content.decode()
     assert not PriorAuthRequest.objects.exists()
+
+
+def _decide_data(row, **line):
+    return {
+        "version": row.version,
+        "note": "",
+        "decide-TOTAL_FORMS": "1",
+        "decide-INITIAL_FORMS": "1",
+        "decide-0-line_no": "1",
+        "decide-0-decision": "approved",
+        **{f"decide-0-{k}": v for k, v in line.items()},
+    }
+
+
+def _error_of(page: str, field_id: str) -> str:
+    """The error message shown in the form group of ``field_id`` (empty if none)."""
+    group = page.split(f'id="{field_id}_group"', 1)[1].split('class="usa-form-group', 1)[0]
+    found = re.search(r'class="usa-error-message"[^>]*>\s*(.*?)\s*<', group, re.S)
+    return found.group(1) if found else ""
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "message"),
+    [
+        ({"approved_units": "5"}, "approved_units", "Approve between 1 and 1 units on line 1."),
+        (
+            {"approved_start": "2020-01-01"},
+            "approved_start",
+            "The approved dates on line 1 must lie within the requested dates.",
+        ),
+        (
+            {"decision": "denied", "criteria": "InterQual"},
+            "deny_reason",
+            "Give the reason and the criteria cited for denying line 1.",
+        ),
+    ],
+)
+def test_a_refused_line_decision_is_shown_at_its_field(
+    pa, world, persona_client, line, field, message
+):
+    """Before: the rules' message for a line (too many units, dates outside the request, a
+    denial without its reason) was only in the summary above the form, not at the field."""
+    row = submitted(pa, world.users["physician"])
+    reviewer = persona_client("um_reviewer")
+    url = reverse("priorauth:staff_decide", kwargs={"reference": row.reference})
+    response = reviewer.post(url, _decide_data(row, **line))
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert message in _error_of(page, f"id_decide-0-{field}")
+    assert 'id="decide-lines-error-summary"' in page and message in page
+    row.refresh_from_db()
+    assert row.status == Status.RECEIVED

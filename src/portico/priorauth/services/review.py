@@ -229,27 +229,34 @@ def priorauth_decide(
         errors["lines"] = [f"Decide line {n}." for n in sorted(missing)]
     for number, item in given.items():
         line = lines.get(number)
-        key = f"line-{number}"
+        # Keyed line-<n>-<field> so that the page shows each message at its field.
+        key = f"line-{number}-"
         if line is None or number not in open_lines:
-            errors[key] = [f"Line {number} is not open for a decision."]
+            errors[key + "decision"] = [f"Line {number} is not open for a decision."]
             continue
         if item.decision == LineDecision.APPROVED:
             units = item.approved_units if item.approved_units is not None else line.units
             start = item.approved_start or line.start_date
             end = item.approved_end or line.end_date
             if units < 1 or units > line.units:
-                errors[key] = [f"Approve between 1 and {line.units} units on line {number}."]
+                errors[key + "approved_units"] = [
+                    f"Approve between 1 and {line.units} units on line {number}."
+                ]
             elif end < start or start < line.start_date or end > line.end_date:
-                errors[key] = [
+                field = "approved_start" if start < line.start_date else "approved_end"
+                errors[key + field] = [
                     f"The approved dates on line {number} must lie within the requested dates."
                 ]
         elif item.decision == LineDecision.DENIED:
             if not has_staff_role(actor, StaffRole.CLINICAL_REVIEWER):
-                errors[key] = ["Only clinical reviewers may deny a service."]
+                errors[key + "decision"] = ["Only clinical reviewers may deny a service."]
             elif not item.deny_reason.strip() or not item.criteria.strip():
-                errors[key] = [f"Give the reason and the criteria cited for denying line {number}."]
+                field = "deny_reason" if not item.deny_reason.strip() else "criteria"
+                errors[key + field] = [
+                    f"Give the reason and the criteria cited for denying line {number}."
+                ]
         else:
-            errors[key] = [f"Choose approve or deny for line {number}."]
+            errors[key + "decision"] = [f"Choose approve or deny for line {number}."]
     if errors:
         raise RequestInvalid(errors)
     partial = False

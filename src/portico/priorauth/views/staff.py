@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -283,9 +284,7 @@ def request_decide(request: HttpRequest, reference: str) -> HttpResponseBase:
         fresh = selectors.request_get_for_staff(reference=reference)
         return _render(request, fresh, status=409, stale=exc.message)
     except services.RequestInvalid as exc:
-        for msgs in exc.errors.values():
-            for message in msgs:
-                form.add_error(None, message)
+        _decision_errors(form, formset, exc.errors)
         return _render(request, row, status=400, decide_form=form, decision_formset=formset)
     except (services.PriorAuthError, TransitionNotAllowed) as exc:
         form.add_error(None, exc.message)
@@ -295,6 +294,19 @@ def request_decide(request: HttpRequest, reference: str) -> HttpResponseBase:
         f"Decision recorded: {result.get_status_display()}. The determination letter is posted.",
     )
     return redirect("priorauth:staff_request", reference=reference)
+
+
+def _decision_errors(form: DecideForm, formset: Any, errors: dict[str, list[str]]) -> None:
+    """Each ``line-<n>-<field>`` message at that field of line n's form; the rest on top."""
+    by_line = {f.cleaned_data.get("line_no"): f for f in formset.forms}
+    for key, msgs in errors.items():
+        match = re.fullmatch(r"line-(\d+)-(\w+)", key)
+        line_form = by_line.get(int(match.group(1))) if match else None
+        for message in msgs:
+            if line_form is not None and match and match.group(2) in line_form.fields:
+                line_form.add_error(match.group(2), message)
+            else:
+                form.add_error(None, message)
 
 
 @never_cache
