@@ -610,3 +610,20 @@ def test_a_refused_line_decision_is_shown_at_its_field(
     assert 'id="decide-lines-error-summary"' in page and message in page
     row.refresh_from_db()
     assert row.status == Status.RECEIVED
+
+
+def test_opening_a_legacy_case_is_audited(pa, world, persona_client, tmp_path):
+    """Before: the legacy case page (member name and ID) was shown without an audit event."""
+    from django.core.management import call_command
+
+    from portico.priorauth.models import LegacyCase
+
+    path = tmp_path / "legacy.csv"
+    path.write_text(Path("examples/priorauth-legacy-cases.csv").read_text())
+    call_command("import_legacy_cases", str(path))
+    case = LegacyCase.objects.get(legacy_reference="ON-2026-000101")
+    client = persona_client("physician")
+    page = client.get(reverse("priorauth:legacy_detail", kwargs={"pk": case.pk}))
+    assert page.status_code == 200
+    event = AuditEvent.objects.get(action="portico.priorauth.legacy_viewed")
+    assert event.object_id == str(case.pk) and event.member_ref == case.member_id

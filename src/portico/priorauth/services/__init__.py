@@ -7,7 +7,11 @@ from portico.priorauth.services.common import (
     priorauth_record_file_download,
     priorauth_record_view,
 )
-from portico.priorauth.services.legacy import LegacyImportError, legacy_cases_import
+from portico.priorauth.services.legacy import (
+    LegacyImportError,
+    legacy_case_record_view,
+    legacy_cases_import,
+)
 from portico.priorauth.services.requests import (
     LineInput,
     PossibleDuplicate,
@@ -40,6 +44,7 @@ __all__ = [
     "RequestInput",
     "RequestInvalid",
     "StaleRequest",
+    "legacy_case_record_view",
     "legacy_cases_import",
     "plan_settings",
     "priorauth_assign",

@@ -154,3 +154,15 @@ def legacy_cases_import(
         changes={"created": created, "updated": updated},
     )
     return ImportResult(created, updated)
+
+
+def legacy_case_record_view(*, case: LegacyCase, user: Any) -> None:
+    """Audit a view of a legacy case (it names the member: a PHI view, like a request's)."""
+    with transaction.atomic():
+        audit_record(
+            action="portico.priorauth.legacy_viewed",
+            actor=user,
+            obj=case,
+            organization_id=case.organization_id,
+            member_ref=case.member_id,
+        )

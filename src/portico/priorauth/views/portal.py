@@ -537,4 +537,5 @@ def legacy_list(request: HttpRequest) -> HttpResponseBase:
 @office_required(object_view=True)
 def legacy_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     case = selectors.legacy_case_get_for_user(user=request.user, pk=pk)
+    services.legacy_case_record_view(case=case, user=request.user)
     return render(request, "priorauth/legacy_detail.html", _ctx("list", case=case))
