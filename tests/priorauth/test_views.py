@@ -627,3 +627,32 @@ def test_opening_a_legacy_case_is_audited(pa, world, persona_client, tmp_path):
     assert page.status_code == 200
     event = AuditEvent.objects.get(action="portico.priorauth.legacy_viewed")
     assert event.object_id == str(case.pk) and event.member_ref == case.member_id
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "message"),
+    [
+        ("staff_pend", {"reason": "x"}, "Only requests waiting for review or in review can be"),
+        ("staff_send_back", {"message": "x"}, "closed; it cannot be changed."),
+        ("staff_withdraw", {"reason": "x"}, "Only open requests can be withdrawn."),
+        ("staff_assign", {"assignee": ""}, "This request is closed (decided or withdrawn)."),
+        ("staff_start", {}, "closed; it cannot be changed."),
+    ],
+)
+def test_an_action_refused_on_a_closed_request_says_why(
+    pa, world, persona_client, action, data, message
+):
+    """Before: the page of a closed request has no action forms, so a refused action (a
+    second tab, a replayed form) answered 400 with no message at all."""
+    from portico.priorauth.services import priorauth_withdraw
+
+    row = submitted(pa, world.users["physician"])
+    row = priorauth_withdraw(
+        request=row, actor=world.users["um_reviewer"], reason="Duplicate", version=row.version
+    )
+    reviewer = persona_client("um_reviewer")
+    url = reverse(f"priorauth:{action}", kwargs={"reference": row.reference})
+    response = reviewer.post(url, {"version": row.version, **data})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "There is a problem" in page and message in page

@@ -90,6 +90,24 @@ def queue(request: HttpRequest) -> HttpResponseBase:
     )
 
 
+# The action forms the page leaves out: all of them on a closed request; the decision, send
+# back and pend forms while the request waits for the office's answer.
+_HIDDEN_WHILE_SENT_BACK = ("decide_form", "send_back_form", "pend_form")
+_ACTION_FORMS = ("version_form", "assign_form", *_HIDDEN_WHILE_SENT_BACK, "withdraw_form")
+
+
+def _hidden_refusal(row: PriorAuthRequest, forms: dict[str, Any]) -> Any:
+    """The refused form whose errors the page would not show (its form is not on the page),
+    so that a refusal there is still said (before: a 400 page with no message)."""
+    for key in _ACTION_FORMS:
+        form = forms.get(key)
+        if form is None or not form.errors:
+            continue
+        if not row.is_open or (row.status == Status.SEND_BACK and key in _HIDDEN_WHILE_SENT_BACK):
+            return form
+    return None
+
+
 def _render(
     request: HttpRequest, row: PriorAuthRequest, *, status: int = 200, **forms: Any
 ) -> HttpResponseBase:
@@ -120,6 +138,7 @@ def _render(
         request,
         "priorauth/staff/request.html",
         {
+            "hidden_refusal": _hidden_refusal(row, forms),
             "pa": row,
             "diagnoses": icd10_texts(codes=row.diagnoses),
             "lines": lines,
