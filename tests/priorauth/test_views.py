@@ -656,3 +656,20 @@ def test_an_action_refused_on_a_closed_request_says_why(
     page = response.content.decode()
     assert response.status_code == 400
     assert "There is a problem" in page and message in page
+
+
+def test_the_services_table_lets_the_decision_and_dates_wrap(pa, world, persona_client):
+    """Before: USWDS's scrollable table kept every cell on one line, so an approved line (its
+    dates and authorization number) or a denial reason ran the table to 1,000+ pixels, far
+    past its column: the decision had to be scrolled to sideways on a desktop screen."""
+    row = submitted(pa, world.users["physician"])
+    for client, name in (
+        (persona_client("physician"), "priorauth:request_detail"),
+        (persona_client("um_reviewer"), "priorauth:staff_request"),
+    ):
+        page = client.get(reverse(name, kwargs={"reference": row.reference})).content.decode()
+        table = page.split("<caption>Services</caption>", 1)[1].split("</table>", 1)[0]
+        assert '<td class="text-wrap portico-line-decision">Not decided yet' in table
+        assert '<td class="text-wrap">' in table
+    css = Path("src/portico/core/static/portico/portico.css").read_text()
+    assert ".usa-table-container--scrollable td.text-wrap {\n  white-space: normal;" in css
