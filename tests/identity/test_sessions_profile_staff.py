@@ -280,3 +280,25 @@ def test_the_hours_cap_on_codes_says_so_in_minutes(settings):
     assert limited.value.message == (
         "Too many codes were sent in the last hour. Wait 60 minutes, then try again."
     )
+
+
+def test_a_staff_search_that_cannot_run_says_why_and_a_long_list_says_it_is_cut(world):
+    """Before: a 101-character or NUL search was dropped silently and every account listed;
+    the list stopped at 50 accounts without a word."""
+    from tests.factories.identity import UserFactory
+
+    agent = mfa_login(Client(), world.users["support_agent"])
+    too_long = agent.get("/id/staff/users/", {"q": "a" * 101})
+    assert too_long.status_code == 400
+    page = too_long.content.decode()
+    assert "Search with at most 100 characters." in page and "Nothing was searched." in page
+    assert world.users["billing_clerk"].username not in page
+    nul = agent.get("/id/staff/users/", {"q": "clerk\x00"})
+    assert nul.status_code == 400 and "Null characters are not allowed." in nul.content.decode()
+    for n in range(51):
+        UserFactory(username=f"manyaccounts{n:02d}")
+    listed = agent.get("/id/staff/users/", {"q": "manyaccounts"}).content.decode()
+    assert listed.count("manyaccounts") >= 50
+    assert "Showing the first 50 accounts. Narrow the search to find others." in listed
+    few = agent.get("/id/staff/users/", {"q": "manyaccounts0"}).content.decode()
+    assert "Showing the first" not in few

@@ -292,8 +292,12 @@ class PreferencesForm(forms.ModelForm):
 
 
 class StaffSearchForm(forms.Form):
+    MAX_LENGTH = 100
     q = forms.CharField(
-        label="Username, name, email address or phone", required=False, max_length=100
+        label="Username, name, email address or phone",
+        required=False,
+        max_length=MAX_LENGTH,
+        error_messages={"max_length": "Search with at most 100 characters."},
     )
 
 

@@ -44,15 +44,29 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 @require_GET
 def user_list(request: HttpRequest) -> HttpResponse:
     form = StaffSearchForm(request.GET or None)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
+    if form.is_bound and not form.is_valid():
+        # A search that cannot be run lists nothing and says why (before: every account).
+        users: list[Any] = []
+        query = request.GET.get("q", "")[: StaffSearchForm.MAX_LENGTH]
+    else:
+        query = form.cleaned_data["q"] if form.is_bound else ""
+        users = list(selectors.staff_user_search(query=query, limit=USER_LIST_LIMIT + 1))
     return render(
         request,
         "identity/staff/user_list.html",
-        {"form": form, "users": selectors.staff_user_search(query=query), "query": query},
+        {
+            "form": form,
+            "users": users[:USER_LIST_LIMIT],
+            "more": len(users) > USER_LIST_LIMIT,
+            "limit": USER_LIST_LIMIT,
+            "query": query,
+        },
+        status=400 if form.errors else 200,
     )
 
 
 STAFF_ACCOUNT_REFUSED = "Staff accounts are managed by a superuser."
+USER_LIST_LIMIT = 50
 
 
 def _subject_to_act_on(request: HttpRequest, pk: int) -> Any:
