@@ -158,3 +158,12 @@ def test_a_retried_create_or_comment_with_the_same_idempotency_key_saves_one(api
         "/cases", json=payload, user=sw.colleague_user, headers={"Idempotency-Key": "k2"}
     )
     assert other.status_code == 201 and other.json()["number"] != number
+
+
+def test_a_case_number_typed_in_lower_case_opens_the_case(api, sw):
+    """Before: /cases/cs-2026-000001 was a 404, while the search by number took lower case."""
+    mine = open_case(sw.colleague, sw.colleague_user)
+    other = open_case(sw.other_customer, sw.other_user)
+    user = sw.colleague_user
+    assert api.get(f"/cases/{mine.number.lower()}", user=user).json()["number"] == mine.number
+    assert api.get(f"/cases/{other.number.lower()}", user=user).status_code == 404

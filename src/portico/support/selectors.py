@@ -79,8 +79,13 @@ def cases_for_customer(
     return qs.order_by("-last_activity_at", "-id")
 
 
+def _case_number(text: str) -> str:
+    """A case number as stored (CS-2026-000001), however it was typed into the address."""
+    return (text or "").strip().upper()
+
+
 def case_get_for_customer(*, customer: CustomerUser, number: str) -> Case:
-    case = _customer_cases(customer).filter(number=number).first()
+    case = _customer_cases(customer).filter(number=_case_number(number)).first()
     if case is None:
         raise Http404("No such case.")
     return case
@@ -249,7 +254,7 @@ def staff_queue(
 def case_get_for_staff(*, number: str) -> Case:
     case = (
         Case.objects.select_related("organization", "customer", "assignee", "merged_into")
-        .filter(number=number)
+        .filter(number=_case_number(number))
         .first()
     )
     if case is None:
