@@ -673,3 +673,21 @@ def test_the_services_table_lets_the_decision_and_dates_wrap(pa, world, persona_
         assert '<td class="text-wrap">' in table
     css = Path("src/portico/core/static/portico/portico.css").read_text()
     assert ".usa-table-container--scrollable td.text-wrap {\n  white-space: normal;" in css
+
+
+def test_a_draft_submitted_twice_shows_the_request_it_became(pa, persona_client):
+    """Before: the second Submit of the same draft (another tab; a new form key) landed on the
+    portal's home page with "This request was already submitted."."""
+    client = persona_client("physician")
+    client.post(reverse("priorauth:request_new"), _post_data(pa, save_draft="1"))
+    draft = PriorAuthRequest.objects.get()
+    edit = reverse("priorauth:request_edit", kwargs={"reference": draft.reference})
+    client.post(edit, _post_data(pa, submit="1", idempotency_key="tab-1"))
+    again = client.post(edit, _post_data(pa, submit="1", idempotency_key="tab-2"), follow=True)
+    detail = reverse("priorauth:request_detail", kwargs={"reference": draft.reference})
+    assert again.redirect_chain[-1][0] == detail
+    assert f"Request {draft.reference} was already submitted; nothing was changed." in (
+        again.content.decode()
+    )
+    assert PriorAuthRequest.objects.count() == 1
+    assert AuditEvent.objects.filter(action="portico.priorauth.submitted").count() == 1

@@ -620,7 +620,7 @@ def _submit(
     if draft is not None:
         row = lock(draft)
         if row.status != Status.DRAFT:
-            raise PriorAuthError("This request was already submitted.")
+            raise PriorAuthError("This request was already submitted.", code="already_submitted")
     else:
         row = PriorAuthRequest.objects.create(
             reference=new_reference(),

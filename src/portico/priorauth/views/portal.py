@@ -288,6 +288,10 @@ def _handle_post(
             status=409,
         )
     except services.PriorAuthError as exc:
+        if exc.code == "already_submitted" and draft is not None:
+            # The same draft sent twice (a second tab, a double click): show what was sent.
+            messages.info(request, _already_submitted(draft))
+            return redirect("priorauth:request_detail", reference=draft.reference)
         messages.error(request, exc.message)
         return redirect("priorauth:home")
     if row.status == Status.NOT_REQUIRED:
@@ -340,12 +344,18 @@ def request_new(request: HttpRequest) -> HttpResponseBase:
     return _form_page(request, category=category, draft=None, data=None, prebound=(form, formset))
 
 
+def _already_submitted(row: PriorAuthRequest) -> str:
+    return f"Request {row.reference} was already submitted; nothing was changed."
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 @office_required(object_view=True)
 def request_edit(request: HttpRequest, reference: str) -> HttpResponseBase:
     draft = selectors.request_get_for_user(user=request.user, reference=reference)
     if draft.status != Status.DRAFT:
+        if request.method == "POST":  # the draft's form sent again after it was submitted
+            messages.info(request, _already_submitted(draft))
         return redirect("priorauth:request_detail", reference=draft.reference)
     code = (draft.draft_data.get("service_category") or [""])[0]
     category = selectors.categories().filter(code=code).first() or selectors.categories().first()
