@@ -302,3 +302,22 @@ def test_a_staff_search_that_cannot_run_says_why_and_a_long_list_says_it_is_cut(
     assert "Showing the first 50 accounts. Narrow the search to find others." in listed
     few = agent.get("/id/staff/users/", {"q": "manyaccounts0"}).content.decode()
     assert "Showing the first" not in few
+
+
+def test_reactivating_an_active_account_says_it_is_already_active(world):
+    """Before: a 400 page whose reactivate form was not shown, so no message at all."""
+    agent = mfa_login(Client(), world.users["support_agent"])
+    clerk = world.users["billing_clerk"]
+    url = f"/id/staff/users/{clerk.pk}/"
+    response = agent.post(f"{url}reactivate/", {"reactivate-reason": ""}, follow=True)
+    assert response.redirect_chain[-1][0] == url
+    assert "The account is already active; nothing was changed." in response.content.decode()
+    agent.post(f"{url}deactivate/", {"deactivate-reason": "left the practice"})
+    again = agent.post(f"{url}deactivate/", {"deactivate-reason": "again"}, follow=True)
+    assert "The account is already deactivated; nothing was changed." in again.content.decode()
+    assert (
+        AuditEvent.objects.filter(
+            object_id=str(clerk.pk), action="portico.identity.account_deactivated"
+        ).count()
+        == 1
+    )

@@ -140,6 +140,12 @@ def _with_reason(
     """A staff action that records its reason (the form of ``prefix`` on the user's page):
     field errors, or a refusal of the service, come back on that form."""
     subject = _subject_to_act_on(request, pk)
+    already = {"deactivate": not subject.is_active, "reactivate": subject.is_active}
+    if already.get(prefix):
+        # The page shows no such form now (a second tab, a colleague was first): say so.
+        state = "active" if subject.is_active else "deactivated"
+        messages.info(request, f"The account is already {state}; nothing was changed.")
+        return redirect("identity:staff_user", pk=pk)
     form = ReasonForm(request.POST, prefix=prefix)
     if form.is_valid():
         try:
