@@ -321,3 +321,19 @@ def test_reactivating_an_active_account_says_it_is_already_active(world):
         ).count()
         == 1
     )
+
+
+@pytest.mark.parametrize(
+    ("minutes", "message"),
+    [
+        ("10081", "Lock the account for at most 7 days (10,080 minutes)."),
+        ("0", "Lock the account for at least 1 minute."),
+        ("half", "Enter the minutes as a whole number, for example 30."),
+        ("", "Enter how many minutes to lock the account for."),
+    ],
+)
+def test_lock_minutes_out_of_range_say_the_range_in_words(world, minutes, message):
+    agent = mfa_login(Client(), world.users["support_agent"])
+    clerk = world.users["billing_clerk"]
+    response = agent.post(f"/id/staff/users/{clerk.pk}/lock/", {"lock-minutes": minutes})
+    assert response.status_code == 400 and message in response.content.decode()

@@ -311,4 +311,15 @@ class ReasonForm(forms.Form):
 
 
 class LockForm(forms.Form):
-    minutes = forms.IntegerField(label="Lock for (minutes)", min_value=1, max_value=7 * 24 * 60)
+    minutes = forms.IntegerField(
+        label="Lock for (minutes)",
+        min_value=1,
+        max_value=7 * 24 * 60,
+        help_text="1 minute to 7 days (10,080 minutes).",
+        error_messages={
+            "required": "Enter how many minutes to lock the account for.",
+            "invalid": "Enter the minutes as a whole number, for example 30.",
+            "min_value": "Lock the account for at least 1 minute.",
+            "max_value": "Lock the account for at most 7 days (10,080 minutes).",
+        },
+    )
