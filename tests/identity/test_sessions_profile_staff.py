@@ -19,6 +19,7 @@ from portico.identity import selectors, services
 from portico.identity.models import PhoneVerification, User
 from tests.conftest import mfa_login
 from tests.factories.identity import PASSWORD, UserFactory
+from tests.identity.conftest import signup
 
 pytestmark = pytest.mark.django_db
 
@@ -337,3 +338,23 @@ def test_lock_minutes_out_of_range_say_the_range_in_words(world, minutes, messag
     clerk = world.users["billing_clerk"]
     response = agent.post(f"/id/staff/users/{clerk.pk}/lock/", {"lock-minutes": minutes})
     assert response.status_code == 400 and message in response.content.decode()
+
+
+def test_the_idle_sign_out_and_the_code_page_say_the_configured_times(client, settings):
+    """Before: both said "15 minutes" whatever the settings were."""
+    settings.PORTICO_SESSION_IDLE_SECONDS = 30 * 60
+    user = UserFactory()
+    mfa_login(client, user)
+    with freeze_time(timezone.now()) as frozen:
+        assert client.get("/id/profile/").status_code == 200
+        frozen.tick(30 * 60 + 1)
+        response = client.get("/id/profile/", follow=True)
+    assert any(
+        str(m) == "You were signed out after 30 minutes without activity. Sign in again."
+        for m in response.context["messages"]
+    )
+    settings.ACCOUNT_EMAIL_VERIFICATION_BY_CODE_TIMEOUT = 10 * 60
+    browser = Client()
+    signup(browser)
+    page = browser.get("/id/confirm-email/").content.decode()
+    assert "The code expires in 10 minutes." in page

@@ -21,6 +21,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from portico.core.text import wait_text
 from portico.identity import selectors, services
 from portico.identity.decorators import MFA_EXEMPT_ATTR
 from portico.identity.passwords import password_expires_at
@@ -73,7 +74,8 @@ class IdleTimeoutMiddleware:
                 logout(request)
                 messages.info(
                     request,
-                    "You were signed out after 15 minutes without activity. Sign in again."
+                    f"You were signed out after {wait_text(settings.PORTICO_SESSION_IDLE_SECONDS)} "
+                    "without activity. Sign in again."
                     if idle
                     else "Your session reached its time limit. Sign in again.",
                 )

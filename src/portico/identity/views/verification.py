@@ -75,6 +75,11 @@ class EmailCodeView(ConfirmEmailVerificationCodeView):
       it now says what happened and that signing in sends a new code.
     """
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["code_lifetime"] = wait_text(settings.ACCOUNT_EMAIL_VERIFICATION_BY_CODE_TIMEOUT)
+        return context
+
     def _get_change_form_class(self) -> type[ChangeEmailForm]:
         return ChangeEmailForm
 
