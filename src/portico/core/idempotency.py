@@ -20,6 +20,7 @@ How an app adopts it (forms, views, services):
            )
            return result.obj          # result.replayed tells the view it was a repeat
 
+   or, when the whole service is the write, decorate it with ``@idempotent(scope)``.
    The key row and the new item commit together: after a SIGKILL either both exist or
    neither does, and the retried request (same key) gets the first item back. An empty key
    means "no idempotency" (the old behaviour), so adoption can be gradual.
@@ -30,10 +31,11 @@ can never return another user's item.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 from django import forms
 from django.apps import apps
@@ -43,6 +45,7 @@ from django.http import HttpRequest
 from portico.core.models import IdempotencyKey
 
 M = TypeVar("M", bound=models.Model)
+P = ParamSpec("P")
 
 MAX_KEY_LENGTH = 100
 
@@ -120,6 +123,31 @@ def run_once(*, user: Any, scope: str, key: str, create: Callable[[], M]) -> Ide
         row.result_id = str(obj.pk)
         row.save(update_fields=["result_type", "result_id"])
     return IdempotentResult(obj, replayed=False)
+
+
+def idempotent(scope: str, *, user: str = "user") -> Callable[[Callable[P, M]], Callable[P, M]]:
+    """Make a service run once per (acting user, ``scope``, its ``idempotency_key`` argument):
+    the same key again returns the first result (``run_once``). ``user`` names the keyword
+    argument holding the acting user. The service declares ``idempotency_key: str = ""``
+    (callers pass it by keyword) and otherwise ignores it::
+
+        @idempotent("support.case_create", user="actor")
+        def case_create(*, actor, ..., idempotency_key: str = "") -> Case: ...
+    """
+
+    def decorate(service: Callable[P, M]) -> Callable[P, M]:
+        @functools.wraps(service)
+        def once(*args: P.args, **kwargs: P.kwargs) -> M:
+            return run_once(
+                user=kwargs.get(user),
+                scope=scope,
+                key=str(kwargs.get("idempotency_key") or ""),
+                create=lambda: service(*args, **kwargs),
+            ).obj
+
+        return once
+
+    return decorate
 
 
 class IdempotencyKeyField(forms.CharField):

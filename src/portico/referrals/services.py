@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from portico.codes.validators import validate_icd10_code
 from portico.core.audit import audit_record
-from portico.core.idempotency import run_once
+from portico.core.idempotency import idempotent
 from portico.core.text import counted
 from portico.core.uploads import UploadRejected, check_upload, delete_stored, store_upload
 from portico.members.models import Member, PlanProvider
@@ -342,6 +342,7 @@ def plan_rule_findings(referral: Referral) -> list[str]:
 
 
 @transaction.atomic
+@idempotent("referrals.submit", user="actor")
 def referral_submit(
     *,
     organization: Organization,
@@ -354,30 +355,6 @@ def referral_submit(
 ) -> Referral:
     """Check and save a referral, then apply the plan rules (approve now or staff review).
     The same ``idempotency_key`` again (a resent form) returns the first referral."""
-    return run_once(
-        user=actor,
-        scope="referrals.submit",
-        key=idempotency_key,
-        create=lambda: _submit(
-            organization=organization,
-            request=request,
-            actor=actor,
-            source=source,
-            trace_number=trace_number,
-            today=today,
-        ),
-    ).obj
-
-
-def _submit(
-    *,
-    organization: Organization,
-    request: ReferralRequest,
-    actor: Any,
-    source: str,
-    trace_number: str,
-    today: dt.date | None,
-) -> Referral:
     today = today or timezone.localdate()
     checked = _check(request, organization, today)
     referral = Referral.objects.create(

@@ -25,7 +25,7 @@ from portico.claims.models import (
     ClaimStatus,
 )
 from portico.core.audit import audit_record
-from portico.core.idempotency import run_once
+from portico.core.idempotency import idempotent
 from portico.core.text import tin_display
 from portico.members.models import HealthPlan
 from portico.remittance.models import (
@@ -588,6 +588,7 @@ def payment_run_execute(
 # ---------------------------------------------------------------------------
 # Provider-level adjustments
 # ---------------------------------------------------------------------------
+@idempotent("remittance.provider_adjustment")
 def provider_adjustment_create(
     *,
     user: Any,
@@ -604,35 +605,6 @@ def provider_adjustment_create(
     twice (``idempotency_key``) queues it once."""
     if amount == 0:
         raise RemittanceError("The amount can't be zero.", field="amount")
-    with transaction.atomic():
-        return run_once(
-            user=user,
-            scope="remittance.provider_adjustment",
-            key=idempotency_key,
-            create=lambda: _provider_adjustment_write(
-                user=user,
-                organization_id=organization_id,
-                tin=tin,
-                health_plan=health_plan,
-                reason_code=reason_code,
-                amount=amount,
-                reference=reference,
-                note=note,
-            ),
-        ).obj
-
-
-def _provider_adjustment_write(
-    *,
-    user: Any,
-    organization_id: int,
-    tin: str,
-    health_plan: HealthPlan,
-    reason_code: str,
-    amount: Decimal,
-    reference: str,
-    note: str,
-) -> ProviderAdjustment:
     with transaction.atomic():
         item = ProviderAdjustment.objects.create(
             organization_id=organization_id,

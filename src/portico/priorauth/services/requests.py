@@ -27,7 +27,7 @@ from portico.codes.validators import (
     validate_procedure_code,
     validate_procedure_modifier,
 )
-from portico.core.idempotency import run_once
+from portico.core.idempotency import idempotent
 from portico.core.uploads import delete_stored, removes_uploads_on_failure, store_upload
 from portico.members.models import HealthPlan, Member
 from portico.members.selectors import coverage_on, member_find
@@ -564,6 +564,7 @@ def _apply(row: PriorAuthRequest, checked: CheckedRequest) -> None:
 
 @removes_uploads_on_failure
 @transaction.atomic
+@idempotent("priorauth.submit", user="user")
 def priorauth_submit(
     *,
     user: Any,
@@ -584,32 +585,6 @@ def priorauth_submit(
     again by the same user returns the first request: a retry after a timeout, a double
     click or a killed worker never creates a second one.
     """
-    return run_once(
-        user=user,
-        scope="priorauth.submit",
-        key=idempotency_key,
-        create=lambda: _submit(
-            user=user,
-            data=data,
-            draft=draft,
-            files=files,
-            confirm_duplicate=confirm_duplicate,
-            source=source,
-            staff=staff,
-        ),
-    ).obj
-
-
-def _submit(
-    *,
-    user: Any,
-    data: RequestInput,
-    draft: PriorAuthRequest | None,
-    files: list[Any] | None,
-    confirm_duplicate: bool,
-    source: str,
-    staff: bool,
-) -> PriorAuthRequest:
     org_ids = None if staff else priorauth_organization_ids(user=user)
     if org_ids is not None and not org_ids:
         raise PriorAuthError("Your account has no Prior Authorization access.", code="forbidden")

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portico.core.audit import audit_record
-from portico.core.idempotency import run_once
+from portico.core.idempotency import idempotent
 from portico.core.uploads import (
     StoredUpload,
     UploadRejected,
@@ -182,6 +182,7 @@ def _actor_name(actor: Any, actor_kind: str, case: Case) -> str:
 
 
 @transaction.atomic
+@idempotent("support.case_create", user="actor")
 def case_create(
     *,
     customer: CustomerUser,
@@ -195,32 +196,6 @@ def case_create(
 ) -> Case:
     """Open a case. The same ``idempotency_key`` again (the Create Case form sent twice)
     returns the first case: one case, one confirmation email."""
-    return run_once(
-        user=actor,
-        scope="support.case_create",
-        key=idempotency_key,
-        create=lambda: _create_case(
-            customer=customer,
-            actor=actor,
-            case_type=case_type,
-            subject=subject,
-            description=description,
-            claim=claim,
-            today=today,
-        ),
-    ).obj
-
-
-def _create_case(
-    *,
-    customer: CustomerUser,
-    actor: Any,
-    case_type: str,
-    subject: str,
-    description: str,
-    claim: ClaimDetails | None,
-    today: dt.date | None,
-) -> Case:
     if not conf.is_case_type(case_type):
         raise SupportError("Choose a type of case.")
     subject = " ".join((subject or "").split())[:255]
@@ -310,6 +285,7 @@ def _set_status(
 
 
 @transaction.atomic
+@idempotent("support.comment", user="actor")
 def case_comment_add(
     *,
     case: Case,
@@ -327,30 +303,6 @@ def case_comment_add(
     to a New case moves it to Working unless the agent chose another status. The same
     ``idempotency_key`` again (the form sent twice) returns the first comment.
     """
-    return run_once(
-        user=actor,
-        scope="support.comment",
-        key=idempotency_key,
-        create=lambda: _add_comment(
-            case=case,
-            actor=actor,
-            actor_kind=actor_kind,
-            body=body,
-            is_internal=is_internal,
-            new_status=new_status,
-        ),
-    ).obj
-
-
-def _add_comment(
-    *,
-    case: Case,
-    actor: Any,
-    actor_kind: str,
-    body: str,
-    is_internal: bool,
-    new_status: str,
-) -> CaseComment:
     case = (
         Case.objects.select_for_update(of=("self",))
         .select_related("customer__portico_user")
