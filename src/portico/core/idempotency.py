@@ -131,6 +131,7 @@ def idempotent(scope: str, *, user: str = "user") -> Callable[[Callable[P, M]], 
     argument holding the acting user. The service declares ``idempotency_key: str = ""``
     (callers pass it by keyword) and otherwise ignores it::
 
+        @transaction.atomic  # with no key, run_once runs the service as it is
         @idempotent("support.case_create", user="actor")
         def case_create(*, actor, ..., idempotency_key: str = "") -> Case: ...
     """

@@ -588,6 +588,7 @@ def payment_run_execute(
 # ---------------------------------------------------------------------------
 # Provider-level adjustments
 # ---------------------------------------------------------------------------
+@transaction.atomic
 @idempotent("remittance.provider_adjustment")
 def provider_adjustment_create(
     *,
@@ -605,24 +606,23 @@ def provider_adjustment_create(
     twice (``idempotency_key``) queues it once."""
     if amount == 0:
         raise RemittanceError("The amount can't be zero.", field="amount")
-    with transaction.atomic():
-        item = ProviderAdjustment.objects.create(
-            organization_id=organization_id,
-            tin=tin,
-            health_plan=health_plan,
-            reason_code=reason_code,
-            amount=amount,
-            reference=reference,
-            note=note,
-            created_by=user if getattr(user, "is_authenticated", False) else None,
-        )
-        audit_record(
-            action="portico.provider_adjustment.created",
-            actor=user,
-            obj=item,
-            organization_id=organization_id,
-            changes={"tin": tin, "reason": reason_code, "amount": str(amount)},
-        )
+    item = ProviderAdjustment.objects.create(
+        organization_id=organization_id,
+        tin=tin,
+        health_plan=health_plan,
+        reason_code=reason_code,
+        amount=amount,
+        reference=reference,
+        note=note,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    audit_record(
+        action="portico.provider_adjustment.created",
+        actor=user,
+        obj=item,
+        organization_id=organization_id,
+        changes={"tin": tin, "reason": reason_code, "amount": str(amount)},
+    )
     return item
 
 
