@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from portico.codes.validators import validate_icd10_code
+from portico.codes.validators import normalize_icd10_code, validate_icd10_code
 from portico.core.audit import audit_record
 from portico.core.idempotency import idempotent
 from portico.core.text import counted
@@ -248,7 +248,7 @@ def _check(request: ReferralRequest, organization: Organization, today: dt.date)
         errors["diagnoses"] = "Enter at least one ICD-10-CM diagnosis code, for example M54.50."
     # The same code typed twice (M25.561, m25561) counts once, as it is stored once.
     elif (
-        len({str(c).strip().upper().replace(".", "") for c in request.diagnoses if str(c).strip()})
+        len({normalize_icd10_code(c) for c in request.diagnoses if str(c).strip()})
         > conf.max_diagnoses()
     ):
         errors["diagnoses"] = f"Enter at most {conf.max_diagnoses()} diagnosis codes."
