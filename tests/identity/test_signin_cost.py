@@ -28,7 +28,7 @@ from portico.core.audit import audit_record
 from portico.core.models import AuditEvent
 from portico.identity import selectors
 from portico.identity.adapter import SIGNED_IN_MESSAGE_TEMPLATE
-from portico.identity.models import User
+from portico.identity.models import LoginThrottle, User
 from portico.identity.sessions import SessionStore, purge_stale_sessions
 from tests.factories.identity import PASSWORD, UserFactory
 
@@ -100,11 +100,36 @@ def test_a_taken_key_is_never_shared():
     store = SessionStore()
     store["owner"] = "me"
     store.cycle_key()
-    store._session_key = taken.session_key  # the 1-in-2^165 draw
+    store._session_key = taken.session_key  # the 1-in-2^160 draw
     store.save()
     assert store.session_key != taken.session_key
     assert SessionStore(session_key=taken.session_key).load()["owner"] == "someone else"
     assert SessionStore(session_key=store.session_key).load()["owner"] == "me"
+
+
+def test_session_keys_are_160_random_bits_and_never_a_stored_one(client, clerk):
+    keys = set()
+    for _ in range(3):
+        client.cookies.clear()
+        assert sign_in(client, "FrontDesk01").status_code == 302
+        keys.add(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    assert len(keys) == 3
+    assert all(len(k) == 40 and set(k) <= set("0123456789abcdef") for k in keys)
+    # Django's create() path (a session made before any sign-in) skips a stored key.
+    taken = sorted(keys)[0]
+    with mock.patch("portico.identity.sessions.new_session_key", side_effect=[taken, "f" * 40]):
+        store = SessionStore()
+        store.create()
+    assert store.session_key == "f" * 40
+
+
+def test_a_sign_in_works_out_the_client_address_once(client, clerk, settings):
+    """allauth asks for it at each rate limit and for the session list; the answer is kept."""
+    settings.ACCOUNT_RATE_LIMITS = {"login": "30/m/ip", "login_failed": "10/m/ip,5/5m/key"}
+    with mock.patch("allauth.account.adapter.get_client_ip", return_value="10.9.8.7") as asked:
+        assert sign_in(client, "FrontDesk01").status_code == 302
+    assert asked.call_count == 1
+    assert UserSession.objects.get(user=clerk).ip == "10.9.8.7"
 
 
 def test_only_portico_adds_the_session_list_entry():
@@ -205,12 +230,33 @@ def test_a_failed_audit_row_takes_the_change_with_it(clerk):
     assert clerk.first_name != "Changed"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_sign_in_stamps_last_login_only_with_its_audit_row(client, clerk):
+    """last_login, the failure count and the audit row are one transaction: a sign-in whose
+    audit row cannot be written leaves no trace and signs nobody in."""
+    LoginThrottle.objects.create(user=clerk, consecutive_failures=3)
+    with (
+        mock.patch("portico.core.audit.compute_hash", side_effect=RuntimeError("disk full")),
+        pytest.raises(RuntimeError),
+    ):
+        sign_in(client, "FrontDesk01")
+    clerk.refresh_from_db()
+    assert clerk.last_login is None
+    assert LoginThrottle.objects.get(user=clerk).consecutive_failures == 3
+    assert not AuditEvent.objects.filter(action="portico.identity.signed_in").exists()
+    assert "_auth_user_id" not in client.session
+    assert sign_in(client, "FrontDesk01").status_code == 302
+    clerk.refresh_from_db()
+    assert clerk.last_login is not None
+    assert LoginThrottle.objects.get(user=clerk).consecutive_failures == 0
+
+
 def test_session_list_entry_failure_falls_back_to_allauth(client, clerk):
     """Should an entry for the new key exist already, allauth's get_or_create takes over."""
     key = "k" * 32
     other = UserFactory(username="SomeoneElse01", email="someone.else@example.org")
     _listed(other, key)  # listed already (the purge leaves other accounts' entries alone)
-    with mock.patch("portico.identity.sessions.get_random_string", return_value=key):
+    with mock.patch("portico.identity.sessions.new_session_key", return_value=key):
         assert sign_in(client, "FrontDesk01").status_code == 302
     assert client.session.session_key == key
     entry = UserSession.objects.get(session_key=key)

@@ -186,6 +186,16 @@ class AccountAdapter(DefaultAccountAdapter):
         )
 
     # --- sign-in protection ---------------------------------------------------------
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """allauth's answer, worked out once per request: a sign-in asks for it five times
+        (each rate limit, the session list)."""
+        try:
+            return request._portico_client_ip  # type: ignore[attr-defined,no-any-return]
+        except AttributeError:
+            ip = super().get_client_ip(request)
+            request._portico_client_ip = ip  # type: ignore[attr-defined]
+            return ip
+
     def _login_identifier(self, credentials: dict[str, Any]) -> str:
         return str(credentials.get("username") or credentials.get("email") or "")
 

@@ -159,9 +159,12 @@ class EmailCodeExpiryNoticeMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self.code_page: str | None = None  # reversed at the first request, then kept
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path == reverse("account_email_verification_sent"):
+        if self.code_page is None:
+            self.code_page = reverse("account_email_verification_sent")
+        if request.path == self.code_page:
             state = request.session.get(EMAIL_VERIFICATION_CODE_SESSION_KEY)
             timeout = settings.ACCOUNT_EMAIL_VERIFICATION_BY_CODE_TIMEOUT
             if isinstance(state, dict) and time.time() - float(state.get("at", 0)) > timeout:

@@ -16,9 +16,7 @@ from allauth.usersessions import signals as usersessions_signals
 from django.conf import settings
 from django.contrib.auth import signals as auth_signals
 from django.http import HttpRequest
-from django.utils import timezone
 
-from portico.core import statements
 from portico.identity import services, sessions
 from portico.identity.middleware import LAST_ACTIVITY_KEY, SIGNED_IN_AT_KEY
 from portico.identity.models import User
@@ -29,22 +27,16 @@ def on_logged_in(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -
     if hasattr(request, "session"):
         request.session[SIGNED_IN_AT_KEY] = now
         request.session[LAST_ACTIVITY_KEY] = now
-    if not getattr(request, "portico_throttle_clean", False):
-        services.login_success_reset(user=user)
     records = (
         request.session.get("account_authentication_methods", [])
         if hasattr(request, "session")
         else []
     )
-    methods = sorted({str(r.get("type") or r.get("method")) for r in records})
-    services.auth_event_record(action="signed_in", user=user, methods=methods)
-
-
-def on_logged_in_stamp(sender: Any, user: User, **kwargs: Any) -> None:
-    """Django's ``update_last_login`` (which this replaces), as one prepared UPDATE: every
-    sign-in runs it, and the ORM's save took longer than the statement (core/statements.py)."""
-    user.last_login = timezone.now()
-    statements.update_fields(user, ["last_login"])
+    services.signed_in(
+        user=user,
+        methods=sorted({str(r.get("type") or r.get("method")) for r in records}),
+        reset_failures=not getattr(request, "portico_throttle_clean", False),
+    )
 
 
 def on_allauth_logged_in(
@@ -122,9 +114,10 @@ def on_mfa_failed(
 
 
 def connect() -> None:
-    auth_signals.user_logged_in.connect(on_logged_in, dispatch_uid="portico.identity.in")
+    # on_logged_in stamps last_login (services.signed_in): it takes the place, and the dispatch
+    # UID, of Django's update_last_login, whichever of the two apps is ready first.
     auth_signals.user_logged_in.disconnect(dispatch_uid="update_last_login")
-    auth_signals.user_logged_in.connect(on_logged_in_stamp, dispatch_uid="update_last_login")
+    auth_signals.user_logged_in.connect(on_logged_in, dispatch_uid="update_last_login")
     # The session list's entry for a new sign-in: Portico's receiver purges the stale entries
     # with one query instead of two or three per session (identity/sessions.py says why).
     account_signals.user_logged_in.disconnect(receiver=usersessions_signals.on_user_logged_in)

@@ -138,7 +138,7 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "BACKEND": "portico.core.cache.LocalMemoryCache",
             "LOCATION": "portico",
         }
     }

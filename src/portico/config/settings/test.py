@@ -41,7 +41,7 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # need Redis (the real Celery worker, the broker outage) read REDIS_URL themselves.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "BACKEND": "portico.core.cache.LocalMemoryCache",
         "LOCATION": "portico-test",
     }
 }

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from portico.core import statements
 from portico.identity.models import (
     LoginThrottle,
     PhoneAuthenticator,
@@ -59,6 +60,20 @@ def login_success_reset(*, user: User) -> None:
     LoginThrottle.objects.filter(user_id=user.pk).exclude(
         consecutive_failures=0, lockouts=0, locked_until__isnull=True
     ).update(consecutive_failures=0, lockouts=0, locked_until=None)
+
+
+@transaction.atomic(savepoint=False)
+def signed_in(*, user: User, methods: list[str], reset_failures: bool = True) -> None:
+    """What a sign-in writes, in one transaction: ``last_login`` (Django's
+    ``update_last_login``, which this replaces, as one prepared UPDATE), the failure count back
+    to zero where there is one, and the audit event with the methods used. One transaction
+    instead of one for each write (bench/identity); inside a caller's transaction, no
+    savepoint: the sign-in fails with it, as audit rows do."""
+    user.last_login = timezone.now()
+    statements.update_fields(user, ["last_login"])
+    if reset_failures:
+        login_success_reset(user=user)
+    _user_audit("signed_in", user=user, methods=methods)
 
 
 @transaction.atomic
