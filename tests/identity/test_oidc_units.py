@@ -315,3 +315,64 @@ def test_consumed_refresh_tokens_are_purged_when_their_family_cannot_be_alive() 
     ConsumedRefreshToken.objects.create(hash="new", family="f2", keep_until=now + timedelta(1))
     assert tasks.purge_consumed_refresh_tokens() == 1
     assert list(ConsumedRefreshToken.objects.values_list("hash", flat=True)) == ["new"]
+
+
+def _admin_client_form(data: dict[str, str]) -> Any:
+    site = AdminSite()
+    site.register(OIDCClient)
+    oidc.register_admin(site)
+    request = RequestFactory().get("/")
+    request.user = UserFactory.build(is_staff=True, is_superuser=True)
+    form_class = site._registry[OIDCClient].get_form(request)
+    base = {
+        "id": "admin-made",
+        "name": "From the admin",
+        "scopes": "openid\nprofile",
+        "type": "confidential",
+        "grant_types": "authorization_code\nrefresh_token",
+        "redirect_uris": "https://pm.example.org/cb",
+        "response_types": "code",
+        "created_at_0": "2026-01-01",
+        "created_at_1": "00:00:00",
+    }
+    return form_class(data={**base, **data})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        (
+            {"grant_types": "urn:ietf:params:oauth:grant-type:device_code"},
+            "grant_types",
+            "Not offered here: urn:ietf:params:oauth:grant-type:device_code.",
+        ),
+        ({"grant_types": "authorisation_code"}, "grant_types", "Not offered here"),
+        ({"response_types": "code\nid_token token"}, "response_types", "Only the code"),
+        ({"scopes": 'openid\nbad"scope'}, "scopes", 'Not a scope name: bad"scope.'),
+        (
+            {"type": "public", "grant_types": "client_credentials"},
+            "grant_types",
+            "Client credentials need a confidential client.",
+        ),
+        ({"redirect_uris": "http://rp.example.org/cb"}, "redirect_uris", "http is allowed"),
+        ({"redirect_uris": "https://*.example.org/cb"}, "redirect_uris", "without fragment"),
+        ({"redirect_uris": ""}, "redirect_uris", "needs a redirect URI"),
+        ({"allow_uri_wildcards": "on"}, "allow_uri_wildcards", "matched exactly"),
+    ],
+)
+def test_the_admin_holds_clients_to_the_command_s_rules(
+    data: dict[str, str], field: str, message: str
+) -> None:
+    form = _admin_client_form(data)
+    assert not form.is_valid()
+    assert any(message in m for m in form.errors.get(field, [])), form.errors
+
+
+@pytest.mark.django_db
+def test_the_admin_accepts_a_client_the_command_would_make() -> None:
+    form = _admin_client_form(
+        {"redirect_uris": "https://pm.example.org/cb\nhttp://localhost:8400/cb"}
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["grant_types"] == "authorization_code\nrefresh_token"

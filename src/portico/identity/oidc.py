@@ -54,6 +54,7 @@ from allauth.idp.oidc.internal.oauthlib.utils import (
     respond_html_error,
 )
 from allauth.idp.oidc.models import Client, Token
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, get_user_model
@@ -963,7 +964,69 @@ urlpatterns = [
 # ---------------------------------------------------------------------------
 # Admin: allauth's client/token admin, with Portico's secret hashing and audit
 # ---------------------------------------------------------------------------
+def _lines(text: str | None) -> list[str]:
+    """allauth keeps a client's lists as text, one value per line."""
+    return list(dict.fromkeys(line.strip() for line in (text or "").splitlines() if line.strip()))
+
+
+class OIDCClientAdminForm(forms.ModelForm):
+    """The admin's client form, held to the rules of ``oidc_client_create``: only the grants
+    Portico offers (not the device flow), only the code response type, scope names as RFC 6749
+    spells them, redirect URIs matched exactly and over https (http for localhost only), and
+    no client credentials for a public client. allauth's form takes any text."""
+
+    class Meta:
+        model = Client
+        fields = "__all__"  # allauth's admin decides which of them it shows
+
+    def clean_grant_types(self) -> str:
+        grants = _lines(self.cleaned_data.get("grant_types"))
+        unknown = [g for g in grants if g not in OFFERED_GRANTS]
+        offered = f"Give one per line of: {', '.join(OFFERED_GRANTS)}."
+        if unknown:
+            raise ValidationError(f"Not offered here: {', '.join(unknown)}. {offered}")
+        if not grants:
+            raise ValidationError(offered)
+        return "\n".join(grants)
+
+    def clean_response_types(self) -> str:
+        types = _lines(self.cleaned_data.get("response_types"))
+        if [t for t in types if t != "code"]:
+            raise ValidationError("Only the code response type is offered here: write “code”.")
+        return "\n".join(types)
+
+    def clean_scopes(self) -> str:
+        scopes = _lines(self.cleaned_data.get("scopes"))
+        bad = [s for s in scopes if not _SCOPE_TOKEN.match(s)]
+        if bad:
+            raise ValidationError(f"Not a scope name: {', '.join(bad)}. Write one per line.")
+        return "\n".join(scopes)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        public = data.get("type") == Client.Type.PUBLIC
+        grants = _lines(data.get("grant_types"))
+        if public and Client.GrantType.CLIENT_CREDENTIALS in grants:
+            self.add_error("grant_types", "Client credentials need a confidential client.")
+        if data.get("allow_uri_wildcards"):
+            self.add_error("allow_uri_wildcards", "Redirect URIs are matched exactly here.")
+        uris = _lines(data.get("redirect_uris"))
+        if Client.GrantType.AUTHORIZATION_CODE in grants and not uris:
+            self.add_error("redirect_uris", "The authorization code grant needs a redirect URI.")
+        problems: list[str] = []
+        for uri in uris:
+            try:
+                _validate_redirect_uri(uri, public=public)
+            except ValidationError as exc:
+                problems.extend(exc.messages)
+        if problems:
+            self.add_error("redirect_uris", problems)
+        return data
+
+
 class OIDCClientAdmin(ClientAdmin):
+    form = OIDCClientAdminForm
+
     def save_model(self, request: HttpRequest, obj: Client, form: Any, change: bool) -> None:
         with transaction.atomic():
             if not change:
