@@ -977,7 +977,11 @@ class OIDCClientAdminForm(forms.ModelForm):
 
     class Meta:
         model = Client
-        fields = "__all__"  # allauth's admin decides which of them it shows
+        fields = [
+            "id", "name", "type", "owner", "skip_consent", "grant_types", "response_types",
+            "scopes", "default_scopes", "redirect_uris", "allow_uri_wildcards", "cors_origins",
+            "data",
+        ]  # fmt: skip
 
     def clean_grant_types(self) -> str:
         grants = _lines(self.cleaned_data.get("grant_types"))
