@@ -117,6 +117,31 @@ def test_bad_forms_answer_the_forms_own_field_errors_and_save_nothing(world, tok
 
 
 @pytest.mark.parametrize(
+    ("npi", "answer"),
+    [
+        ("1234-567-893", {"stored": "1234567893"}),
+        ("1234 567 893", {"stored": "1234567893"}),
+        ("1234-567-8930", {"error": "An NPI is exactly 10 digits."}),
+        ("12345678930000000", {"error": "An NPI is exactly 10 digits."}),
+    ],
+)
+def test_an_npi_typed_with_separators_is_the_npi(world, tokens, api_client, npi, answer):
+    """Spaces and dashes between an NPI's digits are what people type; a browser's maxlength
+    used to hide that the API answered Django's "at most 10 characters (it has 12)"."""
+    clerk = tokens("user_a", "billing_clerk")
+    body = patientinfo_body()
+    body["rows"] = [{**body["rows"][0], "npi": npi}]
+    response = _post(api_client, clerk, "/access-requests/patientinfo", body)
+    if "stored" in answer:
+        assert response.status_code == 201, response.content
+        assert response.json()["data"]["rows"][0]["npi"] == answer["stored"]
+    else:
+        assert response.status_code == 422
+        assert _fields(response)["rows[0].npi"] == answer["error"]
+        assert not AccessRequest.objects.exists()
+
+
+@pytest.mark.parametrize(
     ("given", "stored"),
     [
         ({"roles": ["specialist", "staff"]}, ["staff", "specialist"]),

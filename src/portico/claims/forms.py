@@ -28,6 +28,7 @@ from portico.core.forms_required import RequiredToSubmitMixin
 from portico.core.idempotency import IdempotentFormMixin
 from portico.core.text import as_int, tin_display
 from portico.core.uploads import ALLOWED_DESCRIPTION, UploadField, max_upload_bytes
+from portico.organizations.fields import NPIField
 
 DATE = forms.DateInput(attrs={"type": "date"})
 MONEY = {"min": "0", "step": "0.01", "inputmode": "decimal"}
@@ -51,21 +52,21 @@ class ClaimForm(IdempotentFormMixin, RequiredToSubmitMixin):
         help_text="For a replacement or void: the claim number of the claim it corrects.",
     )
     billing_tin = forms.ChoiceField(label="Billing Tax ID")
-    billing_npi = forms.CharField(label="Billing provider NPI", max_length=10, required=False)
+    billing_npi = NPIField(label="Billing provider NPI", required=False)
     billing_name = forms.CharField(label="Billing provider name", max_length=200, required=False)
-    rendering_npi = forms.CharField(label="Rendering provider NPI", max_length=10, required=False)
+    rendering_npi = NPIField(label="Rendering provider NPI", required=False)
     rendering_name = forms.CharField(
         label="Rendering provider name", max_length=200, required=False
     )
-    referring_npi = forms.CharField(label="Referring provider NPI", max_length=10, required=False)
+    referring_npi = NPIField(label="Referring provider NPI", required=False)
     referring_name = forms.CharField(
         label="Referring provider name", max_length=200, required=False
     )
-    attending_npi = forms.CharField(label="Attending provider NPI", max_length=10, required=False)
+    attending_npi = NPIField(label="Attending provider NPI", required=False)
     attending_name = forms.CharField(
         label="Attending provider name", max_length=200, required=False
     )
-    facility_npi = forms.CharField(label="Service facility NPI", max_length=10, required=False)
+    facility_npi = NPIField(label="Service facility NPI", required=False)
     facility_name = forms.CharField(label="Service facility name", max_length=200, required=False)
     payer_id = forms.ChoiceField(label="Payer")
     member_id = forms.CharField(label="Member ID", max_length=30, required=False)
@@ -172,7 +173,7 @@ class LineForm(RequiredToSubmitMixin):
     )
     place_of_service = forms.CharField(label="POS", max_length=2, required=False)
     ndc = forms.CharField(label="NDC", max_length=13, required=False)
-    rendering_npi = forms.CharField(label="Rendering NPI", max_length=10, required=False)
+    rendering_npi = NPIField(label="Rendering NPI", required=False)
 
     def __init__(
         self, *args: Any, first: bool = False, kind: str = ClaimKind.PROFESSIONAL, **kwargs: Any

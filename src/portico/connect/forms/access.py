@@ -23,6 +23,7 @@ from portico.core.uploads import (
     check_upload,
     max_upload_bytes,
 )
+from portico.organizations.fields import NPIField
 from portico.organizations.models import AccessRequest, Application
 from portico.organizations.validators import (
     US_STATES,
@@ -273,12 +274,7 @@ class PipRowForm(forms.Form):
 
     name = _text("Physician / Staff name", required=True)
     email = _email("Email address")
-    npi = forms.CharField(
-        label="Physician NPI",
-        required=False,
-        max_length=10,
-        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
-    )
+    npi = NPIField(label="Physician NPI", required=False)
     existing_username = _text("Existing username", required=False, autocomplete="off")
     cap_report = _yes_no("Cap Report", initial="no")
     add_terms = _yes_no("Add/Terms (AC only)", initial="no")

@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from portico.members.models import HealthPlan
+from portico.organizations.fields import NPIField
 from portico.organizations.models import Membership
 from portico.organizations.validators import validate_npi
 
@@ -35,12 +36,7 @@ class ProviderConnectForm(forms.Form):
         empty_label="- Select -",
         error_messages={"required": "Choose the health plan whose provider file lists them."},
     )
-    npi = forms.CharField(
-        label="NPI",
-        required=False,
-        max_length=10,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
+    npi = NPIField(label="NPI", required=False)
     provider_id = forms.CharField(
         label="Provider ID",
         required=False,
