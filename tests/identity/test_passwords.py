@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from freezegun import freeze_time
@@ -214,3 +215,38 @@ def test_each_password_rule_is_stated_once_where_it_applies(client):
     page = client.get("/id/password/change/").content.decode()
     assert page.count("Use 8 to 24 characters.") == 1
     assert page.count("reuse") == 1 and "Do not reuse your last 5 passwords." in page
+
+
+@pytest.mark.django_db
+def test_too_many_password_changes_stay_on_the_page_and_say_how_long(client, settings):
+    settings.ACCOUNT_RATE_LIMITS = {"change_password": "5/m/user"}
+    cache.clear()
+    user = UserFactory(username="ratelimit1")
+    services.password_change(user=user, raw_password="Harbor-Light-73")
+    mfa_login(client, user)
+    refused = {"oldpassword": "Harbor-Light-73", "password1": "short", "password2": "short"}
+    new = {
+        "oldpassword": "Harbor-Light-73",
+        "password1": "Quiet-River-58",
+        "password2": "Quiet-River-58",
+    }
+    with freeze_time() as clock:
+        for _ in range(5):
+            response = client.post("/id/password/change/", refused)
+            assert response.status_code == 200
+            assert "Use at least 8 characters." in response.content.decode()
+        clock.tick(20)
+        response = client.post("/id/password/change/", new)
+        assert response.status_code == 429
+        page = response.content.decode()
+        assert "<h1>Change password</h1>" in page  # the same page, not the bare 429 page
+        assert "Too many attempts to change your password. Wait 40 seconds, then try again." in page
+        assert 'name="oldpassword"' in page
+        user.refresh_from_db()
+        assert user.check_password("Harbor-Light-73")  # nothing changed
+        # Once the minute has passed, the change goes through.
+        clock.tick(41)
+        response = client.post("/id/password/change/", new)
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Quiet-River-58")

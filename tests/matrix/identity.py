@@ -112,6 +112,8 @@ ROUTES = {
     "identity:mfa_verify": Route(default=302),
     # --- Portico ID: My Profile and the session -------------------------------------------
     "identity:profile": SIGNED_IN_ONLY,
+    # allauth's "change password" path, Portico's view (too many attempts answered on the page).
+    "identity:password_change": SIGNED_IN_ONLY,
     "identity:profile_username": Route(expect={ANON: 302}, default=405),
     "identity:profile_preferences": Route(expect={ANON: 302}, default=405),
     "identity:session_status": Route(expect={ANON: 401}),

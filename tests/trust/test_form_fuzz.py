@@ -555,6 +555,7 @@ POST_PERSONA = {
     "identity:mfa_phone_disable": "billing_clerk",
     "identity:profile_username": "billing_clerk",
     "identity:profile_preferences": "billing_clerk",
+    "identity:password_change": "billing_clerk",
     "identity:session_extend": "billing_clerk",
     "idp:oidc:token": "anonymous",
     "idp:oidc:revoke": "anonymous",

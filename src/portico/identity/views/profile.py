@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from allauth.account import views as allauth_views
 from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
 from django.conf import settings
@@ -16,7 +17,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from portico.identity import phones, selectors, services
+from portico.core.text import wait_text
+from portico.identity import phones, ratelimits, selectors, services
 from portico.identity.forms import PreferencesForm, UsernameForm
 from portico.identity.middleware import LAST_ACTIVITY_KEY
 from portico.identity.passwords import active_policy, password_expires_at
@@ -93,6 +95,30 @@ def profile_preferences(request: HttpRequest) -> HttpResponse:
         _profile_context(request, preferences_form=form),
         status=400,
     )
+
+
+class PasswordChangeView(allauth_views.PasswordChangeView):
+    """allauth's "Change password" page (its path). After allauth's limit of attempts (five a
+    minute) the next one showed the bare "Too many requests" page: it now stays on this page
+    and says how long to wait. The refused attempt is neither checked (the limit guards the
+    current password) nor counted."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "POST" and request.user.is_authenticated:
+            wait = ratelimits.wait_seconds(request, action="change_password")
+            if wait:
+                form = self.get_form_class()(user=request.user)
+                form.cleaned_data = {}  # an unbound form, so that it can carry the error
+                form.add_error(
+                    None,
+                    "Too many attempts to change your password. "
+                    f"Wait {wait_text(wait)}, then try again.",
+                )
+                return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
+
+
+password_change = never_cache(PasswordChangeView.as_view())
 
 
 def _remaining(request: HttpRequest) -> int:
