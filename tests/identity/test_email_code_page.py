@@ -5,12 +5,15 @@ what happened (allauth's own view raised a 500 or showed the sign-in lockout tex
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
+from django.test import Client
+from freezegun import freeze_time
 
 from portico.core.models import OutboxMessage
 from portico.identity.models import User
 from tests.conftest import mfa_login
 from tests.factories.identity import UserFactory
-from tests.identity.conftest import SIGNUP, email_code, signup
+from tests.identity.conftest import PASSWORD, SIGNUP, email_code, password_login, signup
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +82,54 @@ def test_the_last_wrong_code_of_a_profile_email_change_goes_back_to_the_email_pa
     assert response["Location"] == "/id/email/"
     page = client.get("/id/email/").content.decode()
     assert "Too many wrong codes. Add the address again to get a new code." in page
+
+
+@pytest.mark.parametrize("login", [SIGNUP["username"], SIGNUP["email"]])
+def test_signing_in_again_too_soon_lands_on_the_code_page_not_the_429_page(client, settings, login):
+    settings.ACCOUNT_RATE_LIMITS = {"confirm_email": "1/30s/key"}
+    cache.clear()
+    with freeze_time() as clock:
+        signup(Client())  # another browser; the address is never verified there
+        clock.tick(60)
+        response = password_login(client, login)
+        assert response["Location"] == "/id/confirm-email/"
+        first = email_code()
+        client.post("/id/logout/", {"next": "/id/login/"})  # "Cancel" on the code page
+        clock.tick(10)
+        response = client.post("/id/login/", {"login": login, "password": PASSWORD}, follow=True)
+        assert response.status_code == 200
+        assert response.redirect_chain[-1][0] == "/id/confirm-email/"
+        page = response.content.decode()
+        assert (
+            "We sent you a code moments ago. Use the code in that email; a new code can be sent "
+            "in 20 seconds."
+        ) in page
+        assert OutboxMessage.objects.filter(channel="email", to=SIGNUP["email"]).count() == 2
+        # The code sent moments ago works.
+        response = client.post("/id/confirm-email/", {"action": "verify", "code": first})
+    assert response["Location"] == "/id/mfa/setup/"  # verified and signed in
+
+
+def test_signing_in_too_soon_in_another_browser_says_to_use_the_link_or_wait(client, settings):
+    settings.ACCOUNT_RATE_LIMITS = {"confirm_email": "1/30s/key"}
+    cache.clear()
+    with freeze_time() as clock:
+        signup(Client())  # the first browser: its code is kept in its own session
+        clock.tick(10)
+        response = password_login(client, SIGNUP["username"])
+        assert response.status_code == 302
+        assert response["Location"] == "/id/confirm-email/"
+        page = client.get("/id/confirm-email/").content.decode()
+        assert (
+            f"We sent an activation email to {SIGNUP['email']} moments ago. Select the link in "
+            "that email, or wait 20 seconds, then select “Send a new code”."
+        ) in page
+        sent = OutboxMessage.objects.filter(channel="email", to=SIGNUP["email"])
+        assert sent.count() == 1  # nothing sent: the limit holds
+        # Once the wait is over, "Send a new code" sends the code of this sign-in.
+        clock.tick(21)
+        response = client.post("/id/confirm-email/", {"action": "resend"})
+        assert response["Location"] == "/id/confirm-email/"
+        assert sent.count() == 2
+        response = client.post("/id/confirm-email/", {"action": "verify", "code": email_code()})
+    assert response["Location"] == "/id/mfa/setup/"  # verified and signed in

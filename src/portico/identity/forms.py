@@ -10,6 +10,8 @@ from allauth.account.forms import ChangeEmailForm as AllauthChangeEmailForm
 from allauth.account.forms import ConfirmEmailVerificationCodeForm
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.account.internal.flows.login import derive_login_method
+from allauth.account.models import Login
 from allauth.core import context
 from allauth.mfa.totp.forms import ActivateTOTPForm as AllauthActivateTOTPForm
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY as TOTP_SECRET_SESSION_KEY
@@ -156,6 +158,20 @@ class LoginForm(AllauthLoginForm):
         self.fields["login"].widget.attrs["autocomplete"] = "username webauthn"
         self.fields["password"].widget.attrs.pop("placeholder", None)
         self.fields["password"].help_text = ""
+
+    def _clean_with_password(self, credentials: dict[str, Any]) -> dict[str, Any]:
+        """allauth's, without its refusal ("Too many failed sign-in attempts") of a sign-in by
+        email address while the activation email may not be sent again yet: the email stage
+        (``stages.EmailVerificationStage``) answers that on the activation-code page, as for
+        a sign-in by username. allauth's sign-in limits run in ``authenticate`` as before."""
+        adapter = get_adapter(self.request)
+        user = adapter.authenticate(self.request, **credentials)
+        if user is None:
+            method = derive_login_method(login=self.cleaned_data["login"])
+            raise adapter.validation_error(f"{method.value}_password_mismatch")
+        self._login = Login(user=user, email=credentials.get("email"))
+        self.user = user
+        return self.cleaned_data  # type: ignore[no-any-return]
 
 
 class EmailCodeForm(ConfirmEmailVerificationCodeForm):
