@@ -133,3 +133,44 @@ def test_signing_in_too_soon_in_another_browser_says_to_use_the_link_or_wait(cli
         assert sent.count() == 2
         response = client.post("/id/confirm-email/", {"action": "verify", "code": email_code()})
     assert response["Location"] == "/id/mfa/setup/"  # verified and signed in
+
+
+def test_a_stale_change_of_address_after_the_last_allowed_one_says_it_cannot_be_changed(client):
+    signup(client)
+    for address in ("dana.w1@example.org", "dana.w2@example.org"):  # the two corrections
+        response = client.post("/id/confirm-email/", {"action": "change", "email": address})
+        assert response["Location"] == "/id/confirm-email/"
+    assert "Correct your email address" not in client.get("/id/confirm-email/").content.decode()
+    # A third correction, from a page opened before (another tab).
+    response = client.post(
+        "/id/confirm-email/", {"action": "change", "email": "dana.w3@example.org"}, follow=True
+    )
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == "/id/confirm-email/"
+    page = response.content.decode()
+    assert (
+        "The email address cannot be changed again. Enter the code we sent to dana.w2@example.org."
+    ) in page
+    assert "This field is required." not in page
+    assert not OutboxMessage.objects.filter(to="dana.w3@example.org").exists()
+    # The page still works: the code sent to the last address verifies it.
+    code = email_code("dana.w2@example.org")
+    response = client.post("/id/confirm-email/", {"action": "verify", "code": code})
+    assert response["Location"] == "/id/phone/verify/"
+    assert User.objects.get(username=SIGNUP["username"]).email == "dana.w2@example.org"
+
+
+def test_a_stale_send_a_new_code_after_the_last_allowed_one_says_so(client):
+    signup(client)
+    for _ in range(3):  # the new codes allowed
+        client.post("/id/confirm-email/", {"action": "resend"})
+    last = email_code()
+    response = client.post("/id/confirm-email/", {"action": "resend"}, follow=True)
+    assert response.redirect_chain[-1][0] == "/id/confirm-email/"
+    page = response.content.decode()
+    assert (
+        f"No more new codes can be sent. Enter the last code we sent to {SIGNUP['email']}."
+    ) in page
+    assert "This field is required." not in page
+    response = client.post("/id/confirm-email/", {"action": "verify", "code": last})
+    assert response["Location"] == "/id/phone/verify/"

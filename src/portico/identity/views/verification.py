@@ -72,8 +72,29 @@ class EmailCodeView(ConfirmEmailVerificationCodeView):
     - "Send a new code" within the resend interval of the last email showed the bare "Too
       many attempts" page and left the flow: the page now says how long to wait;
     - after the last wrong code the sign-in page said "Too many failed sign-in attempts";
-      it now says what happened and that signing in sends a new code.
+      it now says what happened and that signing in sends a new code;
+    - a "Correct your email address" or "Send a new code" posted after the last one allowed
+      (from a page opened before, another tab) was taken as a code: "This field is required."
+      and a wrong attempt counted. It now says that the address cannot be changed again (or
+      that no new code can be sent) and the page stays as it was.
     """
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        action = request.POST.get("action")
+        email = self._process.state["email"]
+        refused = ""
+        if action == "change" and not self._process.can_change:
+            refused = (
+                f"The email address cannot be changed again. Enter the code we sent to {email}."
+            )
+        elif action == "resend" and not self._process.can_resend:
+            refused = f"No more new codes can be sent. Enter the last code we sent to {email}."
+        if refused:
+            messages.error(request, refused)
+            return HttpResponseRedirect(
+                self.passthrough_next_url(reverse("account_email_verification_sent"))
+            )
+        return super().post(request, *args, **kwargs)  # type: ignore[no-any-return]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
