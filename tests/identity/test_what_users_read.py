@@ -5,16 +5,27 @@ details, status, reactivation with a reason)."""
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import phonenumbers
 import pytest
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.test import Client
 
 from portico.core.models import AuditEvent, OutboxMessage
 from portico.identity import phones, presenters, selectors, services
 from tests.conftest import mfa_login
-from tests.identity.conftest import SIGNUP, email_code, signup, signup_through_email, sms_code
+from tests.factories.identity import PASSWORD as FACTORY_PASSWORD
+from tests.factories.identity import UserFactory
+from tests.identity.conftest import (
+    SIGNUP,
+    email_code,
+    password_login,
+    signup,
+    signup_through_email,
+    sms_code,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -176,3 +187,22 @@ def test_reactivation_needs_a_reason_which_the_audit_keeps(world):
     assert "reason: Rehired, ticket 77" in page
     assert "reactivated by staff" not in page.replace("Account reactivated by staff", "")
     assert selectors.staff_user_get(pk=subject.pk).is_active
+
+
+# --- recent activity after adding an authenticator app ---------------------------------
+@pytest.mark.django_db(transaction=True)  # allauth announces new authenticators on commit
+def test_adding_an_authenticator_app_reads_as_one_added_method(client):
+    user = UserFactory(username="appuser09")
+    password_login(client, "appuser09", FACTORY_PASSWORD)
+    page = client.get("/id/2fa/totp/activate/").content.decode()
+    secret = re.search(r'id="authenticator_secret">([A-Z2-7]+)<', page)[1]
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    response = client.post("/id/2fa/totp/activate/", {"code": code})
+    assert response.status_code == 302
+    shown = activity(client)
+    assert shown.count("Added an authenticator app") == 1
+    assert shown.count("Recovery codes created") == 1
+    assert "Added a sign-in method" not in shown
+    # The audit trail keeps both events (the app and its recovery codes).
+    added = AuditEvent.objects.filter(action="portico.identity.mfa_added", object_id=str(user.pk))
+    assert sorted(e.changes["type"] for e in added) == ["recovery_codes", "totp"]

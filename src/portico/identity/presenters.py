@@ -12,6 +12,33 @@ from typing import Any
 
 EMPTY = "—"
 
+# My Profile's recent activity names the sign-in method added or removed. Adding the first
+# authenticator app also creates recovery codes: the audit trail records both (staff read
+# them), but the user reads one added method and its codes, not "a sign-in method" twice.
+FACTOR_ADDED = {
+    "totp": "Added an authenticator app",
+    "webauthn": "Added a passkey",
+    "phone": "Added phone codes",
+    "recovery_codes": "Recovery codes created",
+}
+FACTOR_REMOVED = {
+    "totp": "Removed an authenticator app",
+    "webauthn": "Removed a passkey",
+    "phone": "Removed phone codes",
+    "recovery_codes": "Recovery codes removed",
+}
+ACTIVITY_BY_TYPE = {
+    "portico.identity.mfa_added": FACTOR_ADDED,
+    "portico.identity.mfa_removed": FACTOR_REMOVED,
+}
+
+
+def activity_text(event: Any) -> str:
+    """What an audit event of ``activity_for_user`` says to the user it is about."""
+    changes = event.changes if isinstance(event.changes, Mapping) else {}
+    by_type = ACTIVITY_BY_TYPE.get(event.action, {})
+    return by_type.get(str(changes.get("type", ""))) or str(event.description)
+
 
 def audit_value(value: Any) -> str:
     """One recorded value as text."""

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from portico.core.text import wait_text
-from portico.identity import phones, ratelimits, selectors, services
+from portico.identity import phones, presenters, ratelimits, selectors, services
 from portico.identity.forms import PreferencesForm, UsernameForm
 from portico.identity.middleware import LAST_ACTIVITY_KEY
 from portico.identity.passwords import active_policy, password_expires_at
@@ -36,7 +36,10 @@ def _profile_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         "policy": active_policy(),
         "password_expires_at": password_expires_at(user),
         "session_count": UserSession.objects.filter(user_id=user.pk).count(),
-        "activity": selectors.activity_for_user(user=user, limit=15),
+        "activity": [
+            (event, presenters.activity_text(event))
+            for event in selectors.activity_for_user(user=user, limit=15)
+        ],
         "username_form": extra.pop("username_form", None) or UsernameForm(),
         "preferences_form": extra.pop("preferences_form", None) or PreferencesForm(instance=user),
         **extra,
