@@ -18,7 +18,6 @@ from allauth.account.internal.flows.email_verification_by_code import (
 from allauth.account.stages import EmailVerificationStage, LoginStageController
 from allauth.account.views import ConfirmEmailVerificationCodeView
 from allauth.core import ratelimit
-from allauth.core.internal.ratelimit import get_rates
 from django.conf import settings
 from django.contrib import messages
 from django.core.mail import send_mail
@@ -32,7 +31,7 @@ from django.views.generic.edit import FormView
 
 from portico.core.notifications import GatewayError
 from portico.core.text import wait_text
-from portico.identity import emails, phones, selectors, services
+from portico.identity import emails, phones, ratelimits, selectors, services
 from portico.identity.forms import ChangeEmailForm, CodeForm, ForgotUsernameForm, PhoneForm
 from portico.identity.middleware import session_mfa_verified
 from portico.identity.models import LegalDocument, PhoneVerification
@@ -111,12 +110,13 @@ class EmailCodeView(ConfirmEmailVerificationCodeView):
         if not consume_email_verification_rate_limit(
             self.request, self._process.email, dry_run=True
         ):
-            rates = get_rates(app="allauth.account", action="confirm_email")
-            wait = wait_text(int(max((rate.duration for rate in rates), default=30)))
+            left = ratelimits.wait_seconds(
+                self.request, action="confirm_email", key=self._process.email.lower()
+            )
             messages.error(
                 self.request,
-                f"We sent you a code moments ago. A new code can be sent {wait} after the "
-                "last one: check your inbox, then try again.",
+                "We sent you a code moments ago: check your inbox. A new code can be sent in "
+                f"{wait_text(max(left, 1))}.",
             )
             return HttpResponseRedirect(reverse("account_email_verification_sent"))
         return super()._resend_form_valid(form)
