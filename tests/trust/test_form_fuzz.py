@@ -240,6 +240,12 @@ FORM_KWARGS: dict[str, Callable[[World], list[dict[str, Any]]]] = {
     "portico.priorauth.forms.LineForm": lambda w: [{"first": True}, {}],
     "portico.priorauth.forms.RequestForm": _request_form,
     "portico.priorauth.forms.FaxIntakeForm": _fax_form,
+    "portico.priorauth.forms.VersionForm": _no_kwargs,
+    "portico.priorauth.forms.SendBackForm": _no_kwargs,
+    "portico.priorauth.forms.PendForm": _no_kwargs,
+    "portico.priorauth.forms.WithdrawForm": _no_kwargs,
+    "portico.priorauth.forms.AssignForm": _no_kwargs,
+    "portico.priorauth.forms.DecideForm": _no_kwargs,
     "portico.claims.forms.ClaimForm": lambda w: [
         {"tins": ["111111111"], "payers": [(_pa(w).plan.payer_id, "Harborview")]},
         {"tins": ["111111111", "123456789"], "payers": [("HFX01", "A"), ("OTHER", "B")]},

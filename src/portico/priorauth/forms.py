@@ -316,10 +316,24 @@ class SearchForm(forms.Form):
 # Staff
 # ---------------------------------------------------------------------------
 class VersionForm(forms.Form):
+    """A reviewer's action form: the version it showed (optimistic locking).
+
+    The review page shows several of these forms, each with a ``version`` field (and pend
+    and withdrawal each with a ``reason``): each class's element ids start with its own
+    ``id_prefix`` (``id_pend_reason``), so that no two elements share an id and every label
+    names its own field. The field names, and so what the forms post, stay the same.
+    """
+
+    id_prefix = "actions"
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
 
 
 class SendBackForm(VersionForm):
+    id_prefix = "send_back"
     message = forms.CharField(
         label="What information is needed?",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -328,12 +342,14 @@ class SendBackForm(VersionForm):
 
 
 class PendForm(VersionForm):
+    id_prefix = "pend"
     reason = forms.CharField(
         label="Reason for pending", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
 
 
 class WithdrawForm(VersionForm):
+    id_prefix = "withdraw"
     reason = forms.CharField(
         label="Reason for administrative withdrawal",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -342,6 +358,7 @@ class WithdrawForm(VersionForm):
 
 
 class AssignForm(VersionForm):
+    id_prefix = "assign"
     assignee = forms.ChoiceField(label="Assign to", required=False)
 
 
@@ -369,6 +386,7 @@ DecisionFormSet = formset_factory(DecisionLineForm, extra=0)
 
 
 class DecideForm(VersionForm):
+    id_prefix = "decide"
     note = forms.CharField(
         label="Note for the letter (optional)",
         required=False,
