@@ -114,7 +114,6 @@ def test_priorauth_journey(page, browser, live_server, axe_check, world):
     status = page.locator("#pa-status .portico-status--big")
     assert status.inner_text() == "Received"
     reference = page.url.rstrip("/").split("/")[-1]
-    office_url = page.url
 
     # The reviewer, in a second browser, sends it back while the office page stays open.
     reviewer_context = browser.new_context(base_url=live_server.url, locale="en-US")
@@ -131,10 +130,14 @@ def test_priorauth_journey(page, browser, live_server, axe_check, world):
     review.get_by_role("button", name="Send back").click()
     review.wait_for_load_state()
     status.filter(has_text="Send back").wait_for(timeout=5000)  # no reload: htmx polling
+    # The same poll swaps the attach form for the answer form (before: only after a reload).
+    answer = page.get_by_label("Your answer to the reviewer")
+    answer.wait_for(timeout=5000)
+    assert page.get_by_role("heading", name="Add clinical attachments").count() == 0
+    axe_check(page)
 
-    # The office answers and resubmits.
-    page.goto(office_url)
-    page.get_by_label("Your answer to the reviewer").fill("MRI report attached.")
+    # The office answers and resubmits, in the form the poll brought.
+    answer.fill("MRI report attached.")
     page.get_by_role("button", name="Resubmit").click()
     page.wait_for_load_state()
     axe_check(page)
@@ -152,6 +155,15 @@ def test_priorauth_journey(page, browser, live_server, axe_check, world):
     page.locator("#pa-status .portico-status--big").filter(has_text="Partially Approved").wait_for(
         timeout=5000
     )
+    # The services table shows each line's decision and the attach form is gone, without a
+    # reload (before: "Not decided yet" and "Add clinical attachments" until the page was
+    # reloaded).
+    services = page.locator("#pa-services")
+    services.filter(has_text="Denied: Fusion not medically necessary").wait_for(timeout=5000)
+    assert "Not decided yet" not in services.inner_text()
+    assert page.get_by_role("heading", name="Add clinical attachments").count() == 0
+    assert page.locator("#pa-office-form form").count() == 0
+    axe_check(page)
     reviewer_context.close()
 
     # The letter is a PDF naming the approved and the denied line.

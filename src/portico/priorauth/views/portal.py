@@ -393,6 +393,14 @@ def draft_delete(request: HttpRequest, reference: str) -> HttpResponseBase:
     return redirect("priorauth:request_list")
 
 
+def _office_form(row: PriorAuthRequest) -> str:
+    """The form the request page offers the office: the Send back answer, more attachments,
+    or none (a closed request takes no more documents)."""
+    if row.state == Status.SEND_BACK:
+        return "respond"
+    return "attach" if row.is_open else "none"
+
+
 def _detail_context(request: HttpRequest, row: PriorAuthRequest, **extra: Any) -> dict[str, Any]:
     return _ctx(
         "list",
@@ -404,6 +412,7 @@ def _detail_context(request: HttpRequest, row: PriorAuthRequest, **extra: Any) -
         attachments=list(row.attachments.all()),
         meanings=status_meanings(),
         plan_settings=services.plan_settings(row.plan),
+        office_form=_office_form(row),
         respond_form=extra.pop("respond_form", None) or RespondForm(),
         attach_form=extra.pop("attach_form", None) or AttachForm(),
         **extra,
@@ -425,22 +434,35 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponseBase:
 @require_GET
 @office_required(object_view=True)
 def request_status(request: HttpRequest, reference: str) -> HttpResponseBase:
-    """The status block the detail page polls (htmx, every second). No member data in it."""
+    """The status block the detail page polls (htmx, every second).
+
+    Unchanged: 204, one query. Changed: the status block and, out of band, the parts of the
+    page that change with it (the services table with each line's decision, the attachments,
+    and the office's form when what the office may send changed: ``form`` is the one the page
+    shows). Those carry member data, so such an answer is audited like the page view.
+    """
     row = selectors.request_get_for_user(user=request.user, reference=reference)
     if request.GET.get("since") == str(row.version):
         return HttpResponse(status=204)  # unchanged: htmx keeps the block as it is
-    response = render(
+    services.priorauth_record_view(request=row, user=request.user)
+    office_form = _office_form(row)
+    return render(
         request,
-        "priorauth/_status.html",
+        "priorauth/_status_poll.html",
         {
             "pa": row,
             "history": selectors.history(request=row),
             "letters": selectors.letters_for_request(request=row, user=request.user),
+            "lines": list(row.lines.all()),
+            "attachments": list(row.attachments.all()),
+            "office_form": office_form,
+            "office_form_changed": request.GET.get("form") != office_form,
+            "respond_form": RespondForm(),
+            "attach_form": AttachForm(),
             "polling": True,
             "now": timezone.now(),
         },
     )
-    return response
 
 
 @require_POST

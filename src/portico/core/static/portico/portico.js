@@ -306,6 +306,29 @@
     }
   });
 
+  /* An out-of-band swap that replaces the part holding the focus (e.g. a form that no longer
+     applies once a polled request is decided) would drop the focus to the page's start:
+     it goes to the part that replaced it instead. */
+  var oobFocusId = null;
+
+  doc.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (target && target.id && target.contains(doc.activeElement)) {
+      oobFocusId = target.id;
+    }
+  });
+
+  doc.addEventListener("htmx:afterSettle", function () {
+    if (oobFocusId === null) {
+      return;
+    }
+    var replaced = doc.getElementById(oobFocusId);
+    oobFocusId = null;
+    if (replaced && (!doc.activeElement || doc.activeElement === doc.body)) {
+      focusElement(replaced.textContent.trim() ? replaced : mainElement());
+    }
+  });
+
   function showRequestError(message) {
     var main = mainElement();
     if (!main) {
