@@ -129,6 +129,8 @@ def test_priorauth_journey(page, browser, live_server, axe_check, world):
     review.get_by_label("What information is needed?").fill("Send the MRI report.")
     review.get_by_role("button", name="Send back").click()
     review.wait_for_load_state()
+    review.get_by_role("heading", name="Deny for lack of information").wait_for()
+    axe_check(review)
     status.filter(has_text="Send back").wait_for(timeout=5000)  # no reload: htmx polling
     # The same poll swaps the attach form for the answer form (before: only after a reload).
     answer = page.get_by_label("Your answer to the reviewer")

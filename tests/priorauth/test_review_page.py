@@ -6,6 +6,7 @@ from collections import Counter
 from html.parser import HTMLParser
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from portico.priorauth.models import PriorAuthRequest, Status
@@ -81,3 +82,117 @@ def test_the_version_check_still_works_with_the_new_ids(pa, world, persona_clien
     _assert_unique_ids(stale.content.decode())
     row = PriorAuthRequest.objects.get(pk=row.pk)
     assert row.status == Status.RECEIVED and row.withdrawn_at is None
+
+
+def _sent_back(pa, world) -> PriorAuthRequest:
+    from portico.priorauth import services
+
+    row = submitted(pa, world.users["physician"])
+    return services.priorauth_send_back(
+        request=row,
+        actor=world.users["um_reviewer"],
+        version=row.version,
+        message="Send the MRI report.",
+    )
+
+
+def _deny_data(row: PriorAuthRequest, **line: str) -> dict[str, str]:
+    return {
+        "version": str(row.version),
+        "note": "",
+        "decide-TOTAL_FORMS": "1",
+        "decide-INITIAL_FORMS": "1",
+        "decide-0-line_no": "1",
+        "decide-0-decision": "denied",
+        **{f"decide-0-{k}": v for k, v in line.items()},
+    }
+
+
+def test_a_sent_back_request_can_be_denied_for_lack_of_information(pa, world, persona_client):
+    """Before: the transitions table lets a clinical reviewer deny a sent-back request (lack
+    of information), but the page only said "Waiting for the office to answer the send back"
+    and offered no way to do it."""
+    from portico.core.models import AuditEvent
+    from portico.documents.models import Document
+
+    row = _sent_back(pa, world)
+    reviewer = persona_client("um_reviewer")  # a clinical reviewer too
+    url = reverse("priorauth:staff_request", kwargs={"reference": row.reference})
+    page = reviewer.get(url).content.decode()
+    assert "Waiting for the office to answer the send back." in page
+    assert "<h3>Deny for lack of information</h3>" in page
+    assert '<label class="usa-label" for="id_decide-0-deny_reason">Denial reason' in page
+    assert "Approve" not in page and "Record decision" not in page  # denial only
+    assert ">Deny request</button>" in page
+    _assert_unique_ids(page)
+
+    # The same rules as every denial: the reason and the criteria, at their fields.
+    decide = reverse("priorauth:staff_decide", kwargs={"reference": row.reference})
+    refused = reviewer.post(decide, _deny_data(row, criteria="InterQual"))
+    text = refused.content.decode()
+    assert refused.status_code == 400
+    group = text.split('id="id_decide-0-deny_reason_group"', 1)[1].split("</textarea>", 1)[0]
+    assert "Give the reason and the criteria cited for denying line 1." in group
+    assert "<h3>Deny for lack of information</h3>" in text
+    _assert_unique_ids(text)
+    row.refresh_from_db()
+    assert row.status == Status.SEND_BACK
+
+    denied = reviewer.post(
+        decide,
+        _deny_data(row, deny_reason="The MRI report was not received.", criteria="InterQual"),
+        follow=True,
+    )
+    assert denied.status_code == 200
+    assert "Decision recorded: Denied. The determination letter is posted." in (
+        denied.content.decode()
+    )
+    row.refresh_from_db()
+    assert row.status == Status.DENIED and row.decided_at is not None
+    kinds = set(Document.objects.values_list("kind", flat=True))
+    assert {"pa_adverse_full", "pa_member"} <= kinds
+    event = AuditEvent.objects.get(action="portico.priorauth.decided")
+    assert event.object_id == str(row.pk)
+    office = persona_client("physician").get(
+        reverse("priorauth:request_detail", kwargs={"reference": row.reference})
+    )
+    assert "Denied: The MRI report was not received. (criteria: InterQual)" in (
+        office.content.decode()
+    )
+
+
+def test_a_sent_back_request_cannot_be_approved_and_only_clinical_reviewers_deny(
+    pa, world, persona_client
+):
+    from django.contrib.auth.models import Group
+
+    from portico.identity.roles import StaffRole
+    from tests.conftest import mfa_login
+    from tests.factories.identity import UserFactory
+
+    row = _sent_back(pa, world)
+    decide = reverse("priorauth:staff_decide", kwargs={"reference": row.reference})
+    # Approving while the office has not answered is not in the transitions table.
+    approve = _deny_data(row) | {"decide-0-decision": "approved"}
+    refused = persona_client("um_reviewer").post(decide, approve)
+    assert refused.status_code == 400
+    assert "A request that is Send back cannot be changed to Approved." in (
+        refused.content.decode()
+    )
+
+    # A UM reviewer who is not a clinical reviewer is told who may deny, and is refused.
+    um_only = UserFactory(username="umonly01", is_staff=True)
+    um_only.groups.add(Group.objects.get_or_create(name=StaffRole.UM_REVIEWER)[0])
+    client = mfa_login(Client(), um_only)
+    page = client.get(reverse("priorauth:staff_request", kwargs={"reference": row.reference}))
+    text = page.content.decode()
+    assert (
+        "Only clinical reviewers may deny a request, including one waiting for the office's answer."
+        in text
+    )
+    assert ">Deny request</button>" not in text
+    response = client.post(decide, _deny_data(row, deny_reason="Not received", criteria="X"))
+    assert response.status_code == 400  # and says why (before: a page with no message)
+    assert "Only clinical reviewers may deny a service." in response.content.decode()
+    row.refresh_from_db()
+    assert row.status == Status.SEND_BACK

@@ -90,20 +90,38 @@ def queue(request: HttpRequest) -> HttpResponseBase:
     )
 
 
-# The action forms the page leaves out: all of them on a closed request; the decision, send
-# back and pend forms while the request waits for the office's answer.
+# The action forms the page leaves out: all of them on a closed request; the send back and pend
+# forms while the request waits for the office's answer, and the decision form then too unless
+# the reviewer may deny (a sent-back request may be denied for lack of information).
 _HIDDEN_WHILE_SENT_BACK = ("decide_form", "send_back_form", "pend_form")
 _ACTION_FORMS = ("version_form", "assign_form", *_HIDDEN_WHILE_SENT_BACK, "withdraw_form")
 
 
-def _hidden_refusal(row: PriorAuthRequest, forms: dict[str, Any]) -> Any:
+def _hidden(row: PriorAuthRequest, key: str, *, may_deny: bool) -> bool:
+    if not row.is_open:
+        return True
+    if key == "decide_form" and may_deny:
+        return False
+    return row.status == Status.SEND_BACK and key in _HIDDEN_WHILE_SENT_BACK
+
+
+def _hidden_refusal(row: PriorAuthRequest, forms: dict[str, Any], *, may_deny: bool) -> Any:
     """The refused form whose errors the page would not show (its form is not on the page),
     so that a refusal there is still said (before: a 400 page with no message)."""
+    decide, lines = forms.get("decide_form"), forms.get("decision_formset")
+    if decide is not None and lines is not None and _hidden(row, "decide_form", may_deny=may_deny):
+        # The lines' messages (e.g. a line no longer open) are not on the page either.
+        for message in lines.non_form_errors():
+            decide.add_error(None, message)
+        for line_form in lines.forms:
+            for messages_ in line_form.errors.values():
+                for message in messages_:
+                    decide.add_error(None, message)
     for key in _ACTION_FORMS:
         form = forms.get(key)
         if form is None or not form.errors:
             continue
-        if not row.is_open or (row.status == Status.SEND_BACK and key in _HIDDEN_WHILE_SENT_BACK):
+        if _hidden(row, key, may_deny=may_deny):
             return form
     return None
 
@@ -134,11 +152,12 @@ def _render(
         assignee.choices = [("", "Unassigned")] + [
             (str(u.pk), u.get_full_name() or u.username) for u in _reviewers()
         ]
+    may_deny = has_staff_role(request.user, StaffRole.CLINICAL_REVIEWER)
     return render(
         request,
         "priorauth/staff/request.html",
         {
-            "hidden_refusal": _hidden_refusal(row, forms),
+            "hidden_refusal": _hidden_refusal(row, forms, may_deny=may_deny),
             "pa": row,
             "diagnoses": icd10_texts(codes=row.diagnoses),
             "lines": lines,
@@ -154,7 +173,7 @@ def _render(
             "history": selectors.history(request=row, include_internal=True),
             "letters": selectors.letters_for_request(request=row),
             "attachments": list(row.attachments.all()),
-            "may_deny": has_staff_role(request.user, StaffRole.CLINICAL_REVIEWER),
+            "may_deny": may_deny,
             "now": timezone.now(),
             "stale": forms.get("stale"),
         },
