@@ -144,6 +144,7 @@ def test_priorauth_journey(page, browser, live_server, axe_check, world):
     page.wait_for_load_state()
     axe_check(page)
     assert page.locator("#pa-status .portico-status--big").inner_text() == "In Review"
+    page.locator("#pa-office-form input[type=file]").focus()  # the office is about to attach
 
     # The reviewer partially approves: line 1 approved, line 2 denied with criteria.
     review.reload()
@@ -165,6 +166,9 @@ def test_priorauth_journey(page, browser, live_server, axe_check, world):
     assert "Not decided yet" not in services.inner_text()
     assert page.get_by_role("heading", name="Add clinical attachments").count() == 0
     assert page.locator("#pa-office-form form").count() == 0
+    # The focus was in the attach form the poll removed: it goes to the page's main content,
+    # not back to the start of the page.
+    assert page.evaluate("document.activeElement.id") == "main-content"
     axe_check(page)
     reviewer_context.close()
 
