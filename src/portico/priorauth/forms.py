@@ -15,6 +15,7 @@ from django.forms import formset_factory
 from portico.core.forms_required import RequiredToSubmitMixin
 from portico.core.idempotency import IdempotentFormMixin
 from portico.core.uploads import MultipleUploadField, UploadField
+from portico.organizations.fields import NPIField
 from portico.priorauth.models import YES_NO, LineDecision, ServiceCategory, Urgency, state_choices
 from portico.priorauth.selectors import categories, plans_for_priorauth
 from portico.priorauth.services import LineInput, RequestInput
@@ -143,7 +144,7 @@ class RequestForm(RequiredToSubmitMixin, IdempotentFormMixin):
     requesting_provider = forms.ChoiceField(label="Requesting provider", required=False)
     servicing_provider = forms.ChoiceField(label="Servicing provider", required=False)
     facility_name = forms.CharField(label="Facility name", max_length=200, required=False)
-    facility_npi = forms.CharField(label="Facility NPI", max_length=10, required=False)
+    facility_npi = NPIField(label="Facility NPI", required=False)
     diagnoses = forms.CharField(
         label="Diagnosis codes (ICD-10-CM)",
         required=False,
