@@ -123,3 +123,29 @@ def test_agent_token_works_the_queue_and_attaches(api, sw):
     assert attached.status_code == 201
     customer = _token(sw.colleague_user, scopes=["support"])
     assert api.get(f"{BASE}/staff/cases", **customer).status_code == 403
+
+
+def test_an_attachment_sent_again_with_the_same_idempotency_key_is_saved_once(api, sw):
+    """Before: a client retrying an upload after a timeout (same Idempotency-Key) attached the
+    file twice; the case's timeline showed it twice."""
+    auth = _token(sw.colleague_user, scopes=["support"])
+    case = open_case(sw.colleague, sw.colleague_user)
+    url = f"{BASE}/cases/{case.number}/attachments"
+
+    def send(key: str) -> Any:
+        upload = SimpleUploadedFile("remit.pdf", PDF_BYTES, content_type="application/pdf")
+        return api.post(url, {"file": upload}, HTTP_IDEMPOTENCY_KEY=key, **auth)
+
+    first, again = send("upload-1"), send("upload-1")
+    assert first.status_code == again.status_code == 201
+    files = [e["file_name"] for e in again.json()["timeline"] if e["kind"] == "attachment"]
+    assert files == ["remit.pdf"]
+    assert send("upload-2").status_code == 201  # a new key is a new upload
+    assert case.attachments.count() == 2
+    agent = _token(sw.agent, scopes=["support"])
+    staff_url = f"{BASE}/staff/cases/{case.number}/attachments"
+    for _ in range(2):
+        letter = SimpleUploadedFile("letter.pdf", PDF_BYTES)
+        sent = api.post(staff_url, {"file": letter}, HTTP_IDEMPOTENCY_KEY="letter-1", **agent)
+        assert sent.status_code == 201
+    assert case.attachments.filter(file_name="letter.pdf").count() == 1

@@ -275,6 +275,28 @@ def test_comment_form_sent_twice_saves_one_comment(sam, sw):
     assert CaseComment.objects.filter(case=case).count() == 1
 
 
+def test_attach_form_sent_twice_attaches_the_files_once(sam, sw):
+    """Before: a double click or a resent Attach form saved every file twice, and the case
+    page listed each file twice."""
+    case = open_case(sw.customer, sw.user)
+    page = sam.get(f"/support/cases/{case.number}/attach/").content.decode()
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
+    for _ in range(2):
+        files = [SimpleUploadedFile(name, PDF_BYTES) for name in ("remit.pdf", "letter.pdf")]
+        response = sam.post(
+            f"/support/cases/{case.number}/attach/", {"file": files, "idempotency_key": key}
+        )
+        assert response.status_code == 302
+    assert sorted(case.attachments.values_list("file_name", flat=True)) == [
+        "letter.pdf",
+        "remit.pdf",
+    ]
+    detail = sam.get(f"/support/cases/{case.number}/").content.decode()
+    assert detail.count("remit.pdf") == page.count("remit.pdf") + 1
+    added = AuditEvent.objects.filter(action="portico.support.attachment_added")
+    assert added.count() == 2
+
+
 def test_a_comment_on_a_case_closed_meanwhile_keeps_the_text(sam, sw):
     """Before: the POST was redirected to the case page and the typed comment was lost."""
     case = open_case(sw.customer, sw.user)

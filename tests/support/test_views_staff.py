@@ -172,6 +172,24 @@ def test_agent_attaches_a_file_the_customer_then_sees(agent_client, sw):
     assert sam.get(f"/support/files/{row.pk}/").status_code == 200
 
 
+def test_agent_attach_form_sent_twice_attaches_the_file_once(agent_client, sw):
+    """Before: the agent's Attach file form sent twice gave the customer the file twice."""
+    case = open_case(sw.customer, sw.user)
+    page = agent_client.get(f"/support/staff/cases/{case.number}/").content.decode()
+    key = re.search(
+        r'action="/support/staff/cases/[^"]+/attach/".*?name="idempotency_key" value="([^"]+)"',
+        page,
+        re.S,
+    ).group(1)
+    for _ in range(2):
+        response = agent_client.post(
+            f"/support/staff/cases/{case.number}/attach/",
+            {"file": SimpleUploadedFile("letter.pdf", PDF_BYTES), "idempotency_key": key},
+        )
+        assert response.status_code == 302
+    assert list(case.attachments.values_list("file_name", flat=True)) == ["letter.pdf"]
+
+
 def test_agent_attachment_rejections_are_clear(agent_client, sw):
     case = open_case(sw.customer, sw.user)
     url = f"/support/staff/cases/{case.number}/attach/"

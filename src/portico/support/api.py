@@ -210,11 +210,24 @@ def comment_case(request: HttpRequest, number: str, payload: CommentIn) -> Any:
     return Status(201, _case_out(case))
 
 
-def _attach(case: Case, *, actor: Any, actor_kind: str, file: UploadedFile | None) -> None:
+def _attach(
+    request: HttpRequest,
+    case: Case,
+    *,
+    actor: Any,
+    actor_kind: str,
+    file: UploadedFile | None,
+) -> None:
     if file is None:
         raise HttpError(400, "Send the file as multipart/form-data in the field 'file'.")
     try:
-        services.case_attachment_add(case=case, actor=actor, actor_kind=actor_kind, file=file)
+        services.case_attachment_add(
+            case=case,
+            actor=actor,
+            actor_kind=actor_kind,
+            file=file,
+            idempotency_key=key_from_request(request),
+        )
     except services.SupportError as exc:
         raise _error(exc) from exc
     except UploadRejected as exc:
@@ -229,7 +242,7 @@ def _attach(case: Case, *, actor: Any, actor_kind: str, file: UploadedFile | Non
 def attach_case(request: HttpRequest, number: str, file: UploadedFile | None = NO_FILE) -> Any:
     customer = _customer(request)
     case = selectors.case_get_for_customer(customer=customer, number=number)
-    _attach(case, actor=_user(request), actor_kind=Actor.CUSTOMER, file=file)
+    _attach(request, case, actor=_user(request), actor_kind=Actor.CUSTOMER, file=file)
     case.refresh_from_db()
     return Status(201, _case_out(case))
 
@@ -348,5 +361,5 @@ def staff_status(request: HttpRequest, number: str, payload: StatusIn) -> Any:
 def staff_attach(request: HttpRequest, number: str, file: UploadedFile | None = NO_FILE) -> Any:
     agent = _agent(request)
     case = selectors.case_get_for_staff(number=number)
-    _attach(case, actor=agent, actor_kind=Actor.AGENT, file=file)
+    _attach(request, case, actor=agent, actor_kind=Actor.AGENT, file=file)
     return Status(201, _staff_case_out(selectors.case_get_for_staff(number=number)))

@@ -312,7 +312,7 @@ class CommentForm(IdempotentFormMixin, forms.Form):
     )
 
 
-class AttachForm(forms.Form):
+class AttachForm(IdempotentFormMixin, forms.Form):
     """Attach ("Upload Files"): one or several files, saved all together or not at all."""
 
     file = MultipleUploadField(label="Upload Files")

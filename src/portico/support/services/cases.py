@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portico.core.audit import audit_record
-from portico.core.idempotency import idempotent
+from portico.core.idempotency import idempotent, run_once
 from portico.core.uploads import (
     StoredUpload,
     UploadRejected,
@@ -370,27 +370,67 @@ def case_comment_add(
     return comment
 
 
-def case_attachment_add(*, case: Case, actor: Any, actor_kind: str, file: Any) -> CaseAttachment:
+def case_attachment_add(
+    *, case: Case, actor: Any, actor_kind: str, file: Any, idempotency_key: str = ""
+) -> CaseAttachment:
     """One file (the API's ``file`` field); see ``case_attachments_add``."""
-    return case_attachments_add(case=case, actor=actor, actor_kind=actor_kind, files=[file])[0]
+    return case_attachments_add(
+        case=case,
+        actor=actor,
+        actor_kind=actor_kind,
+        files=[file],
+        idempotency_key=idempotency_key,
+    )[0]
 
 
 @removes_uploads_on_failure
 def case_attachments_add(
-    *, case: Case, actor: Any, actor_kind: str, files: Sequence[Any]
+    *,
+    case: Case,
+    actor: Any,
+    actor_kind: str,
+    files: Sequence[Any],
+    idempotency_key: str = "",
 ) -> list[CaseAttachment]:
     """Store every file (each validated by content) and record them, all or nothing.
 
     A refused file (``UploadRejected``, naming it) or any other failure stores and records
     none of them: files already stored are removed (``removes_uploads_on_failure``). A
     customer's files on a Waiting or Resolved case move it back to Working once; each file
-    has its own audit event.
+    has its own audit event. The same ``idempotency_key`` again (the form sent twice, an API
+    retry) stores nothing and returns the files saved the first time.
     """
     files = list(files)
     if not files:
         raise SupportError("Choose at least one file.", code="no_files")
     if actor_kind == Actor.CUSTOMER and case.status == CaseStatus.CLOSED:
         raise SupportError("This case is closed. Reopen it to attach files.", code="closed")
+    saved: list[CaseAttachment] = []
+
+    def write() -> CaseAttachment:
+        saved.extend(_attachments_write(case=case, actor=actor, actor_kind=actor_kind, files=files))
+        return saved[0]
+
+    made = run_once(user=actor, scope="support.attachments", key=idempotency_key, create=write)
+    if not made.replayed:
+        return saved
+    first = made.obj
+    if first.case_id != case.pk:
+        raise SupportError("These files were already attached to another case.", code="key_reused")
+    # The files of one submission share their case, author and time.
+    return list(
+        CaseAttachment.objects.filter(
+            case_id=first.case_id,
+            author_kind=first.author_kind,
+            uploaded_by_id=first.uploaded_by_id,
+            created_at=first.created_at,
+        ).order_by("pk")
+    )
+
+
+def _attachments_write(
+    *, case: Case, actor: Any, actor_kind: str, files: list[Any]
+) -> list[CaseAttachment]:
     stored: list[StoredUpload] = []
     for file in files:
         try:

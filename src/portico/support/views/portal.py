@@ -292,6 +292,7 @@ def case_attach(request: HttpRequest, number: str) -> HttpResponseBase:
                 actor=request.user,
                 actor_kind=Actor.CUSTOMER,
                 files=form.cleaned_data["file"],
+                idempotency_key=form.cleaned_data.get("idempotency_key") or "",
             )
         except services.SupportError as exc:
             form.add_error(None, exc.message)

@@ -156,6 +156,7 @@ def case_attach(request: HttpRequest, number: str) -> HttpResponseBase:
                 actor=request.user,
                 actor_kind=Actor.AGENT,
                 files=form.cleaned_data["file"],
+                idempotency_key=form.cleaned_data.get("idempotency_key") or "",
             )
         except services.SupportError as exc:
             form.add_error(None, exc.message)
