@@ -221,14 +221,35 @@ def test_ect_number_is_refused(sam):
             "before the",
         ),
         ({"date_submitted": "not a date"}, "Enter a valid date"),
-        ({"subject": ""}, "This field is required"),
-        ({"patient_name": ""}, "This field is required"),
+        ({"subject": ""}, "Enter a subject."),
+        ({"patient_name": ""}, "Enter the patient’s name."),
     ],
 )
 def test_create_case_bad_input_gets_a_clear_message_and_saves_nothing(sam, override, message):
     response = sam.post("/support/cases/new/", _claim_post(**override))
     assert response.status_code == 200
     assert message in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_create_case_says_which_claim_detail_is_missing(sam):
+    """Before: every empty required field of a claim case said "This field is required."."""
+    required = ("payer_id", "patient_name", "member_id", "billed_amount", "date_submitted")
+    empty = dict.fromkeys((*required, "subject", "description"), "")
+    response = sam.post("/support/cases/new/", _claim_post(**empty))
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "payer_id": ["Enter the payer ID."],
+        "patient_name": ["Enter the patient’s name."],
+        "member_id": ["Enter the member ID."],
+        "billed_amount": ["Enter the billed amount."],
+        "date_submitted": ["Enter the date the claim was submitted."],
+        "subject": ["Enter a subject."],
+        "description": ["Enter a description of the issue."],
+    }
+    html = response.content.decode()
+    assert "This field is required" not in html
+    assert "Enter the member ID." in html
     assert not Case.objects.exists()
 
 

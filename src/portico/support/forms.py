@@ -116,12 +116,23 @@ class CaseForm(IdempotentFormMixin, forms.Form):
     )
 
     case_type = forms.CharField(widget=forms.HiddenInput)
-    payer_id = forms.CharField(label="Payer ID", max_length=15, help_text="NYSPARCS")
+    payer_id = forms.CharField(
+        label="Payer ID",
+        max_length=15,
+        help_text="NYSPARCS",
+        error_messages={"required": "Enter the payer ID."},
+    )
     patient_name = forms.CharField(
-        label="Patient Name", max_length=120, help_text="Subscriber or Patient Name"
+        label="Patient Name",
+        max_length=120,
+        help_text="Subscriber or Patient Name",
+        error_messages={"required": "Enter the patient’s name."},
     )
     member_id = forms.CharField(
-        label="Member ID", max_length=30, help_text="Plan’s member identifier for the subscriber"
+        label="Member ID",
+        max_length=30,
+        help_text="Plan’s member identifier for the subscriber",
+        error_messages={"required": "Enter the member ID."},
     )
     service_date = forms.DateField(
         label="Date of Service",
@@ -146,9 +157,13 @@ class CaseForm(IdempotentFormMixin, forms.Form):
         max_length=20,
         help_text="Total Claim Charge Amount, for example 1250.00",
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        error_messages={"required": "Enter the billed amount."},
     )
     date_submitted = forms.DateField(
-        label="Date Submitted", widget=DateInput(), help_text="Date the transaction was submitted"
+        label="Date Submitted",
+        widget=DateInput(),
+        help_text="Date the transaction was submitted",
+        error_messages={"required": "Enter the date the claim was submitted."},
     )
     ect_number = forms.CharField(
         label="ECT Number",
@@ -166,13 +181,17 @@ class CaseForm(IdempotentFormMixin, forms.Form):
         ),
     )
     subject = forms.CharField(
-        label="Subject", max_length=255, help_text="High level description of the issue"
+        label="Subject",
+        max_length=255,
+        help_text="High level description of the issue",
+        error_messages={"required": "Enter a subject."},
     )
     description = forms.CharField(
         label="Description",
         max_length=10000,
         help_text="Brief description of the issue",
         widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Enter a description of the issue."},
     )
 
     def __init__(self, *args: Any, case_type: str, **kwargs: Any) -> None:
