@@ -265,3 +265,21 @@ def test_a_member_id_that_cannot_be_one_says_so(pw, persona_client):
     response = by_id(persona_client("physician"), "😀")
     assert response.status_code == 200
     assert "A member ID has 2 to 24 letters, digits or hyphens" in response.text
+
+
+@pytest.mark.parametrize("member_id", ["A" * 25, "AB\x00CD", "AB\x00" + "C" * 30])
+def test_a_too_long_or_nul_member_id_gets_one_message(pw, persona_client, member_id):
+    """Before: 25 characters, or a NUL character, showed two messages for one problem
+    ("A member ID has 2 to 24 …" and "Ensure this value has at most 24 characters")."""
+    response = by_id(persona_client("physician"), member_id)
+    assert response.status_code == 200
+    assert response.context["id_form"].errors == {
+        "member_id": [
+            "A member ID has 2 to 24 letters, digits or hyphens, as printed on the member's card."
+        ]
+    }
+    # One line in the error summary and one message next to the field.
+    assert response.text.count('<a href="#id_id-member_id">') == 1
+    assert response.text.count('class="usa-error-message"') == 1
+    assert "at most 24 characters" not in response.text
+    assert "Null characters" not in response.text

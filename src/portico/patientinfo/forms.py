@@ -14,13 +14,22 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
 
 
+class MemberIdField(forms.CharField):
+    """A member ID checked by ``validate_member_id`` alone: it already refuses one that is too
+    long or holds a NUL character, and Django's own length and NUL checks would add a second
+    message for the same problem. ``max_length`` still sets the input's maxlength."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators = [validate_member_id]
+
+
 class MemberIdLookupForm(forms.Form):
-    member_id = forms.CharField(
+    member_id = MemberIdField(
         label="Member ID",
         max_length=24,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
         error_messages={"required": "Enter the member ID from the member's card."},
-        validators=[validate_member_id],
     )
 
 
