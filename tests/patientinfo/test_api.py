@@ -64,3 +64,24 @@ def test_summary_says_when_it_lists_only_the_newest_fills(api, pw, world):
     assert len(summary["prescriptions"]) == 200 and summary["prescriptions_truncated"] is True
     recent = api.get(f"/patients/{pw.attributed.pk}?rx_from=2025-01-01", user=user).json()
     assert recent["prescriptions_truncated"] is False
+
+
+def test_refused_and_not_found_searches_are_audited(api, pw, world):
+    """Before: a refused search left no audit event, and one that found nobody did not say
+    which member ID was searched."""
+    user = world.users["physician"]
+    missing = api.post("/patients/search", json={"member_id": "zz 404"}, user=user)
+    assert missing.json() == []
+    refused = api.post(
+        "/patients/search", json={"last_name": "W*", "date_of_birth": "1961-03-04"}, user=user
+    )
+    assert refused.status_code == 400
+    events = AuditEvent.objects.filter(action="portico.patientinfo.patient_searched")
+    first, second = events.order_by("id")
+    assert (first.member_ref, first.changes) == ("ZZ404", {"by": "member_id", "results": 0})
+    assert second.changes == {
+        "by": "name",
+        "searched": {"last_name": "W*", "first_name": "", "date_of_birth": "1961-03-04"},
+        "outcome": "refused",
+        "reason": "not_a_name",
+    }

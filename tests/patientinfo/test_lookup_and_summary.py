@@ -283,3 +283,43 @@ def test_a_too_long_or_nul_member_id_gets_one_message(pw, persona_client, member
     assert response.text.count('class="usa-error-message"') == 1
     assert "at most 24 characters" not in response.text
     assert "Null characters" not in response.text
+
+
+def test_every_lookup_is_audited_with_what_was_searched_and_the_outcome(pw, world, persona_client):
+    """Before: a refused look-up (too many matches, a wildcard) left no audit event, and a
+    member ID that found nobody was audited without the member ID searched."""
+    from tests.factories.members import MemberFactory
+    from tests.factories.patientinfo import assign
+
+    for i in range(11):
+        m = MemberFactory(
+            plan=pw.attributed.plan,
+            last_name="Smith",
+            first_name=f"Pat{i}",
+            region="R1",
+            date_of_birth=dt.date(1970, 1, 1),
+        )
+        assign(m, pw.pcp_a, world.practice_a)
+    doctor = persona_client("physician")
+    by_id(doctor, "zz999999999")
+    assert "Too many patients match" in by_name(doctor, "Smith", "1970-01-01").text
+    assert "no wildcards" in by_name(doctor, "Sm%", "1970-01-01", first="P").text
+    events = AuditEvent.objects.filter(action="portico.patientinfo.patient_searched")
+    not_found, too_many, wildcard = events.order_by("id")
+    assert not_found.member_ref == "ZZ999999999"
+    assert not_found.changes == {"by": "member_id", "results": 0}
+    assert not_found.organization_id == world.practice_a.pk
+    assert too_many.changes == {
+        "by": "name",
+        "searched": {"last_name": "Smith", "first_name": "", "date_of_birth": "1970-01-01"},
+        "outcome": "refused",
+        "reason": "too_many",
+    }
+    assert wildcard.changes["searched"]["last_name"] == "Sm%"
+    assert (wildcard.changes["outcome"], wildcard.changes["reason"]) == ("refused", "not_a_name")
+    assert {e.actor for e in events} == {world.users["physician"]}
+    log = persona_client("practice_admin").get(reverse("patientinfo:access_log")).text
+    assert "searched member ID ZZ999999999" in log
+    assert ": refused (too many matches)" in log
+    assert "searched Smith, born 1970-01-01" in log
+    assert ": refused (not a whole name)" in log

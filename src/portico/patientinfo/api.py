@@ -127,14 +127,15 @@ def patient_search(request: HttpRequest, payload: PatientSearchIn) -> Any:
     scopes = selectors.pip_scopes_for_user(user=user)
     if not scopes:
         raise HttpError(403, "This account has no Physician Info Portal access.")
+    org_ids = [s.organization_id for s in scopes]
+    kind = "member_id" if payload.member_id.strip() else "name"
+    searched = payload.model_dump()
     try:
-        if payload.member_id.strip():
-            kind = "member_id"
+        if kind == "member_id":
             found = selectors.patient_lookup_by_member_id(
                 user=user, member_id=payload.member_id, scopes=scopes
             )
         else:
-            kind = "name"
             found = selectors.patient_search_by_name(
                 user=user,
                 last_name=payload.last_name,
@@ -143,9 +144,12 @@ def patient_search(request: HttpRequest, payload: PatientSearchIn) -> Any:
                 scopes=scopes,
             )
     except SearchRefused as exc:
+        services.patient_search_record(
+            user=user, organization_ids=org_ids, kind=kind, searched=searched, refused=exc.code
+        )
         raise HttpError(400, exc.message) from exc
     services.patient_search_record(
-        user=user, organization_ids=[s.organization_id for s in scopes], kind=kind, results=found
+        user=user, organization_ids=org_ids, kind=kind, searched=searched, results=found
     )
     return [_patient(m) for m in found]
 

@@ -65,12 +65,14 @@ MAX_REPORT_MONTHS = 12
 
 
 class SearchRefused(Exception):
-    """A look-up that would fish through the member file; ``message`` says what to add."""
+    """A look-up that would fish through the member file; ``message`` says what to add,
+    ``code`` says why for the audit log (incomplete, not_a_name, too_many)."""
 
-    def __init__(self, message: str, *, field: str = "") -> None:
+    def __init__(self, message: str, *, field: str = "", code: str = "refused") -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -226,7 +228,7 @@ def patient_lookup_by_member_id(
     ``scopes``: the user's PIP scopes when the caller already has them (one query less)."""
     normalized = normalize_member_id(member_id)
     if not normalized:
-        raise SearchRefused("Enter the member ID.", field="member_id")
+        raise SearchRefused("Enter the member ID.", field="member_id", code="incomplete")
     scopes = pip_scopes_for_user(user=user) if scopes is None else scopes
     candidates = Member.objects.filter(member_id=normalized)
     return list(
@@ -255,12 +257,14 @@ def patient_search_by_name(
         raise SearchRefused(
             "Enter both the patient's last name and date of birth, or search by member ID.",
             field="last_name" if not last else "date_of_birth",
+            code="incomplete",
         )
     if len(last) < 2 or not _is_name(last) or (first and not _is_name(first)):
         raise SearchRefused(
             "Enter the patient's whole last name (letters, spaces, hyphens and apostrophes "
             "only; no wildcards).",
             field="last_name",
+            code="not_a_name",
         )
     scopes = pip_scopes_for_user(user=user) if scopes is None else scopes
     # ``last_name__iexact`` is ``UPPER(last_name) = UPPER(...)``: the member_upper_last_dob index.
@@ -275,6 +279,7 @@ def patient_search_by_name(
         raise SearchRefused(
             "Too many patients match. Add the first name, or search by member ID.",
             field="first_name",
+            code="too_many",
         )
     return rows
 

@@ -3,40 +3,67 @@ is an audit event naming who looked at which patient, when and from where)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
 
 from portico.core.audit import audit_record
 from portico.members.models import Member
+from portico.members.validators import normalize_member_id
+
+# What a look-up by name searched, as kept in its audit event.
+NAME_CRITERIA = ("last_name", "first_name", "date_of_birth")
 
 
 def patient_search_record(
-    *, user: Any, organization_ids: Sequence[int], kind: str, results: Sequence[Member]
+    *,
+    user: Any,
+    organization_ids: Sequence[int],
+    kind: str,
+    searched: Mapping[str, Any],
+    results: Sequence[Member] = (),
+    refused: str = "",
 ) -> None:
-    """One event per patient found (so each shows in the access log), or one for none.
+    """Every look-up, whatever its outcome: one event per patient found (so each shows in the
+    access log), one for none, or one for a refused look-up (``refused``: why, the
+    ``SearchRefused`` code). Each says what was searched: the member ID as its ``member_ref``,
+    or the name and date of birth in ``changes["searched"]``.
 
     ``audit_record`` runs in a transaction of its own; several events share one."""
     if len(results) > 1:
         with transaction.atomic():
-            _search_events(user, organization_ids, kind, results)
+            _search_events(user, organization_ids, kind, searched, results, refused)
     else:
-        _search_events(user, organization_ids, kind, results)
+        _search_events(user, organization_ids, kind, searched, results, refused)
 
 
 def _search_events(
-    user: Any, organization_ids: Sequence[int], kind: str, results: Sequence[Member]
+    user: Any,
+    organization_ids: Sequence[int],
+    kind: str,
+    searched: Mapping[str, Any],
+    results: Sequence[Member],
+    refused: str,
 ) -> None:
     org = organization_ids[0] if organization_ids else None
-    if not results:
+    changes: dict[str, Any] = {"by": kind}
+    member_ref = ""
+    if kind == "member_id":
+        member_ref = normalize_member_id(str(searched.get("member_id") or ""))
+    else:
+        changes["searched"] = {name: searched.get(name) for name in NAME_CRITERIA}
+    if refused or not results:
+        outcome = {"outcome": "refused", "reason": refused} if refused else {"results": 0}
         audit_record(
             action="portico.patientinfo.patient_searched",
             actor=user,
             organization_id=org,
             object_type="members.member",
-            changes={"by": kind, "results": 0},
+            member_ref=member_ref,
+            changes={**changes, **outcome},
         )
+        return
     for member in results:
         audit_record(
             action="portico.patientinfo.patient_searched",
@@ -44,7 +71,7 @@ def _search_events(
             obj=member,
             organization_id=org,
             member_ref=member.member_id,
-            changes={"by": kind, "results": len(results)},
+            changes={**changes, "results": len(results)},
         )
 
 

@@ -74,7 +74,7 @@ def home(request: HttpRequest) -> HttpResponseBase:
     if request.method == "POST":
         form = id_form if by == "member_id" else name_form
         if by in ("member_id", "name") and form.is_valid():
-            data = form.cleaned_data
+            data = dict(form.cleaned_data)  # add_error below removes the field it names
             try:
                 if by == "member_id":
                     results = selectors.patient_lookup_by_member_id(
@@ -90,15 +90,19 @@ def home(request: HttpRequest) -> HttpResponseBase:
                     )
             except SearchRefused as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                refused = exc.code
             else:
-                services.patient_search_record(
-                    user=request.user,
-                    organization_ids=[s.organization_id for s in scopes],
-                    kind=by,
-                    results=results,
-                )
+                refused = ""
                 if not results:
                     message = NOT_FOUND
+            services.patient_search_record(
+                user=request.user,
+                organization_ids=[s.organization_id for s in scopes],
+                kind=by,
+                searched=data,
+                results=results or (),
+                refused=refused,
+            )
     return render(
         request,
         "patientinfo/home.html",
