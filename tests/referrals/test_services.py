@@ -137,6 +137,14 @@ def test_attachments_are_stored_and_bad_files_save_nothing(rw):
     assert Referral.objects.count() == 1
 
 
+def test_an_empty_file_is_refused_by_name(rw):
+    empty = SimpleUploadedFile("scan.pdf", b"", content_type="application/pdf")
+    with pytest.raises(services.ReferralInvalid) as caught:
+        submit(rw, files=[empty])
+    assert caught.value.errors["files"] == "“scan.pdf” is empty. Choose a file that has content."
+    assert not Referral.objects.exists()
+
+
 def test_reviewer_approves_fewer_visits_or_denies_with_reason(rw, world):
     reviewer = world.users["um_reviewer"]
     referral = submit(rw, visits_requested=10)

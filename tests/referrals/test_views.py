@@ -95,6 +95,24 @@ def test_every_bad_field_gets_its_own_message_and_nothing_is_saved(rw, persona_c
     assert Referral.objects.count() == 0
 
 
+def test_an_empty_attachment_is_named_in_its_message(rw, persona_client):
+    """Before: a 0-byte file said "The submitted file is empty." without naming it, so with
+    several files the user could not tell which one to replace."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    files = [
+        SimpleUploadedFile("notes.pdf", b"%PDF-1.4\n%%EOF\n"),
+        SimpleUploadedFile("scan.pdf", b""),
+    ]
+    client = persona_client("physician")
+    response = client.post(reverse("referrals:submit"), form_data(rw, attachments=files))
+    assert response.status_code == 200
+    message = "“scan.pdf” is empty. Choose a file that has content."
+    assert response.context["form"].errors["attachments"] == [message]
+    assert message in response.text
+    assert not Referral.objects.exists()
+
+
 def test_search_keeps_member_id_out_of_the_url(rw, persona_client):
     mine = submit(rw)
     other = submit(rw, visits_requested=10)

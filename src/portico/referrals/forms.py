@@ -15,7 +15,7 @@ from portico.organizations.models import Organization
 from portico.referrals import conf
 from portico.referrals.models import ReferralStatus, ReferredToKind, Urgency
 from portico.referrals.selectors import ReferralFilters, practice_providers
-from portico.referrals.services import ReferralRequest
+from portico.referrals.services import ReferralRequest, empty_file_message
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -30,7 +30,15 @@ class FileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     def clean(self, data: Any, initial: Any = None) -> list[Any]:
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
-        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+        cleaned = []
+        for item in files:
+            try:
+                cleaned.append(super().clean(item, initial))
+            except ValidationError as exc:
+                if getattr(exc, "code", None) == "empty":  # Django's message names no file
+                    raise ValidationError(empty_file_message(item), code="empty") from exc
+                raise
+        return cleaned
 
 
 def _split_codes(value: str) -> list[str]:

@@ -21,7 +21,13 @@ from portico.codes.validators import normalize_icd10_code, validate_icd10_code
 from portico.core.audit import audit_record
 from portico.core.idempotency import idempotent
 from portico.core.text import counted
-from portico.core.uploads import UploadRejected, check_upload, delete_stored, store_upload
+from portico.core.uploads import (
+    UploadRejected,
+    check_upload,
+    delete_stored,
+    sanitize_filename,
+    store_upload,
+)
 from portico.members.models import Member, PlanProvider
 from portico.members.selectors import coverage_on
 from portico.members.validators import normalize_member_id
@@ -53,6 +59,12 @@ class ReferralError(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
+
+
+def empty_file_message(upload: Any) -> str:
+    """What a person reads when a chosen file has nothing in it (0 bytes), naming the file."""
+    name = sanitize_filename(getattr(upload, "name", "") or "")
+    return f"“{name}” is empty. Choose a file that has content."
 
 
 class ReferralInvalid(ReferralError):
@@ -306,7 +318,10 @@ def _check(request: ReferralRequest, organization: Organization, today: dt.date)
             try:
                 check_upload(upload)
             except UploadRejected as exc:
-                errors["files"] = f"{getattr(upload, 'name', 'File')}: {exc.messages[0]}"
+                if exc.code == "empty":
+                    errors["files"] = empty_file_message(upload)
+                else:
+                    errors["files"] = f"{getattr(upload, 'name', 'File')}: {exc.messages[0]}"
                 break
     if errors:
         raise ReferralInvalid(errors)
