@@ -131,6 +131,21 @@ def test_agent_queue_and_status(api, sw):
     assert api.get("/staff/cases/CS-1999-000001", user=sw.agent).status_code == 404
 
 
+def test_an_unknown_queue_filter_is_refused_not_dropped(sw):
+    """Before: ?status=bogus or ?assignee=bogus was left out silently and the queue listed
+    every case."""
+    api = router_client(router)
+    open_case(sw.colleague, sw.colleague_user)
+    for query, field in (("status=bogus", "status"), ("assignee=bogus", "assignee")):
+        response = api.get(f"/staff/cases?{query}", user=sw.agent)
+        assert response.status_code == 400
+        body = response.json()
+        assert body["detail"] == "A filter was not understood."
+        assert [f["field"] for f in body["error"]["fields"]] == [field]
+        assert "“bogus” is not one of the" in body["error"]["fields"][0]["message"]
+    assert api.get("/staff/cases?status=all&assignee=me", user=sw.agent).status_code == 200
+
+
 def test_a_retried_create_or_comment_with_the_same_idempotency_key_saves_one(api, sw, mailoutbox):
     """Before: a client retrying after a timeout opened a second case (and a second email)."""
     payload = {"subject": "Rejected", "description": "Why?", "claim": CLAIM}

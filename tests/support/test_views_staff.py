@@ -20,6 +20,32 @@ def test_queue_lists_and_filters_cases(agent_client, sw):
     assert a.number in html
 
 
+def test_a_queue_filter_that_is_not_understood_says_so(agent_client, sw):
+    """Before: an unknown status or assignee in the address dropped every filter and showed
+    the default list with only Django's "Select a valid choice" next to the field; now the
+    page says a filter was not understood and the filters it understood still apply."""
+    from django.utils import timezone
+
+    open_case(sw.customer, sw.user, subject="Alpha subject")
+    closed = open_case(sw.other_customer, sw.other_user, subject="Beta subject")
+    Case.objects.filter(pk=closed.pk).update(status=CaseStatus.CLOSED, closed_at=timezone.now())
+    for query, field, message in (
+        ("status=closed&assignee=bogus", "assignee", "“bogus” is not one of the assignees."),
+        ("status=closed&assignee=999999", "assignee", "“999999” is not one of the assignees."),
+        ("status=bogus&case_type=claim", "status", "“bogus” is not one of the statuses."),
+    ):
+        response = agent_client.get(f"/support/staff/?{query}")
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "A filter was not understood, so the list below does not use it" in html
+        assert response.context["form"].errors[field] == [f"{message} Choose one from the list."]
+        assert "Select a valid choice" not in html
+        if "status=closed" in query:  # the status filter that was understood still applies
+            assert [c.number for c, _ in response.context["rows"]] == [closed.number]
+    page = agent_client.get("/support/staff/?status=closed").content.decode()
+    assert "was not understood" not in page
+
+
 def test_overdue_cases_are_highlighted(agent_client, sw, settings):
     settings.SUPPORT_SLA_TARGET_HOURS = {"new": 1}
     case = open_case(sw.customer, sw.user)

@@ -18,11 +18,12 @@ from django.http.response import HttpResponseBase
 from ninja import File, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
-from portico.core.api_errors import ErrorOut, api_page, api_user
+from portico.core.api_errors import ErrorOut, api_page, api_user, refused
 from portico.core.idempotency import key_from_request
 from portico.core.uploads import UploadRejected, file_download_response
 from portico.identity.roles import StaffRole, has_staff_role
 from portico.support import conf, selectors, services
+from portico.support.forms import QueueFilterForm
 from portico.support.models import Actor, Case, CustomerUser
 from portico.support.schemas import (
     CaseCreateIn,
@@ -279,14 +280,11 @@ class QueueQuery(Schema):
 @router.get("/staff/cases", response={200: CasePageOut, **ERRORS}, summary="The case queue")
 def queue(request: HttpRequest, filters: Query[QueueQuery]) -> Any:
     agent = _agent(request)
-    qs = selectors.staff_queue(
-        agent=agent,
-        status=filters.status,
-        case_type=filters.case_type,
-        age=filters.age,
-        assignee=filters.assignee,
-        overdue=filters.overdue,
-    )
+    form = QueueFilterForm(filters.model_dump(exclude={"page"}))
+    if not form.is_valid():  # an unknown value is refused, not silently left out
+        errors = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
+        raise refused(400, "A filter was not understood.", errors=errors, code="filter")
+    qs = selectors.staff_queue(agent=agent, **form.filters())
     page = api_page(qs, filters.page, conf.page_size())
     return {
         "count": page.paginator.count,

@@ -342,11 +342,24 @@ class AttachForm(IdempotentFormMixin, forms.Form):
 # ---------------------------------------------------------------------------
 
 
+def _not_understood(what: str) -> dict[str, str]:
+    return {"invalid_choice": f"“%(value)s” is not one of the {what}. Choose one from the list."}
+
+
 class QueueFilterForm(forms.Form):
-    status = forms.ChoiceField(label="Status", required=False)
-    case_type = forms.ChoiceField(label="Type", required=False)
-    age = forms.ChoiceField(label="Age", required=False)
-    assignee = forms.ChoiceField(label="Assignee", required=False)
+    """The queue's filters, from the address (a link, a bookmark). A value that is not one of
+    the choices is an error shown next to its field, and only that filter is left out."""
+
+    status = forms.ChoiceField(
+        label="Status", required=False, error_messages=_not_understood("statuses")
+    )
+    case_type = forms.ChoiceField(
+        label="Type", required=False, error_messages=_not_understood("types")
+    )
+    age = forms.ChoiceField(label="Age", required=False, error_messages=_not_understood("ages"))
+    assignee = forms.ChoiceField(
+        label="Assignee", required=False, error_messages=_not_understood("assignees")
+    )
     overdue = forms.BooleanField(label="Overdue only", required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -375,8 +388,11 @@ class QueueFilterForm(forms.Form):
         )
 
     def filters(self) -> dict[str, Any]:
-        if not self.is_valid():
+        """The filters understood; one that is not falls back to its default (open cases,
+        any type, age or assignee) while the form shows its error."""
+        if not self.is_bound:
             return {"status": "open"}
+        self.is_valid()
         d = self.cleaned_data
         return {
             "status": d.get("status") or "open",
