@@ -113,6 +113,36 @@ def test_an_empty_attachment_is_named_in_its_message(rw, persona_client):
     assert not Referral.objects.exists()
 
 
+def _status_text(html: str) -> str:
+    import re
+
+    found = re.search(r"<dt>Status</dt><dd>(.*?)</dd>", html, re.S)
+    assert found, "no Status in the summary"
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+
+
+def test_a_cancelled_referral_that_was_approved_automatically_reads_cancelled(rw, persona_client):
+    """Before: its status read "Cancelled (approved automatically by the plan rules)"."""
+    referral = submit(rw)
+    client = persona_client("physician")
+    url = reverse("referrals:detail", kwargs={"number": referral.number})
+    assert _status_text(client.get(url).text) == (
+        "Approved (approved automatically by the plan rules)"
+    )
+    client.post(reverse("referrals:cancel", kwargs={"number": referral.number}), {"note": "No"})
+    for page in (
+        client.get(url),
+        client.get(reverse("referrals:print", kwargs={"number": referral.number})),
+        persona_client("um_reviewer").get(
+            reverse("referrals:staff_detail", kwargs={"number": referral.number})
+        ),
+    ):
+        assert page.status_code == 200
+        assert _status_text(page.text) == "Cancelled"
+    detail = client.get(url).text
+    assert "Approved automatically: in-network specialist" in detail  # the history keeps it
+
+
 def test_search_keeps_member_id_out_of_the_url(rw, persona_client):
     mine = submit(rw)
     other = submit(rw, visits_requested=10)

@@ -154,6 +154,17 @@ class Referral(TimeStampedModel):
         return {"pending_review": "in-review", "used": "completed"}.get(self.status, self.status)
 
     @property
+    def shows_auto_approval(self) -> bool:
+        """Whether the status reads "(approved automatically by the plan rules)": while the
+        approval stands (Approved, then Used or Expired), not once the referral is Cancelled;
+        the history keeps the automatic approval either way."""
+        return self.auto_approved and self.status in (
+            ReferralStatus.APPROVED,
+            ReferralStatus.USED,
+            ReferralStatus.EXPIRED,
+        )
+
+    @property
     def visits_remaining(self) -> int:
         return max(0, self.visits_approved - self.visits_used)
 
