@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from portico.core.idempotency import IdempotentFormMixin
 from portico.core.uploads import ALLOWED_DESCRIPTION, max_upload_bytes
 from portico.members.validators import normalize_member_id
+from portico.organizations.fields import NPIField
 from portico.organizations.models import Organization
 from portico.referrals import conf
 from portico.referrals.models import ReferralStatus, ReferredToKind, Urgency
@@ -56,11 +57,7 @@ class ReferralForm(IdempotentFormMixin, forms.Form):
         label="Refer to a", choices=ReferredToKind.choices, widget=forms.RadioSelect,
         initial=ReferredToKind.SPECIALIST,
     )  # fmt: skip
-    referred_to_npi = forms.CharField(
-        label="Specialist or facility NPI",
-        max_length=10,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
+    referred_to_npi = NPIField(label="Specialist or facility NPI")
     referred_to_name = forms.CharField(
         label="Specialist or facility name",
         required=False,
@@ -175,10 +172,9 @@ class ReferralForm(IdempotentFormMixin, forms.Form):
 class SearchForm(forms.Form):
     member_id = forms.CharField(label="Member ID", required=False, max_length=24)
     number = forms.CharField(label="Referral number", required=False, max_length=20)
-    provider_npi = forms.CharField(
+    provider_npi = NPIField(
         label="Provider NPI",
         required=False,
-        max_length=10,
         help_text="The referring PCP's or the referred-to provider's NPI.",
     )
     status = forms.ChoiceField(
