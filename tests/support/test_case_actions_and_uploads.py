@@ -247,12 +247,20 @@ def test_every_bad_file_is_named(sam, sw):
     assert not CaseAttachment.objects.exists()
 
 
+def test_an_empty_comment_asks_for_one(sam, sw):
+    case = open_case(sw.customer, sw.user)
+    response = sam.post(f"/support/cases/{case.number}/comment/", {"body": "  "}, follow=True)
+    assert "Write your comment." in response.content.decode()
+    assert "This field is required." not in response.content.decode()
+    assert not case.comments.exists()
+
+
 def test_no_file_chosen_asks_for_one(sam, sw):
     case = open_case(sw.customer, sw.user)
     # What a browser sends when no file was chosen: the form's other fields, no file.
     response = sam.post(f"/support/cases/{case.number}/attach/", {"file": ""})
     assert response.status_code == 200
-    assert "This field is required." in response.content.decode()
+    assert "Choose one or more files to attach." in response.content.decode()
     assert not CaseAttachment.objects.exists()
 
 

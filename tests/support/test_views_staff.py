@@ -94,7 +94,7 @@ def test_agent_reply_note_status_assign(agent_client, sw, django_capture_on_comm
     response = agent_client.post(url + "status/", {"status": "new", "seen": _seen(case)})
     assert response.status_code == 400
     response = agent_client.post(url + "reply/", {"body": "", "visibility": "public"})
-    assert response.status_code == 400 and "This field is required" in response.content.decode()
+    assert response.status_code == 400 and "Write the reply or note." in response.content.decode()
 
 
 def test_merge_from_the_console(agent_client, sw):

@@ -327,14 +327,19 @@ class CaseSearchForm(forms.Form):
 
 class CommentForm(IdempotentFormMixin, forms.Form):
     body = forms.CharField(
-        label="Comment", max_length=10000, widget=forms.Textarea(attrs={"rows": 5})
+        label="Comment",
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Write your comment."},
     )
 
 
 class AttachForm(IdempotentFormMixin, forms.Form):
     """Attach ("Upload Files"): one or several files, saved all together or not at all."""
 
-    file = MultipleUploadField(label="Upload Files")
+    file = MultipleUploadField(
+        label="Upload Files", error_messages={"required": "Choose one or more files to attach."}
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -443,7 +448,10 @@ class ReplyForm(IdempotentFormMixin, forms.Form):
         ("internal", "Internal note (never shown to the customer)"),
     ]
     body = forms.CharField(
-        label="Message", max_length=10000, widget=forms.Textarea(attrs={"rows": 5})
+        label="Message",
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Write the reply or note."},
     )
     visibility = forms.ChoiceField(
         label="Who sees it", choices=VISIBILITY, initial="public", widget=forms.RadioSelect
