@@ -122,6 +122,10 @@ def test_a_sent_back_request_can_be_denied_for_lack_of_information(pa, world, pe
     assert "Waiting for the office to answer the send back." in page
     assert "<h3>Deny for lack of information</h3>" in page
     assert '<label class="usa-label" for="id_decide-0-deny_reason">Denial reason' in page
+    for name in ("deny_reason", "criteria"):  # both required for a denial: marked so
+        group = page.split(f'id="id_decide-0-{name}_group"', 1)[1]
+        label = group.split("</label>", 1)[0]
+        assert 'class="usa-hint usa-hint--required">*</abbr>' in label, label
     assert "Approve" not in page and "Record decision" not in page  # denial only
     assert ">Deny request</button>" in page
     _assert_unique_ids(page)

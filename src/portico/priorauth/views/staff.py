@@ -144,6 +144,12 @@ def _render(
             for ln in open_lines
         ],
     )
+    if row.status == Status.SEND_BACK:
+        # Denial is the only decision offered while the office answers: its reason and
+        # criteria are required (the service says so too), so the page marks them.
+        for line_form in decision_formset.forms:
+            for name in ("deny_reason", "criteria"):
+                line_form.fields[name].required = True
     assign_form = forms.get("assign_form") or AssignForm(
         initial={**version, "assignee": row.assigned_to_id or ""}
     )
