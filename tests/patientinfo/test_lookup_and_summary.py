@@ -232,6 +232,31 @@ def test_access_log_shows_each_lookup_to_the_practice_admin(pw, world, persona_c
     assert persona_client("physician").get(reverse("patientinfo:access_log")).status_code == 403
 
 
+def test_a_lookup_is_logged_for_the_practice_whose_grant_shows_the_patient(
+    pw, world, persona_client
+):
+    """A physician with grants in two practices: each found patient's look-up goes to the
+    practice that shows the patient (its administrator's access log), not the first one."""
+    from portico.organizations.models import Membership
+
+    doctor = world.users["physician"]
+    Membership.objects.get_or_create(user=doctor, organization=world.practice_b)
+    grant_set(
+        user=doctor,
+        application=Application.PATIENT_INFO,
+        organization=world.practice_b,
+        scope={"regions": ["R1"], "role": "pcp"},
+    )
+    client = persona_client("physician")
+    assert "Brandt" in by_id(client, pw.practice_b_member.member_id).text
+    assert "Whitfield" in by_id(client, pw.attributed.member_id).text
+    events = AuditEvent.objects.filter(action="portico.patientinfo.patient_searched")
+    assert (
+        events.get(member_ref=pw.practice_b_member.member_id).organization_id == world.practice_b.pk
+    )
+    assert events.get(member_ref=pw.attributed.member_id).organization_id == world.practice_a.pk
+
+
 def test_claim_diagnoses_merge_with_encounters(pw, persona_client, monkeypatch):
     from portico.claims.selectors import MemberDiagnosis
     from portico.patientinfo import selectors

@@ -65,11 +65,18 @@ def _search_events(
         )
         return
     for member in results:
+        # The practice whose grant shows this member (``pip_scope``, the index of the scope
+        # the look-up annotated), so that its administrator's access log lists the look-up.
+        shown_by = getattr(member, "pip_scope", None)
         audit_record(
             action="portico.patientinfo.patient_searched",
             actor=user,
             obj=member,
-            organization_id=org,
+            organization_id=(
+                organization_ids[shown_by]
+                if isinstance(shown_by, int) and 0 <= shown_by < len(organization_ids)
+                else org
+            ),
             member_ref=member.member_id,
             changes={**changes, "results": len(results)},
         )
