@@ -201,3 +201,17 @@ def pa_form_data(pa: PAWorld, **extra: str) -> dict[str, str]:
     }
     data.update(extra)
     return data
+
+
+def decide_data(row: Any, decision: str = "approved", **line: Any) -> dict[str, Any]:
+    """The reviewer's "Decide each line" form for a one-line request, as a browser posts it:
+    the version the page showed, the line formset and ``line``'s fields of line 1."""
+    return {
+        "version": str(row.version),
+        "note": "",
+        "decide-TOTAL_FORMS": "1",
+        "decide-INITIAL_FORMS": "1",
+        "decide-0-line_no": "1",
+        "decide-0-decision": decision,
+        **{f"decide-0-{k}": v for k, v in line.items()},
+    }

@@ -77,7 +77,8 @@ def test_names_with_accented_letters_can_be_searched(pw, world, persona_client):
         assert "no wildcards" in by_name(client, typed, "1980-02-03").text, typed
 
 
-def test_too_broad_name_search_is_refused(pw, world, persona_client):
+def _eleven_smiths(pw, world) -> None:
+    """Eleven attributed patients named Smith, all born 1970-01-01 (Pat0 … Pat10)."""
     from tests.factories.members import MemberFactory
     from tests.factories.patientinfo import assign
 
@@ -90,6 +91,10 @@ def test_too_broad_name_search_is_refused(pw, world, persona_client):
             date_of_birth=dt.date(1970, 1, 1),
         )
         assign(m, pw.pcp_a, world.practice_a)
+
+
+def test_too_broad_name_search_is_refused(pw, world, persona_client):
+    _eleven_smiths(pw, world)  # one more than a name search lists
     client = persona_client("physician")
     assert "Too many patients match" in by_name(client, "Smith", "1970-01-01").text
     assert "Pat10" in by_name(client, "Smith", "1970-01-01", first="Pat10").text
@@ -313,18 +318,7 @@ def test_a_too_long_or_nul_member_id_gets_one_message(pw, persona_client, member
 def test_every_lookup_is_audited_with_what_was_searched_and_the_outcome(pw, world, persona_client):
     """Before: a refused look-up (too many matches, a wildcard) left no audit event, and a
     member ID that found nobody was audited without the member ID searched."""
-    from tests.factories.members import MemberFactory
-    from tests.factories.patientinfo import assign
-
-    for i in range(11):
-        m = MemberFactory(
-            plan=pw.attributed.plan,
-            last_name="Smith",
-            first_name=f"Pat{i}",
-            region="R1",
-            date_of_birth=dt.date(1970, 1, 1),
-        )
-        assign(m, pw.pcp_a, world.practice_a)
+    _eleven_smiths(pw, world)  # one more than a name search lists
     doctor = persona_client("physician")
     by_id(doctor, "zz999999999")
     assert "Too many patients match" in by_name(doctor, "Smith", "1970-01-01").text

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from portico.priorauth.models import PriorAuthRequest, Status
-from tests.factories.priorauth import submitted
+from tests.factories.priorauth import decide_data, submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -97,15 +97,7 @@ def _sent_back(pa, world) -> PriorAuthRequest:
 
 
 def _deny_data(row: PriorAuthRequest, **line: str) -> dict[str, str]:
-    return {
-        "version": str(row.version),
-        "note": "",
-        "decide-TOTAL_FORMS": "1",
-        "decide-INITIAL_FORMS": "1",
-        "decide-0-line_no": "1",
-        "decide-0-decision": "denied",
-        **{f"decide-0-{k}": v for k, v in line.items()},
-    }
+    return decide_data(row, decision="denied", **line)
 
 
 def test_a_sent_back_request_can_be_denied_for_lack_of_information(pa, world, persona_client):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from portico.core.models import AuditEvent
 from portico.documents.models import Document
 from portico.priorauth.models import PriorAuthRequest, Status
-from tests.factories.priorauth import pa_form_data, submitted
+from tests.factories.priorauth import decide_data, pa_form_data, submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -168,15 +168,7 @@ def test_reviewer_flow_and_stale_page(pa, world, persona_client):
     assert row.status == Status.IN_REVIEW
     decide = reviewer.post(
         reverse("priorauth:staff_decide", kwargs={"reference": row.reference}),
-        {
-            "version": row.version,
-            "note": "",
-            "decide-TOTAL_FORMS": "1",
-            "decide-INITIAL_FORMS": "1",
-            "decide-0-line_no": "1",
-            "decide-0-decision": "approved",
-            "decide-0-approved_units": "1",
-        },
+        decide_data(row, approved_units="1"),
     )
     assert decide.status_code == 302
     row.refresh_from_db()
@@ -560,18 +552,6 @@ def test_an_over_long_expedited_reason_is_refused_at_its_field(pa, persona_clien
     assert not PriorAuthRequest.objects.exists()
 
 
-def _decide_data(row, **line):
-    return {
-        "version": row.version,
-        "note": "",
-        "decide-TOTAL_FORMS": "1",
-        "decide-INITIAL_FORMS": "1",
-        "decide-0-line_no": "1",
-        "decide-0-decision": "approved",
-        **{f"decide-0-{k}": v for k, v in line.items()},
-    }
-
-
 def _error_of(page: str, field_id: str) -> str:
     """The error message shown in the form group of ``field_id`` (empty if none)."""
     group = page.split(f'id="{field_id}_group"', 1)[1].split('class="usa-form-group', 1)[0]
@@ -603,7 +583,7 @@ def test_a_refused_line_decision_is_shown_at_its_field(
     row = submitted(pa, world.users["physician"])
     reviewer = persona_client("um_reviewer")
     url = reverse("priorauth:staff_decide", kwargs={"reference": row.reference})
-    response = reviewer.post(url, _decide_data(row, **line))
+    response = reviewer.post(url, decide_data(row, **line))
     page = response.content.decode()
     assert response.status_code == 400
     assert message in _error_of(page, f"id_decide-0-{field}")
