@@ -110,8 +110,10 @@ def bench_latency(decisions: int) -> dict[str, Any]:
     reviewer = User.objects.get(username="um.reviewer")
     client = _client(office)
     latencies, poll_ms = [], []
-    rows = list(PriorAuthRequest.objects.filter(status=Status.RECEIVED)[:decisions])
-    rows += list(PriorAuthRequest.objects.filter(status=Status.IN_REVIEW)[: decisions - len(rows)])
+    # Requests a reviewer can decide: received or in review, not administratively withdrawn.
+    open_requests = PriorAuthRequest.objects.filter(withdrawn_at__isnull=True)
+    rows = list(open_requests.filter(status=Status.RECEIVED)[:decisions])
+    rows += list(open_requests.filter(status=Status.IN_REVIEW)[: decisions - len(rows)])
     for row in rows:
         url = reverse("priorauth:request_status", kwargs={"reference": row.reference})
         seen = threading.Event()

@@ -40,9 +40,9 @@ def test_user_text_is_printed_as_typed_not_as_markup(tmp_path):
     assert "99213" in text and "page footer" in text
 
 
-def test_dashes_and_quotes_print_as_themselves_and_others_as_plain_text(tmp_path):
-    """Letters say "Monday–Friday, 8:30 AM – 5:30 PM" and "Portal — letter"; the standard
-    fonts have those characters (Windows-1252), so they must not become "?"."""
+def test_dashes_quotes_and_symbols_print_as_themselves(tmp_path):
+    """Letters say "Monday–Friday, 8:30 AM – 5:30 PM" and "Portal — letter"; criteria say
+    "≥ 2"; none of it may become "?" or a plain stand-in."""
     data = pdf.render_pdf(
         title="Test",
         header="Claims Online Portal — appeal decision letter",
@@ -61,8 +61,35 @@ def test_dashes_and_quotes_print_as_themselves_and_others_as_plain_text(tmp_path
     assert "Claims Online Portal — appeal decision letter" in text
     assert "Hours: Monday–Friday" in text
     assert "(Monday–Friday, 8:30 AM – 5:30 PM ET) “quoted” …" in text
-    assert "units >= 2 -> approved; -1 day" in text
+    assert "units ≥ 2 → approved; −1 day" in text
+    # A character the font cannot draw is shown as missing, not as an empty box.
     assert "Kanji ? has no glyph" in text
+
+
+def test_names_in_other_latin_greek_and_cyrillic_letters_print_as_typed(tmp_path):
+    """A member named Nguyễn Thị Hương or Łukasz Dvořák must read so on a determination
+    letter or a patient summary, not "Nguy?n Th? H??ng"; also in bold and in the header."""
+    names = "Nguyễn Thị Hương · Łukasz Dvořák · Ørsted-Ğül · Σοφία Παπαδοπούλου · Ирина Котова"
+    data = pdf.render_pdf(
+        title="Patient summary",
+        header=f"Member {names}",
+        content=[
+            pdf.heading(names),
+            pdf.paragraph(names, bold=True),
+            pdf.key_value_table([("Member", names)], label_width=72),
+            pdf.table(["Name"], [[names]]),
+            pdf.signature_lines([f"Member: {names}"]),
+        ],
+    )
+    path = tmp_path / "out.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "?" not in text
+    text = " ".join(text.split())  # a name wrapped in a narrow cell is still that name
+    for name in names.split(" · "):
+        assert text.count(name) >= 6, name  # header, heading, bold line, both tables, signer
 
 
 def test_each_signers_name_stands_clear_of_the_signature_line_above(tmp_path):

@@ -15,24 +15,29 @@ which lays it out on Letter pages with a running header and footer and returns t
     data = pdf.render_pdf(title="Access form", header="Portico", footer="", content=content)
 
 Text passed to the helpers is plain text (escaped here), never ReportLab markup, so values
-typed by users cannot change the layout. Only the standard Type 1 fonts are used (no font
-files to ship). They print the Windows-1252 repertoire (Latin-1 plus dashes, curly quotes,
-bullet, ellipsis, euro sign); a few other common characters get a plain equivalent and the
-rest print as "?".
+typed by users cannot change the layout. The text is set in DejaVu Sans (shipped in
+``core/data/fonts``, embedded as a subset in each PDF), so names and addresses print as typed
+in the Latin, Greek and Cyrillic scripts, Vietnamese included ("Nguyễn", "Łukasz", "Dvořák").
+A character the font has no glyph for (Chinese, say) prints as "?" rather than as an empty
+box, so a reader sees that something could not be printed.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.fonts import addMapping
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
@@ -56,42 +61,69 @@ __all__ = [
     "table",
 ]
 
+FONT = "PorticoSans"
+FONT_BOLD = "PorticoSans-Bold"
+_FONT_DIR = Path(__file__).resolve().parent / "data" / "fonts"
+
+
+def _register_fonts() -> frozenset[int]:
+    """Register DejaVu Sans and its bold as one family (``<b>`` in a paragraph picks the
+    bold); return the code points both have a glyph for."""
+    faces = {FONT: "DejaVuSans.ttf", FONT_BOLD: "DejaVuSans-Bold.ttf"}
+    glyphs: frozenset[int] | None = None
+    for name, filename in faces.items():
+        font = TTFont(name, str(_FONT_DIR / filename))
+        pdfmetrics.registerFont(font)
+        mapped = frozenset(font.face.charToGlyph)
+        glyphs = mapped if glyphs is None else glyphs & mapped
+    for bold in (0, 1):
+        for italic in (0, 1):
+            addMapping(FONT, bold, italic, FONT_BOLD if bold else FONT)
+    assert glyphs is not None
+    return glyphs
+
+
+_GLYPHS = _register_fonts()
+
 MARGIN = 0.75 * inch
 _styles = getSampleStyleSheet()
-BODY = ParagraphStyle("PorticoBody", parent=_styles["BodyText"], fontSize=9.5, leading=12)
+BODY = ParagraphStyle(
+    "PorticoBody", parent=_styles["BodyText"], fontName=FONT, fontSize=9.5, leading=12
+)
 SMALL = ParagraphStyle("PorticoSmall", parent=BODY, fontSize=8, leading=10)
 CELL = ParagraphStyle("PorticoCell", parent=BODY, fontSize=8.5, leading=10.5, alignment=TA_LEFT)
-CELL_BOLD = ParagraphStyle("PorticoCellBold", parent=CELL, fontName="Helvetica-Bold")
+CELL_BOLD = ParagraphStyle("PorticoCellBold", parent=CELL, fontName=FONT_BOLD)
 HEADINGS = {
-    1: ParagraphStyle("PorticoH1", parent=_styles["Heading1"], fontSize=15, spaceAfter=6),
-    2: ParagraphStyle("PorticoH2", parent=_styles["Heading2"], fontSize=12, spaceBefore=8),
-    3: ParagraphStyle("PorticoH3", parent=_styles["Heading3"], fontSize=10.5, spaceBefore=6),
+    level: ParagraphStyle(
+        f"PorticoH{level}", parent=_styles[f"Heading{level}"], fontName=FONT_BOLD, **sizes
+    )
+    for level, sizes in (
+        (1, {"fontSize": 15, "spaceAfter": 6}),
+        (2, {"fontSize": 12, "spaceBefore": 8}),
+        (3, {"fontSize": 10.5, "spaceBefore": 6}),
+    )
 }
 _GRID = colors.HexColor("#71767a")
 _SHADE = colors.HexColor("#f0f0f0")
 
 
-# Characters the standard fonts lack, as their plain equivalents.
-_PLAIN = str.maketrans(
-    {
-        "\u2010": "-",  # hyphen
-        "\u2011": "-",  # non-breaking hyphen
-        "\u2012": "-",  # figure dash
-        "\u2212": "-",  # minus sign
-        "\u2190": "<-",
-        "\u2192": "->",
-        "\u2264": "<=",
-        "\u2265": ">=",
-        "\u2009": " ",  # thin space
-        "\u202f": " ",  # narrow no-break space
-        "\u2044": "/",  # fraction slash
-    }
-)
+class _Unprintable(dict[int, int | str]):
+    """A ``str.translate`` table, filled as characters are met: a character the font has a
+    glyph for (or a control character, which the layout handles) maps to itself, any other
+    to "?"."""
+
+    def __missing__(self, code: int) -> int | str:
+        value: int | str = code if code < 32 or code in _GLYPHS else "?"
+        self[code] = value
+        return value
+
+
+_UNPRINTABLE = _Unprintable()
 
 
 def _printable(text: str) -> str:
-    """``text`` in the standard fonts' repertoire (Windows-1252), "?" for what has none."""
-    return (text or "").translate(_PLAIN).encode("cp1252", "replace").decode("cp1252")
+    """``text`` as the font can print it: "?" for each character it has no glyph for."""
+    return (text or "").translate(_UNPRINTABLE)
 
 
 def _text(value: object) -> str:
@@ -182,7 +214,11 @@ def signature_lines(signers: Sequence[str], *, note: str = "") -> Flowable:
         rowHeights=[h for i in range(len(signers)) for h in ((14 if i == 0 else 30), 30)],
         hAlign="LEFT",
     )
-    style: list[Any] = [("FONTSIZE", (0, 0), (-1, -1), 8.5), ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]
+    style: list[Any] = [
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+        ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+    ]
     for index in range(len(signers)):
         row = index * 2 + 1
         style += [
@@ -223,7 +259,7 @@ def render_pdf(
 
     def decorate(canvas: Canvas, doc: SimpleDocTemplate) -> None:
         canvas.saveState()
-        canvas.setFont("Helvetica", 8)
+        canvas.setFont(FONT, 8)
         canvas.setFillColor(colors.HexColor("#454545"))
         top = LETTER[1] - MARGIN + 0.05 * inch
         canvas.drawString(MARGIN, top, _printable(header))
