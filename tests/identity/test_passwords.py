@@ -250,3 +250,36 @@ def test_too_many_password_changes_stay_on_the_page_and_say_how_long(client, set
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("Quiet-River-58")
+
+
+@pytest.mark.django_db
+def test_too_many_attempts_to_set_a_password_stay_on_the_page_and_say_how_long(client, settings):
+    """An account without a password yet sets one on allauth's "Set password" page, which
+    shares the change limit; the sixth attempt in a minute is answered on that page."""
+    settings.ACCOUNT_RATE_LIMITS = {"change_password": "5/m/user"}
+    cache.clear()
+    user = UserFactory(username="ratelimit2")
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    mfa_login(client, user)
+    refused = {"password1": "short", "password2": "short"}
+    new = {"password1": "Quiet-River-58", "password2": "Quiet-River-58"}
+    with freeze_time() as clock:
+        for _ in range(5):
+            response = client.post("/id/password/set/", refused)
+            assert response.status_code == 200
+            assert "Use at least 8 characters." in response.content.decode()
+        clock.tick(15)
+        response = client.post("/id/password/set/", new)
+        assert response.status_code == 429
+        page = response.content.decode()
+        assert "<h1>Set password</h1>" in page  # the same page, not the bare 429 page
+        assert "Too many attempts to set your password. Wait 45 seconds, then try again." in page
+        assert 'name="password1"' in page
+        user.refresh_from_db()
+        assert not user.has_usable_password()  # nothing changed
+        clock.tick(46)
+        response = client.post("/id/password/set/", new)
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Quiet-River-58")

@@ -114,6 +114,9 @@ ROUTES = {
     "identity:profile": SIGNED_IN_ONLY,
     # allauth's "change password" path, Portico's view (too many attempts answered on the page).
     "identity:password_change": SIGNED_IN_ONLY,
+    # allauth's "set password" path, Portico's view: personas have a password, so it sends
+    # them on to "change password", as allauth's does.
+    "identity:password_set": Route(default=302),
     "identity:profile_username": Route(expect={ANON: 302}, default=405),
     "identity:profile_preferences": Route(expect={ANON: 302}, default=405),
     "identity:session_status": Route(expect={ANON: 401}),

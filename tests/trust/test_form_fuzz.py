@@ -562,6 +562,7 @@ POST_PERSONA = {
     "identity:profile_username": "billing_clerk",
     "identity:profile_preferences": "billing_clerk",
     "identity:password_change": "billing_clerk",
+    "identity:password_set": "billing_clerk",
     "identity:session_extend": "billing_clerk",
     "idp:oidc:token": "anonymous",
     "idp:oidc:revoke": "anonymous",

@@ -29,8 +29,9 @@ urlpatterns = [
     path("2fa/webauthn/keys/<int:pk>/remove/", mfa.remove_passkey, name="remove_passkey"),
     # My Profile and the session
     path("profile/", profile.profile, name="profile"),
-    # allauth's path, Portico's view: too many attempts are answered on the page
+    # allauth's paths, Portico's views: too many attempts are answered on the page
     path("password/change/", profile.password_change, name="password_change"),
+    path("password/set/", profile.password_set, name="password_set"),
     path("profile/username/", profile.profile_username, name="profile_username"),
     path("profile/preferences/", profile.profile_preferences, name="profile_preferences"),
     path("session/status/", profile.session_status, name="session_status"),

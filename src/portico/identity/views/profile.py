@@ -100,28 +100,51 @@ def profile_preferences(request: HttpRequest) -> HttpResponse:
     )
 
 
-class PasswordChangeView(allauth_views.PasswordChangeView):
-    """allauth's "Change password" page (its path). After allauth's limit of attempts (five a
-    minute) the next one showed the bare "Too many requests" page: it now stays on this page
-    and says how long to wait. The refused attempt is neither checked (the limit guards the
-    current password) nor counted."""
+class _AttemptsAnsweredOnPage:
+    """For allauth's password pages: after allauth's limit of attempts (five a minute,
+    ``change_password``, shared by "Change password" and "Set password") the next one showed
+    the bare "Too many requests" page. It now stays on the page and says how long to wait. The
+    refused attempt is neither checked (the limit guards the current password) nor counted."""
+
+    too_many = "Too many attempts to change your password."
+
+    def answers_limit(self, request: HttpRequest) -> bool:
+        return request.method == "POST" and request.user.is_authenticated
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method == "POST" and request.user.is_authenticated:
+        if self.answers_limit(request):
             wait = ratelimits.wait_seconds(request, action="change_password")
             if wait:
-                form = self.get_form_class()(user=request.user)
+                view: Any = self
+                form = view.get_form_class()(user=request.user)
                 form.cleaned_data = {}  # an unbound form, so that it can carry the error
-                form.add_error(
-                    None,
-                    "Too many attempts to change your password. "
-                    f"Wait {wait_text(wait)}, then try again.",
+                form.add_error(None, f"{self.too_many} Wait {wait_text(wait)}, then try again.")
+                return view.render_to_response(  # type: ignore[no-any-return]
+                    view.get_context_data(form=form), status=429
                 )
-                return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc,no-any-return]
+
+
+class PasswordChangeView(_AttemptsAnsweredOnPage, allauth_views.PasswordChangeView):
+    """allauth's "Change password" page (its path), limit answered on the page."""
+
+
+class PasswordSetView(_AttemptsAnsweredOnPage, allauth_views.PasswordSetView):
+    """allauth's "Set password" page (its path), for an account without a password yet;
+    limit answered on the page. An account with a password is sent to "Change password" by
+    allauth, limited or not."""
+
+    too_many = "Too many attempts to set your password."
+
+    def answers_limit(self, request: HttpRequest) -> bool:
+        user = request.user
+        if not (super().answers_limit(request) and user.is_authenticated):
+            return False
+        return not user.has_usable_password()
 
 
 password_change = never_cache(PasswordChangeView.as_view())
+password_set = never_cache(PasswordSetView.as_view())
 
 
 def _remaining(request: HttpRequest) -> int:
