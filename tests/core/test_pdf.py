@@ -114,3 +114,39 @@ def test_each_signers_name_stands_clear_of_the_signature_line_above(tmp_path):
     # The line is drawn at the bottom of the first signer's signature row: at least 18 points
     # (a quarter inch) between it and the next signer's name.
     assert second_name - first_signature >= 18
+
+
+def test_a_long_footer_or_header_does_not_run_into_the_page_number_or_title(tmp_path):
+    """A letter's footer (plan name, address, fax) printed over "Page 1" when it was long."""
+    import re
+
+    footer = (
+        "Portico Utilization Management · Portico Health Services, P.O. Box 5600, "
+        "Lakeport, NY 10990-5600 · Fax 1-800-555-0163"
+    )
+    header = "Harborview Health Plan – prior authorization, spine, pain and joint program"
+    title = "Initial Adverse Determination (Partial) – PA264217814"
+    data = pdf.render_pdf(
+        title=title, header=header, footer=footer, content=[pdf.paragraph("Body")]
+    )
+    path = tmp_path / "out.pdf"
+    path.write_bytes(data)
+    html = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    words = [
+        (float(x1), float(y1), float(x2), w)
+        for x1, y1, x2, w in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]+)', html
+        )
+    ]
+    page_x = next(x1 for x1, _, _, w in words if w == "Page")
+    page_y = next(y1 for _, y1, _, w in words if w == "Page")
+    footer_words = [(x1, x2) for x1, y1, x2, _ in words if abs(y1 - page_y) < 3 and x1 < page_x]
+    assert max(x2 for _, x2 in footer_words) < page_x  # the footer ends before "Page"
+    text = " ".join(w for _, y1, _, w in words if abs(y1 - page_y) < 3)
+    assert "Fax 1-800-555-0163 Page 1" in text  # all of it printed, smaller
+    title_x = next(x1 for x1, _, _, w in words if w == "Initial")
+    title_y = next(y1 for _, y1, _, w in words if w == "Initial")
+    header_words = [x2 for x1, y1, x2, _ in words if abs(y1 - title_y) < 3 and x1 < title_x]
+    assert max(header_words) < title_x

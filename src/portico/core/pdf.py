@@ -233,6 +233,25 @@ def signature_lines(signers: Sequence[str], *, note: str = "") -> Flowable:
     return KeepTogether(parts)
 
 
+def _left_and_right(canvas: Canvas, y: float, left: str, right: str) -> None:
+    """One line of the running header or footer: ``left`` and ``right`` at the margins, in
+    8 points, or smaller (down to 5.5) when both would otherwise run into each other; what
+    still does not fit is cut short with "…"."""
+    gap, size = 12.0, 8.0
+    room = LETTER[0] - 2 * MARGIN - gap
+    width = pdfmetrics.stringWidth(left, FONT, size) + pdfmetrics.stringWidth(right, FONT, size)
+    if width > room:
+        size = max(5.5, size * room / width)
+    limit = room - pdfmetrics.stringWidth(right, FONT, size)
+    if pdfmetrics.stringWidth(left, FONT, size) > limit:
+        while left and pdfmetrics.stringWidth(left + "…", FONT, size) > limit:
+            left = left[:-1]
+        left += "…"
+    canvas.setFont(FONT, size)
+    canvas.drawString(MARGIN, y, left)
+    canvas.drawRightString(LETTER[0] - MARGIN, y, right)
+
+
 def render_pdf(
     *,
     title: str,
@@ -259,16 +278,12 @@ def render_pdf(
 
     def decorate(canvas: Canvas, doc: SimpleDocTemplate) -> None:
         canvas.saveState()
-        canvas.setFont(FONT, 8)
         canvas.setFillColor(colors.HexColor("#454545"))
         top = LETTER[1] - MARGIN + 0.05 * inch
-        canvas.drawString(MARGIN, top, _printable(header))
-        canvas.drawRightString(LETTER[0] - MARGIN, top, _printable(title))
+        _left_and_right(canvas, top, _printable(header), _printable(title))
         canvas.setStrokeColor(_GRID)
         canvas.line(MARGIN, top - 4, LETTER[0] - MARGIN, top - 4)
-        bottom = MARGIN - 0.35 * inch
-        canvas.drawString(MARGIN, bottom, _printable(footer))
-        canvas.drawRightString(LETTER[0] - MARGIN, bottom, f"Page {doc.page}")
+        _left_and_right(canvas, MARGIN - 0.35 * inch, _printable(footer), f"Page {doc.page}")
         canvas.restoreState()
 
     document.build(list(content), onFirstPage=decorate, onLaterPages=decorate)
