@@ -146,6 +146,29 @@ def test_same_file_twice_creates_no_duplicates(cw, persona_client):
     assert all(f"REF*1K*{n}" in ack_277ca(second) for n in numbers)
 
 
+def test_two_interchanges_numbering_their_sets_alike_are_both_processed(cw, persona_client):
+    """Clearinghouses concatenate interchanges, each starting at ST02 0001: the second's claims
+    (same CLM01s, same places in their sets) are claims of their own, not a crash that left the
+    file Queued with no 999."""
+    client = persona_client("billing_clerk")
+    text = (build_837(_claims(2), env(905)) + build_837(_claims(2), env(906))).encode()
+    item = upload(client, text)
+    assert item.status == SubmissionStatus.ACCEPTED, item.error_summary
+    assert (item.claim_count, item.accepted_count, item.duplicate_count) == (4, 4, 0)
+    assert Claim.objects.count() == 4 and item.ack_999
+    again = upload(client, text)  # the same file sent again: every claim is a duplicate
+    assert (again.duplicate_count, Claim.objects.count()) == (4, 4)
+
+
+def test_an_interchange_repeated_in_one_file_stores_its_claims_once(cw, persona_client):
+    text = build_837(_claims(2), env(905))
+    item = upload(persona_client("billing_clerk"), (text + text).encode())
+    assert item.finished_at is not None and item.ack_999, item.status
+    assert (item.claim_count, item.accepted_count, item.duplicate_count) == (4, 2, 2)
+    assert Claim.objects.count() == 2
+    assert all(f"REF*1K*{c.number}" in ack_277ca(item) for c in Claim.objects.all())
+
+
 def test_replacement_adjusts_original_and_void_voids(cw, persona_client):
     client = persona_client("billing_clerk")
     upload(client, build_837(_claims(1), env()).encode())

@@ -118,6 +118,8 @@ class _Context:
         self.plans: dict[str, HealthPlan | None] = {}
         self.icd: dict[str, str | None] = {}
         self.today = timezone.localdate()
+        # Each claim key of this file -> the interchange and group (ISA13, GS06) that took it.
+        self.key_owners: dict[str, tuple[str, str]] = {}
 
     def plan(self, payer_id: str) -> HealthPlan | None:
         if payer_id not in self.plans:
@@ -392,15 +394,35 @@ class _Batch:
     events: PreparedInsert  # the two status events of every claim, without their claim
 
 
+def _claim_key(claim: X12Claim, ctx: _Context) -> str:
+    """The claim's idempotency key: the file's content, its transaction set (ST02), its place
+    in the set and its CLM01 — the same for the same file sent again.
+
+    Interchanges concatenated in one file often number their sets alike (each starts at ST02
+    0001): a claim of a later interchange or group whose key an earlier one took gets its
+    ISA13/GS06 in the key as well, so it is stored as a claim of its own. The same interchange
+    repeated in the file keeps the key, and its claims are duplicates (``_flush``).
+    """
+    interchange, group, transaction_set = _set_key(claim)
+    key = (
+        f"x12:{ctx.item.sha256[:24]}:{transaction_set}:{claim.position}:"
+        f"{claim.patient_account_number}"
+    )[:150]
+    owner = ctx.key_owners.setdefault(key, (interchange, group))
+    if owner == (interchange, group):
+        return key
+    return (
+        f"x12:{ctx.item.sha256[:24]}:{interchange}/{group}/{transaction_set}:{claim.position}:"
+        f"{claim.patient_account_number}"
+    )[:150]
+
+
 def _prepare(pending: list[X12Claim], ctx: _Context) -> _Batch:
     """Build and convert a batch's rows without touching the database, so that it runs while
     the writer stores the previous batch; ``_flush`` checks the claims and adds what the
     database decides."""
     now = timezone.now()
-    keys = [
-        f"x12:{ctx.item.sha256[:24]}:{_set_key(c)[2]}:{c.position}:{c.patient_account_number}"[:150]
-        for c in pending
-    ]
+    keys = [_claim_key(c, ctx) for c in pending]
     rows: list[dict[str, Any]] = []
     dx_rows: list[dict[str, Any]] = []
     line_rows: list[dict[str, Any]] = []
@@ -487,14 +509,21 @@ def _flush(batch: _Batch, ctx: _Context, result: IntakeResult, writer: RowWriter
         ).values_list("idempotency_key", "number")
     )
     accepted: list[tuple[int, int | None, int | None, Claim | None]] = []
+    first_of_key: dict[str, int] = {}  # a key stored by this batch -> its claim's index
+    repeat_of: dict[int, int] = {}  # the same claim again in this batch -> the first's index
     for i, (c, key) in enumerate(zip(pending, batch.keys, strict=True)):
         if key in existing:
             continue
         _business_checks(c, ctx)
         member, coverage = _pick_member(c, members, ctx)
         original = _original(c, ctx)
-        if not c.issues:
-            accepted.append((i, member, coverage, original))
+        if c.issues:
+            continue
+        if key in first_of_key:  # an interchange repeated in the file: stored once
+            repeat_of[i] = first_of_key[key]
+            continue
+        first_of_key[key] = i
+        accepted.append((i, member, coverage, original))
     numbers = numbers_allocate(prefix=CLAIM_PREFIX, count=len(accepted)) if accepted else []
     claim_ids = reserve_keys(Claim, len(accepted))
     stored: dict[int, tuple[int, str]] = {}  # claim index -> its key and number
@@ -530,7 +559,7 @@ def _flush(batch: _Batch, ctx: _Context, result: IntakeResult, writer: RowWriter
     )
     for i, (c, key) in enumerate(zip(pending, batch.keys, strict=True)):
         result.claims += 1
-        dup = existing.get(key)
+        dup = existing.get(key) or (stored[repeat_of[i]][1] if i in repeat_of else None)
         number = dup or stored.get(i, (0, ""))[1]
         if dup:
             result.duplicates += 1
