@@ -187,6 +187,23 @@ def test_connect_by_npi_without_password_waits_for_staff(world, persona_client, 
     assert link.status == "active"
 
 
+def test_the_page_asking_for_a_provider_id_and_password_says_where_to_get_them(
+    world, persona_client, plan_file
+):
+    """The FAQ: "The portal is asking for Provider ID and Password. How do I find this
+    information?" — the plan's mailbox or its Provider Services, on the page that asks."""
+    plan, _, _ = plan_file
+    plan.provider_file_email = "provider.ids@harbor.example"
+    plan.provider_services_hours = "Monday–Friday, 8:30 AM – 5:30 PM ET"
+    plan.save()
+    HealthPlan.objects.create(name="Quiet Plan", payer_id="QP01")  # no contacts of its own
+    page = persona_client("practice_admin").get(providers_url(world)).content.decode()
+    assert "No Provider ID or password?" in page
+    assert 'href="mailto:provider.ids@harbor.example"' in page
+    assert 'href="tel:1-800-555-0160"' in page and "8:30 AM – 5:30 PM ET" in page
+    assert "<strong>Quiet Plan</strong>" in page and "support@portico.example" in page
+
+
 def test_a_provider_not_in_the_file_shows_the_help_desk(world, persona_client, plan_file):
     plan, _, termed = plan_file
     admin = persona_client("practice_admin")

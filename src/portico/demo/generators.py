@@ -93,6 +93,7 @@ def _plans() -> tuple[HealthPlan, HealthPlan, HealthPlan]:
             portal_help_phone="1-800-555-0161",
             portal_help_hours="Monday–Friday, 9:00 AM – 6:00 PM ET",
             fax="1-800-555-0162",
+            provider_file_email="provider.ids@harborview.example",
         ),
     )
     PlanProgram.objects.get_or_create(

@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portico.connect.forms.practice import InviteForm, ProviderConnectForm
+from portico.members.selectors import plans
 from portico.members.services import (
     ProviderConnectError,
     ProviderNotListed,
@@ -192,6 +193,9 @@ def providers(request: HttpRequest, org: int) -> HttpResponse:
             "links": practice_provider_links(organization=organization),
             "form": form,
             "not_listed_plan": not_listed_plan,
+            # Who issues each plan's Provider IDs and passwords (the FAQ's "How do I find
+            # this information?"), next to the fields that ask for them.
+            "plans": plans(),
         },
         status=400 if form.errors else 200,
     )
