@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from portico.priorauth.api import router
+from portico.priorauth.models import PriorAuthRequest
 from tests.conftest import router_client
 
 pytestmark = pytest.mark.django_db
@@ -72,6 +73,56 @@ def test_field_errors_and_required_check(pa, world):
     answer = client.get("/required?payer_id=HFX01&code=97110", user=user).json()
     assert answer["required"] is False
     _ = Client
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "message"),
+    [
+        ({"facility_name": "F" * 201}, "facility_name", "at most 200 characters"),
+        ({"clinical_notes": "n" * 5001}, "clinical_notes", "at most 5000 characters"),
+        (
+            {"urgency": "expedited", "expedited_attestation": True, "expedited_reason": "r" * 2001},
+            "expedited_reason",
+            "at most 2000 characters",
+        ),
+        (
+            {"clinical_answers": {"conservative_therapy": "maybe", "imaging": "MRI"}},
+            "q_conservative_therapy",
+            "Answer yes or no.",
+        ),
+        (
+            {"clinical_answers": {"conservative_therapy": "yes", "imaging": "x" * 2001}},
+            "q_imaging",
+            "at most 2000 characters",
+        ),
+        (
+            {"clinical_answers": {"conservative_therapy": "yes", "imaging": "MRI", "bmi": "31"}},
+            "clinical_answers",
+            "Spine surgery has no question bmi.",
+        ),
+    ],
+)
+def test_what_the_form_bounds_is_bounded_for_integrators_too(pa, world, extra, field, message):
+    """Before, REST stored a 10,000-character facility name (a 200-character column), a 1 MB
+    note, "maybe" for a yes/no question and answers to questions the category does not ask."""
+    client = router_client(router)
+    response = client.post("/requests", json=_payload(pa, **extra), user=world.users["physician"])
+    assert response.status_code == 400, response.json()
+    errors = {f["field"]: f["message"] for f in response.json()["error"]["fields"]}
+    assert message in errors.get(field, ""), errors
+    assert client.get("/requests", user=world.users["physician"]).json()["count"] == 0
+
+
+def test_a_yes_no_answer_is_stored_as_the_form_stores_it(pa, world):
+    client = router_client(router)
+    answers = {"conservative_therapy": "Yes", "imaging": "MRI", "neuro_deficit": "NO"}
+    response = client.post(
+        "/requests", json=_payload(pa, clinical_answers=answers), user=world.users["physician"]
+    )
+    assert response.status_code == 201, response.json()
+    row = PriorAuthRequest.objects.get(reference=response.json()["reference"])
+    assert row.clinical_answers["conservative_therapy"] == "yes"
+    assert row.clinical_answers["neuro_deficit"] == "no"
 
 
 def test_a_letter_is_downloaded_through_the_api(pa, world):

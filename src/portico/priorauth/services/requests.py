@@ -41,6 +41,7 @@ from portico.organizations.selectors import grants_for_user, organization_ids_fo
 from portico.organizations.validators import validate_npi
 from portico.priorauth import transitions
 from portico.priorauth.models import (
+    YES_NO,
     LineDecision,
     NotRequiredCode,
     PriorAuthRequest,
@@ -66,6 +67,11 @@ from portico.priorauth.services.common import (
 MAX_LINES = 20
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
 MAX_DIAGNOSES = 12
+# The longest free text each field takes: the portal's form's bounds (and the facility name's
+# column), applied to every channel (REST sent a 1 MB note or a 10,000-character facility).
+TEXT_LIMITS = {"facility_name": 200, "expedited_reason": 2000, "clinical_notes": 5000}
+# The longest answer to a clinical question, by the question's kind (the form's bounds).
+ANSWER_LIMITS = {"number": 6, "text": 2000}
 
 
 @dataclass
@@ -327,18 +333,41 @@ def validate_request(data: RequestInput, *, organization_ids: list[int] | None) 
         if not data.expedited_reason.strip():
             err("expedited_reason", "Say why the request is expedited/urgent.")
 
+    for name, limit in TEXT_LIMITS.items():
+        if len(str(getattr(data, name)).strip()) > limit:
+            err(name, f"Enter at most {limit} characters.")
+
     # Clinical questions of the category
     if data.service_category is not None:
-        for question in data.service_category.questions:
+        questions = data.service_category.questions
+        unknown = sorted(set(data.clinical_answers) - {q["key"] for q in questions})
+        if unknown:
+            err(
+                "clinical_answers",
+                f"{data.service_category.name} has no question {', '.join(unknown)[:200]}. "
+                f"Its questions: {', '.join(q['key'] for q in questions)}.",
+            )
+        for question in questions:
             key = f"q_{question['key']}"
             answer = str(data.clinical_answers.get(question["key"], "")).strip()
+            kind = question.get("kind", "text")
             if question.get("required") and not answer:
                 err(key, f"Answer: {question['text']}")
-            elif (
-                answer and question.get("kind") == "number" and not _WHOLE_NUMBER.fullmatch(answer)
-            ):
+            elif not answer:
+                continue
+            elif kind == "yesno":
+                if answer.lower() not in {value for value, _label in YES_NO}:
+                    err(key, "Answer yes or no.")
+                else:  # "Yes" from an integrator is stored as the form's "yes"
+                    data.clinical_answers[question["key"]] = answer.lower()
+            elif kind == "number" and not _WHOLE_NUMBER.fullmatch(answer):
                 # str.isdigit() takes "²" and other Unicode digits, which are not numbers.
                 err(key, "Enter a whole number (digits 0-9).")
+            elif len(answer) > ANSWER_LIMITS.get(kind, ANSWER_LIMITS["text"]):
+                err(
+                    key,
+                    f"Enter at most {ANSWER_LIMITS.get(kind, ANSWER_LIMITS['text'])} characters.",
+                )
 
     # Lines
     if not data.lines:
