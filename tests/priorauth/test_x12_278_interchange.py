@@ -100,6 +100,18 @@ def test_a_non_x12_body_is_a_999_for_the_278_group(world, pa):
     assert pyx12_errors(ack) == []
 
 
+def test_a_trace_number_longer_than_trn02_takes_is_a_999_and_saves_nothing(world, pa):
+    """Before, a 500-character TRN02 was saved (cut to 80) and echoed whole in the 278
+    response, which no translator takes (TRN02 is AN 1/50)."""
+    text = body_of(request_278(pa, trace_number="T" * 51))
+    response = post_text(world, text)
+    assert response.status_code == 400 and response["X-X12-Transaction"] == "999"
+    ack = response.content.decode()
+    assert "IK3*TRN*" in ack and first(ack, "IK4").get(3) == "5"
+    assert first(ack, "IK5").get(1) == "R" and pyx12_errors(ack) == []
+    assert not PriorAuthRequest.objects.exists()
+
+
 # -- 2. duplicates ------------------------------------------------------------------------------
 def test_the_same_278_twice_is_answered_with_the_request_already_held(world, pa):
     text = body_of(request_278(pa))

@@ -110,6 +110,17 @@ def test_an_837_sent_for_status_is_a_999_rejecting_its_st(world):
     assert first(ack, "IK5").get(1) == "R" and first(ack, "AK9").get(1) == "R"
 
 
+@pytest.mark.parametrize(("trace", "code"), [("T" * 51, "5"), ("", "1")])
+def test_a_trace_number_that_cannot_be_echoed_is_a_999_naming_trn02(world, trace, code):
+    """The 277 echoes TRN02 (AN 1/50): before, a 5,000-character trace number was answered
+    with a 277 carrying it, which the submitter's translator would refuse."""
+    ack = ack_of(post(world, inquiry_276().replace("TRN*1*T1~", f"TRN*1*{trace}~").encode()))
+    assert "IK3*TRN*" in ack
+    ik4 = first(ack, "IK4")
+    assert (ik4.get(1), ik4.get(3)) == ("2", code)
+    assert first(ack, "IK5").get(1) == "R" and first(ack, "AK9").get(1) == "R"
+
+
 def test_a_body_that_is_not_x12_is_a_999_for_the_276_group(world):
     ack = ack_of(post(world, b"hello"))
     assert first(ack, "AK1").elements[1:] == ["HR", "0", "005010X212"]

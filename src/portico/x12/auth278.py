@@ -37,7 +37,7 @@ from typing import IO, TextIO
 
 from portico.x12.errors import ElementErrorCode, X12Error, X12WriteError
 from portico.x12.models837 import Diagnosis
-from portico.x12.reader837 import parse_amount, parse_d8
+from portico.x12.reader837 import parse_amount, parse_d8, trace_number
 from portico.x12.tokenizer import Segment, SegmentReader
 from portico.x12.writer import Envelope, X12Writer, fmt_amount, fmt_date, fmt_decimal, render
 
@@ -555,9 +555,9 @@ def read_278(source: IO[str] | IO[bytes] | str | bytes) -> ServiceReview:
                 review.patient_birth_date, review.patient_sex = born, sex
         elif sid == "TRN":
             if level == "EV" and seg.get(1) in ("1", "2") and not review.trace_number:
-                review.trace_number, review.trace_assigner = seg.get(2), seg.get(3)
+                review.trace_number, review.trace_assigner = trace_number(seg), seg.get(3)
             elif level == "SS" and svc is not None:
-                svc.trace_number = seg.get(2)
+                svc.trace_number = trace_number(seg)
                 # Kept only when it is not the event's (empty means the event's, as written).
                 svc.trace_assigner = "" if seg.get(3) == review.trace_assigner else seg.get(3)
         elif sid == "UM":

@@ -28,7 +28,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import IO
 
-from portico.x12.errors import ElementErrorCode, SegmentErrorCode, X12SyntaxError
+from portico.x12.errors import ElementErrorCode, SegmentErrorCode, X12Error, X12SyntaxError
 from portico.x12.models837 import (
     Address,
     Attachment,
@@ -111,6 +111,30 @@ def parse_amount(value: str) -> Decimal | None:
     if not value or len(value) > 18 or not _AMOUNT.match(value):
         return None
     return Decimal(value)
+
+
+TRACE_NUMBER_MAX = 50  # TRN02, Reference Identification: AN 1/50
+
+
+def trace_number(seg: Segment) -> str:
+    """TRN02 of a 276 or 278: what the answer echoes back, so it must fit the element (a
+    partner's translator refuses a 277 or 278 response whose TRN02 is longer than 50)."""
+    value = seg.get(2)
+    if not value or len(value) > TRACE_NUMBER_MAX:
+        raise X12Error(
+            "the trace number (TRN02) is missing"
+            if not value
+            else f"the trace number (TRN02) is longer than {TRACE_NUMBER_MAX} characters",
+            segment_id="TRN",
+            segment_position=seg.position,
+            element_index=2,
+            line=seg.line,
+            element_code=ElementErrorCode.REQUIRED_MISSING
+            if not value
+            else ElementErrorCode.TOO_LONG,
+            bad_value=value[:TRACE_NUMBER_MAX] or None,
+        )
+    return value
 
 
 def fits(value: Decimal, *, places: int, whole_digits: int) -> bool:

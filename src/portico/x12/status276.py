@@ -19,7 +19,7 @@ from typing import IO, TextIO
 
 from portico.x12.ack277ca import ClaimStatus
 from portico.x12.errors import ElementErrorCode, X12Error, X12WriteError
-from portico.x12.reader837 import parse_amount, parse_d8
+from portico.x12.reader837 import parse_amount, parse_d8, trace_number
 from portico.x12.tokenizer import Segment, SegmentReader
 from portico.x12.writer import Envelope, X12Writer, fmt_amount, fmt_date, render
 
@@ -286,7 +286,7 @@ class _StatusReader:
         elif sid == "NM1":
             self._nm1(seg)
         elif sid == "TRN":
-            self._new_claim(seg.get(2))
+            self._new_claim(trace_number(seg))
         elif sid == "STC" and self.result is not None:
             comp = seg.components(1)
             self.result.statuses.append(
