@@ -169,6 +169,21 @@ def test_an_interchange_repeated_in_one_file_stores_its_claims_once(cw, persona_
     assert all(f"REF*1K*{c.number}" in ack_277ca(item) for c in Claim.objects.all())
 
 
+@pytest.mark.parametrize("character", ["\x00", "\x07"])
+def test_a_control_character_in_an_element_rejects_its_set(cw, persona_client, character):
+    """Before, a NUL in a name was stored with the claim (PostgreSQL refuses it, failing
+    the whole file's processing); control characters are in neither X12 character set."""
+    claims = _claims(2)
+    claims[1] = dataclasses.replace(
+        claims[1],
+        subscriber=dataclasses.replace(claims[1].subscriber, last_name=f"SMI{character}TH"),
+    )
+    item = upload(persona_client("billing_clerk"), build_837(claims, env()).encode())
+    assert item.status == SubmissionStatus.REJECTED and Claim.objects.count() == 0
+    assert "IK5*R" in item.ack_999 and "*6*SMITH~" in item.ack_999, item.ack_999
+    assert pyx12_errors(item.ack_999) == []
+
+
 def test_replacement_adjusts_original_and_void_voids(cw, persona_client):
     client = persona_client("billing_clerk")
     upload(client, build_837(_claims(1), env()).encode())

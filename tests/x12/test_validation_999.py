@@ -156,6 +156,20 @@ def test_reader_adds_structural_errors_with_loop_ids(envelope: Envelope) -> None
     assert segments_of(doc, "IK3") == [["IK3", "NM1", str(err.position), "2300", "2"]]
 
 
+def test_an_error_in_a_loop_named_longer_than_ik303_takes_gives_a_valid_999(
+    envelope: Envelope,
+) -> None:
+    """IK303 is AN 1/4: before, a bad date of birth in 2010BA wrote IK3*DMG*n*2010BA, which
+    pyx12 (and a submitter's translator) refuses; the loop is left out when it does not fit."""
+    text = fixture_text("837p_commercial.txt")
+    dmg = next(s for s in text.split("~") if s.strip().startswith("DMG*D8*"))
+    reader = Claim837Reader(text.replace(dmg, dmg.replace("*D8*", "*D8*2026"), 1))
+    list(reader)
+    doc = build_999(reader.validation, envelope)
+    assert "IK3*DMG*" in doc and "2010BA" not in doc
+    assert pyx12_errors(doc) == []
+
+
 def test_two_transaction_sets_one_bad_gives_partial(envelope: Envelope) -> None:
     text = fixture_text("837p_commercial.txt")
     body = text[text.index("ST*837") : text.index("GE*1*21")]

@@ -97,9 +97,10 @@ def _write_group_ack(w: X12Writer, group: GroupResult) -> None:
     for ts in group.transaction_sets:
         w.segment("AK2", ts.set_id, ts.control_number, ts.implementation_reference or None)
         for err in ts.segment_errors:
-            w.segment(
-                "IK3", err.segment_id, str(err.position), err.loop_id, err.effective_code.value
-            )
+            # IK303 is AN 1/4: a guide's loop name such as 2010BA or 2000B does not fit, and a
+            # 999 carrying it is refused by the submitter's translator.
+            loop = err.loop_id if err.loop_id and len(err.loop_id) <= 4 else None
+            w.segment("IK3", err.segment_id, str(err.position), loop, err.effective_code.value)
             for el in err.elements:
                 position: list[str] = [str(el.position)]
                 if el.component is not None or el.repetition is not None:

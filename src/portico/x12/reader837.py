@@ -59,6 +59,9 @@ _ICD10 = re.compile(r"[A-TV-Z][0-9][0-9A-Z][0-9A-Z]{0,4}\Z")
 _HCPCS = re.compile(r"[A-Z0-9]{5}\Z")
 _REVENUE = re.compile(r"[0-9]{4}\Z")
 _MODIFIER = re.compile(r"[A-Z0-9]{2}\Z")
+# Control characters are in neither X12 character set; NUL in a stored name or number is
+# refused by PostgreSQL, which failed the whole file's processing.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DIAGNOSIS_QUALIFIERS = {"ABK", "BK", "ABF", "BF", "ABJ", "BJ", "APR", "PR", "ABN", "BN"}
 _PRINCIPAL = {"ABK", "BK"}
 _POINTABLE = {"ABK", "BK", "ABF", "BF"}
@@ -120,6 +123,16 @@ def trace_number(seg: Segment) -> str:
     """TRN02 of a 276 or 278: what the answer echoes back, so it must fit the element (a
     partner's translator refuses a 277 or 278 response whose TRN02 is longer than 50)."""
     value = seg.get(2)
+    if _CONTROL.search(value):
+        raise X12Error(
+            "the trace number (TRN02) holds a control character",
+            segment_id="TRN",
+            segment_position=seg.position,
+            element_index=2,
+            line=seg.line,
+            element_code=ElementErrorCode.INVALID_CHARACTER,
+            bad_value=_CONTROL.sub("", value)[:TRACE_NUMBER_MAX] or None,
+        )
     if not value or len(value) > TRACE_NUMBER_MAX:
         raise X12Error(
             "the trace number (TRN02) is missing"
@@ -244,6 +257,8 @@ class Claim837Reader:
         try:
             for seg in self._segments:
                 validator.feed(seg)
+                if _CONTROL.search("".join(seg.elements)):
+                    self._bad_characters(seg)
                 handler = handlers.get(seg.id)
                 if handler is None:
                     self._other(seg)
@@ -261,6 +276,27 @@ class Claim837Reader:
 
     def _pos(self, seg: Segment) -> int:
         return self._validator.position_in_set(seg)
+
+    def _bad_characters(self, seg: Segment) -> None:
+        """IK4 code 6 for each element holding a control character: the set is rejected."""
+        self._validator.add_segment_error(
+            SegmentError(
+                seg.id,
+                self._pos(seg),
+                SegmentErrorCode.HAS_DATA_ELEMENT_ERRORS,
+                loop_id=self._loop if self._loop[:1].isdigit() else None,
+                elements=[
+                    _element_error(
+                        index,
+                        ElementErrorCode.INVALID_CHARACTER,
+                        _CONTROL.sub("", value)[:30],
+                    )
+                    for index, value in enumerate(seg.elements[1:], start=1)
+                    if _CONTROL.search(value)
+                ][:10],
+                line=seg.line,
+            )
+        )
 
     def _unexpected(self, seg: Segment, message: str) -> None:
         self._validator.add_segment_error(
