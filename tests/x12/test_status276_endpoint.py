@@ -110,7 +110,7 @@ def test_an_837_sent_for_status_is_a_999_rejecting_its_st(world):
     assert first(ack, "IK5").get(1) == "R" and first(ack, "AK9").get(1) == "R"
 
 
-@pytest.mark.parametrize(("trace", "code"), [("T" * 51, "5"), ("", "1")])
+@pytest.mark.parametrize(("trace", "code"), [("T" * 51, "5"), ("", "1"), ("T\x001", "6")])
 def test_a_trace_number_that_cannot_be_echoed_is_a_999_naming_trn02(world, trace, code):
     """The 277 echoes TRN02 (AN 1/50): before, a 5,000-character trace number was answered
     with a 277 carrying it, which the submitter's translator would refuse."""
