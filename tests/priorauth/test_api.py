@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from portico.core.models import AuditEvent
 from portico.priorauth.api import router
 from portico.priorauth.models import PriorAuthRequest
 from tests.conftest import router_client
@@ -47,6 +48,9 @@ def test_submit_list_detail_letters(pa, world):
     assert created.json()["status_label"] == "Received"
     listed = client.get("/requests", user=user).json()
     assert listed["count"] == 1
+    # The list names the member: audited with what it showed (before: no event).
+    event = AuditEvent.objects.get(action="portico.priorauth.listed")
+    assert event.changes == {"requests": [reference]} and event.actor_id == user.pk
     assert client.get(f"/requests/{reference}", user=user).json()["status"] == "received"
     assert client.get(f"/requests/{reference}/letters", user=user).json() == []
     other = client.get(f"/requests/{reference}", user=world.users["billing_clerk_b"])

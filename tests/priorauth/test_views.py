@@ -671,3 +671,35 @@ def test_a_draft_submitted_twice_shows_the_request_it_became(pa, persona_client)
     )
     assert PriorAuthRequest.objects.count() == 1
     assert AuditEvent.objects.filter(action="portico.priorauth.submitted").count() == 1
+
+
+def test_lists_that_name_members_are_audited_with_the_requests_shown(pa, world, persona_client):
+    """Before: the office's home and request list, and the UM review queue, showed members'
+    names and IDs with no audit event; a PHI view must leave one (as the claims search does)."""
+    row = submitted(pa, world.users["physician"])
+    client = persona_client("physician")
+    assert client.get(reverse("priorauth:home")).status_code == 200
+    assert client.get(reverse("priorauth:request_list"), {"q": "63047"}).status_code == 200
+    home, listed = AuditEvent.objects.filter(action="portico.priorauth.listed").order_by("pk")
+    assert home.object_repr == "Prior authorization home"
+    assert home.changes == {"requests": [row.reference]}
+    assert home.actor_id == world.users["physician"].pk
+    assert listed.changes == {"requests": [row.reference], "filters": {"query": "63047"}}
+    reviewer = persona_client("um_reviewer")
+    assert reviewer.get(reverse("priorauth:staff_queue")).status_code == 200
+    queue = AuditEvent.objects.get(action="portico.priorauth.listed_by_staff")
+    assert queue.changes["requests"] == [row.reference]
+    assert queue.changes["filters"] == {"status": "open"}
+
+
+def test_the_legacy_case_list_is_audited(pa, world, persona_client, tmp_path):
+    from django.core.management import call_command
+
+    path = tmp_path / "legacy.csv"
+    path.write_text(Path("examples/priorauth-legacy-cases.csv").read_text())
+    call_command("import_legacy_cases", str(path))
+    page = persona_client("physician").get(reverse("priorauth:legacy_list"))
+    assert page.status_code == 200
+    event = AuditEvent.objects.get(action="portico.priorauth.legacy_listed")
+    assert "ON-2026-000101" in event.changes["cases"]
+    assert all(case in page.text for case in event.changes["cases"])

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 from ninja.testing import TestClient
 
+from portico.core.models import AuditEvent
 from portico.referrals.api import router
 from portico.referrals.models import Referral, ReferralStatus
 from portico.referrals.services import ReferralRequest
@@ -54,6 +55,12 @@ def test_submit_search_view_cancel(api, rw, world):
     assert created.json()["status"] == "approved"
     listed = api.get(f"?member_id={rw.member.member_id}", user=user).json()
     assert listed["count"] == 1 and listed["results"][0]["number"] == number
+    # The search names the member: audited with what it showed (before: no event).
+    event = AuditEvent.objects.get(action="portico.referrals.listed")
+    assert event.changes == {
+        "referrals": [number],
+        "filters": {"member_id": rw.member.member_id},
+    }
     assert api.get(f"/{number}", user=user).json()["history"]
     assert api.get(f"/{number}", user=world.users["billing_clerk_b"]).status_code == 403
     cancelled = api.post(f"/{number}/cancel", json={"note": "x"}, user=user)

@@ -235,3 +235,23 @@ def test_a_decision_from_a_second_tab_is_refused_with_a_message(rw, persona_clie
     pending.refresh_from_db()
     assert pending.status == ReferralStatus.APPROVED and pending.visits_approved == 5
     assert pending.decision_note == ""
+
+
+def test_referral_lists_are_audited_with_the_referrals_shown(rw, world, persona_client):
+    """Before: the referral search and the reviewers' queue showed members' names and IDs with
+    no audit event. The member ID searched for is in the event, as it is never in a URL."""
+    from portico.core.models import AuditEvent
+
+    waiting = submit(rw, visits_requested=10)  # more visits than the plan allows: to review
+    client = persona_client("physician")
+    client.post(reverse("referrals:home"), {"member_id": rw.member.member_id})
+    assert waiting.number in client.get(reverse("referrals:home")).text
+    event = AuditEvent.objects.filter(action="portico.referrals.listed").latest("pk")
+    assert event.changes["referrals"] == [waiting.number]
+    assert event.changes["filters"] == {"member_id": rw.member.member_id}
+    assert event.actor_id == world.users["physician"].pk
+    assert (
+        waiting.number in persona_client("um_reviewer").get(reverse("referrals:staff_queue")).text
+    )
+    queue = AuditEvent.objects.get(action="portico.referrals.listed_by_staff")
+    assert queue.changes == {"referrals": [waiting.number]}

@@ -104,6 +104,12 @@ def list_requests(request: HttpRequest, status: str = "", q: str = "", page: int
     user = _user(request)
     qs = selectors.request_search(user=user, status=status, query=q).prefetch_related("lines")
     paginated = api_page(qs, page, 50)
+    services.priorauth_record_list(
+        user=user,
+        where="API request list",
+        references=[r.reference for r in paginated.object_list],
+        filters={"status": status, "query": q},
+    )
     return {
         "count": paginated.paginator.count,
         "page": paginated.number,

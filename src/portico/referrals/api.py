@@ -179,6 +179,12 @@ def referral_search(request: HttpRequest, query: Query[SearchQuery]) -> Any:
     page = api_page(
         selectors.referrals_for_user(user=user, filters=filters), query.page, conf.page_size()
     )
+    services.referrals_record_list(
+        actor=user,
+        where="API referral search",
+        numbers=[r.number for r in page.object_list],
+        filters=filters.as_session(),
+    )
     paginator = page.paginator
     return {
         "count": paginator.count,

@@ -22,6 +22,8 @@ class ReferralsConfig(AppConfig):
                 "portico.referrals.status_changed": "changed a referral's status",
                 "portico.referrals.viewed": "viewed a referral",
                 "portico.referrals.viewed_by_staff": "viewed a referral (reviewer)",
+                "portico.referrals.listed": "listed referrals",
+                "portico.referrals.listed_by_staff": "listed referrals (reviewer)",
                 "portico.referrals.print_viewed": "printed a referral",
                 "portico.referrals.x12_viewed": "downloaded a referral's X12 278",
                 "portico.referrals.x12_received": "received an X12 278 referral request",

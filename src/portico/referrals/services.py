@@ -9,7 +9,7 @@ to the UM reviewers' queue. Claims adjudication calls ``referral_check_for_claim
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -508,6 +508,29 @@ def referral_view_record(
     if what:
         action = f"{what}_viewed"
     _audit(action, referral, actor)
+
+
+@transaction.atomic
+def referrals_record_list(
+    *,
+    actor: Any,
+    where: str,
+    numbers: Sequence[str],
+    staff: bool = False,
+    filters: Mapping[str, Any] | None = None,
+) -> None:
+    """Audit a list of referrals shown (it names the members): which referrals, and the
+    filters asked for (a member ID searched for is kept here, never in a URL)."""
+    changes: dict[str, Any] = {"referrals": list(numbers)}
+    if asked := {k: str(v) for k, v in (filters or {}).items() if v}:
+        changes["filters"] = asked
+    audit_record(
+        action="portico.referrals.listed_by_staff" if staff else "portico.referrals.listed",
+        actor=actor,
+        object_type="referrals.referral",
+        object_repr=where,
+        changes=changes,
+    )
 
 
 @transaction.atomic

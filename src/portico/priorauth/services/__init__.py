@@ -5,12 +5,14 @@ from portico.priorauth.services.common import (
     StaleRequest,
     plan_settings,
     priorauth_record_file_download,
+    priorauth_record_list,
     priorauth_record_view,
 )
 from portico.priorauth.services.legacy import (
     LegacyImportError,
     legacy_case_record_view,
     legacy_cases_import,
+    legacy_cases_record_list,
 )
 from portico.priorauth.services.requests import (
     LineInput,
@@ -46,6 +48,7 @@ __all__ = [
     "StaleRequest",
     "legacy_case_record_view",
     "legacy_cases_import",
+    "legacy_cases_record_list",
     "plan_settings",
     "priorauth_assign",
     "priorauth_attach",
@@ -55,6 +58,7 @@ __all__ = [
     "priorauth_organization_ids",
     "priorauth_pend",
     "priorauth_record_file_download",
+    "priorauth_record_list",
     "priorauth_record_view",
     "priorauth_required_check",
     "priorauth_respond",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -173,6 +174,30 @@ def priorauth_record_view(*, request: PriorAuthRequest, user: Any, staff: bool =
     """Audit a view of a request's PHI (the page, not the status poll)."""
     with transaction.atomic():
         audit(request, "viewed_by_staff" if staff else "viewed", user)
+
+
+def priorauth_record_list(
+    *,
+    user: Any,
+    where: str,
+    references: Sequence[str],
+    staff: bool = False,
+    filters: Mapping[str, Any] | None = None,
+) -> None:
+    """Audit a list that shows members' names and IDs (the office's requests, the review
+    queue): which requests it showed, and the filters asked for. A list is a view of each row's
+    PHI, as the claims search is (``portico.claim.searched``)."""
+    changes: dict[str, Any] = {"requests": list(references)}
+    if asked := {k: str(v) for k, v in (filters or {}).items() if v}:
+        changes["filters"] = asked
+    with transaction.atomic():
+        audit_record(
+            action="portico.priorauth.listed_by_staff" if staff else "portico.priorauth.listed",
+            actor=user,
+            object_type="priorauth.priorauthrequest",
+            object_repr=where,
+            changes=changes,
+        )
 
 
 def priorauth_record_file_download(*, request: PriorAuthRequest, user: Any, file_name: str) -> None:

@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,6 +155,18 @@ def legacy_cases_import(
         changes={"created": created, "updated": updated},
     )
     return ImportResult(created, updated)
+
+
+def legacy_cases_record_list(*, cases: Iterable[LegacyCase], user: Any) -> None:
+    """Audit the list of legacy cases shown (it names the members, as the cases do)."""
+    with transaction.atomic():
+        audit_record(
+            action="portico.priorauth.legacy_listed",
+            actor=user,
+            object_type="priorauth.legacycase",
+            object_repr="Legacy cases",
+            changes={"cases": [c.legacy_reference for c in cases]},
+        )
 
 
 def legacy_case_record_view(*, case: LegacyCase, user: Any) -> None:

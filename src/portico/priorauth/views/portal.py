@@ -103,7 +103,10 @@ def status_meanings() -> list[tuple[str, str, str]]:
 @office_required()
 def home(request: HttpRequest) -> HttpResponseBase:
     user = request.user
-    recent = selectors.request_search(user=user)[:5]
+    recent = list(selectors.request_search(user=user)[:5])
+    services.priorauth_record_list(
+        user=user, where="Prior authorization home", references=[r.reference for r in recent]
+    )
     plan_settings = selectors.settings_for_plans()
     return render(
         request,
@@ -160,6 +163,12 @@ def request_list(request: HttpRequest) -> HttpResponseBase:
         status, query = form.cleaned_data["status"], form.cleaned_data["q"]
     qs = selectors.request_search(user=request.user, status=status, query=query)
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    services.priorauth_record_list(
+        user=request.user,
+        where="Prior authorization requests",
+        references=[r.reference for r in page.object_list],
+        filters={"status": status, "query": query},
+    )
     return render(
         request,
         "priorauth/request_list.html",
@@ -561,6 +570,7 @@ def legacy_list(request: HttpRequest) -> HttpResponseBase:
     page = Paginator(selectors.legacy_cases_for_user(user=request.user), 25).get_page(
         request.GET.get("page")
     )
+    services.legacy_cases_record_list(cases=page.object_list, user=request.user)
     return render(request, "priorauth/legacy_list.html", _ctx("list", page_obj=page))
 
 

@@ -73,6 +73,13 @@ def queue(request: HttpRequest) -> HttpResponseBase:
         query=query,
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    services.priorauth_record_list(
+        user=request.user,
+        where="Prior authorization review queue",
+        references=[r.reference for r in page.object_list],
+        staff=True,
+        filters={"urgency": urgency, "status": status, "assigned": assigned, "query": query},
+    )
     now = timezone.now()
     return render(
         request,

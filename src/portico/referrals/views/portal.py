@@ -60,6 +60,12 @@ def home(request: HttpRequest) -> HttpResponseBase:
         else Referral.objects.none()
     )
     page = Paginator(referrals, conf.page_size()).get_page(request.GET.get("page"))
+    services.referrals_record_list(
+        actor=request.user,
+        where="Referral search",
+        numbers=[r.number for r in page.object_list],
+        filters=filters.as_session(),
+    )
     return render(
         request,
         "referrals/home.html",

@@ -35,6 +35,12 @@ def _nav(current: str) -> list[dict[str, Any]]:
 @reviewer_required
 def queue(request: HttpRequest) -> HttpResponseBase:
     page = Paginator(selectors.review_queue(), conf.page_size()).get_page(request.GET.get("page"))
+    services.referrals_record_list(
+        actor=request.user,
+        where="Referral review queue",
+        numbers=[r.number for r in page.object_list],
+        staff=True,
+    )
     return render(
         request, "referrals/staff/queue.html", {"page_obj": page, "nav_items": _nav("queue")}
     )
