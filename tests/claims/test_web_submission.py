@@ -102,6 +102,30 @@ def test_invalid_claim_is_not_submitted_and_errors_show(cw: Any, persona_client:
     assert claim.status == ClaimStatus.DRAFT  # saved as a draft, never half-submitted
 
 
+def test_a_submission_refused_only_for_a_line_says_so_at_the_top(cw: Any, persona_client: Any):
+    """Before: when only a service line was wrong (here a code and a pointer), Submit claim
+    showed the form again with the messages beside the line far down the page and no error
+    summary at the top: nothing said the claim had not been submitted."""
+    client = persona_client("billing_clerk")
+    response = client.post(
+        "/claims/new/?kind=professional",
+        {
+            **FORM,
+            "lines-1-procedure_code": "9999X",
+            "lines-1-diagnosis_pointers": "7",
+            "action": "submit",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="form-error-summary"' not in html
+    summary = html.split('id="lines-error-summary"', 1)[1].split("</div>\n</div>", 1)[0]
+    assert "data-focus-on-load" in summary and "There is a problem" in summary
+    assert 'href="#id_lines-1-procedure_code"' in summary and "Line 2, CPT/HCPCS: " in summary
+    assert "Line 2, Diagnosis pointers: There is no diagnosis 7." in summary
+    assert Claim.objects.get(patient_account_number="PA-77").status == ClaimStatus.DRAFT
+
+
 def test_save_draft_then_submit_from_edit(cw: Any, persona_client: Any):
     client = persona_client("billing_clerk")
     response = client.post("/claims/new/?kind=professional", {**FORM, "action": "draft"})

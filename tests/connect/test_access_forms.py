@@ -253,6 +253,41 @@ def test_pip_form_rejects_bad_input(world, persona_client, overrides, message):
     assert not AccessRequest.objects.exists()
 
 
+def _summary(html: str, summary_id: str) -> str:
+    return html.split(f'id="{summary_id}-error-summary"', 1)[1].split("</div>\n</div>", 1)[0]
+
+
+def test_a_refused_row_is_in_an_error_summary_at_the_top(world, persona_client):
+    """Before: with the rest of the form right, a row's error (here a wrong NPI) was shown
+    only in the table far down the page: no "There is a problem" at the top, nothing focused,
+    the page looked as if Submit had done nothing."""
+    response = persona_client("new_user").post(
+        reverse("connect:access-patientinfo"),
+        pip_data(**{"rows-0-npi": "1234567890", "rows-1-name": "Jamie Staff"}),
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    summary = _summary(html, "rows")
+    assert "data-focus-on-load" in summary and "There is a problem" in summary
+    assert 'href="#id_rows-0-npi"' in summary
+    assert "Row 1, Physician NPI: This NPI&#x27;s check digit is wrong" in summary
+    assert 'href="#id_rows-1-email"' in summary
+    assert "Row 2, Email address: This field is required." in summary
+    assert not AccessRequest.objects.exists()
+
+
+def test_row_errors_follow_the_forms_own_summary(world, persona_client):
+    """With errors in the form too, its summary is the one focused; the rows' is titled."""
+    response = persona_client("new_user").post(
+        reverse("connect:access-patientinfo"), pip_data(zip="ABCDE", **{"rows-0-email": "nope"})
+    )
+    html = response.content.decode()
+    assert 'id="form-error-summary"' in html
+    summary = _summary(html, "rows")
+    assert "data-focus-on-load" not in summary and "Physicians and staff" in summary
+    assert "Row 1, Email address: Enter an email address like name@example.org." in summary
+
+
 def test_access_forms_need_sign_in(client, db):
     response = client.get(reverse("connect:access-claims"))
     assert response.status_code == 302 and "/id/login/" in response["Location"]
