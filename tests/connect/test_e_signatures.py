@@ -269,3 +269,43 @@ def test_admin_shows_the_signature_lines_read_only_without_the_token(world, pers
     assert "Access request signatures" in text and OFFICER in text and "203.0.113.7" in text
     assert officer.token_hash not in text
     assert 'name="signatures-0-signed_name"' not in text  # read-only: no inputs
+
+
+def _history(page: str) -> str:
+    return page.split('<h2 class="margin-top-4">History</h2>', 1)[1].split("</ol>", 1)[0]
+
+
+def test_the_staff_history_tells_the_e_signatures_in_words(world, persona_client, client, sent):
+    """Before: the history read "new.user access request e signatures requested" and
+    "system access request e signature signed" (the signer who followed the emailed link has
+    no Portico ID), then "system signed an access form"."""
+    requester_client, user, request = _start(world, persona_client, sent)
+    officer = request.signatures.get(role="Authorizing Officer")
+    AccessRequestSignature.objects.filter(pk=officer.pk).update(
+        sent_at=timezone.now() - dt.timedelta(minutes=11)
+    )
+    with sent():
+        requester_client.post(
+            reverse("connect:request-esign-resend", args=[request.pk, officer.pk])
+        )
+    with sent():
+        client.post(_link_for(OFFICER), {"typed_name": "Dana Whitfield", "attest": "on"})
+    staff = persona_client("access_admin")
+    page = staff.get(reverse("connect:staff-request", args=[request.pk])).content.decode()
+    history = _history(page)
+    username = user.get_username()
+    assert f"{username} signed the access form in the browser as User" in history
+    assert (
+        f"{username} emailed a link to sign the access form to Authorizing Officer ({OFFICER})"
+        in history
+    )
+    assert f"{username} sent the link to sign again to Authorizing Officer ({OFFICER})" in history
+    assert "Dana Whitfield signed the access form in the browser as Authorizing Officer" in history
+    assert "Everyone named on the access form had signed it: the request was submitted" in history
+    assert "e signature" not in history and "system" not in history
+    # Every time on the page reads like the signatures' (11/25/2026 05:43 AM), not some as
+    # "Nov. 25, 2026, 5:43 a.m." (Submitted, the history, Decided by).
+    approve = staff.post(reverse("connect:staff-approve", args=[request.pk]), follow=True)
+    text = approve.content.decode().split('id="main-content"', 1)[1].split("<footer", 1)[0]
+    assert "Decided by" in text and "a.m." not in text and "p.m." not in text
+    assert re.search(r"<dt>Submitted</dt><dd>\d\d/\d\d/\d{4} \d\d:\d\d [AP]M</dd>", text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from portico.connect import content
 from portico.connect.forms.access import COP_REQUEST_TYPES, PIP_ACTIONS, PIP_ROLES
+from portico.core.models import AuditEvent
 from portico.core.text import tin_display
 from portico.organizations.models import AccessRequest, Application, ApplicationGrant, pip_roles
 from portico.organizations.selectors import access_request_signatures
@@ -242,6 +244,55 @@ def signature_summary(access_request: AccessRequest) -> str:
     if access_request.signature_method == AccessRequest.SignatureMethod.BROWSER:
         return f"{method} by {access_request.signed_name} on {when} from {access_request.signed_ip}"
     return f"{method} on {when}"
+
+
+@dataclass
+class HistoryEntry:
+    """One line of a request's history: when, and what happened in words."""
+
+    when: str
+    text: str
+
+
+def _signers_text(signers: list[dict[str, Any]]) -> str:
+    return ", ".join(
+        f"{s.get('role', '')} ({s['email']})" if s.get("email") else str(s.get("role", ""))
+        for s in signers
+    )
+
+
+def history_entries(events: Iterable[AuditEvent]) -> list[HistoryEntry]:
+    """The request's audit events as sentences. The e-signature events name the signer and
+    their line (a signer who follows an emailed link has no Portico ID, so the event has no
+    actor: it is not "system" who signed), and the request's move to Submitted once the last
+    line is signed is said as that."""
+    entries = []
+    for event in events:
+        changes = event.changes or {}
+        who = event.actor_label or "system"
+        if event.action == "portico.access_request.e_signature_signed":
+            signer = event.actor_label or changes.get("name") or "A signer"
+            text = f"{signer} signed the access form in the browser as {changes.get('role', '')}"
+        elif event.action == "portico.access_request.e_signatures_requested":
+            text = (
+                f"{who} emailed a link to sign the access form to "
+                f"{_signers_text(changes.get('signers') or [])}"
+            )
+        elif event.action == "portico.access_request.e_signature_link_resent":
+            text = f"{who} sent the link to sign again to {_signers_text([changes])}"
+        elif (
+            event.action == "portico.access_request.sign"
+            and not event.actor_label
+            and changes.get("method") == "browser"
+        ):
+            text = "Everyone named on the access form had signed it: the request was submitted"
+        else:
+            text = f"{who} {event.description}"
+            detail = changes.get("reason") or changes.get("message")
+            if detail:
+                text += f": {detail}"
+        entries.append(HistoryEntry(when=_when(event.occurred_at), text=text))
+    return entries
 
 
 def grant_scope_text(grant: ApplicationGrant) -> str:

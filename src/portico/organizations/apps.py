@@ -26,6 +26,13 @@ class OrganizationsConfig(AppConfig):
                 "portico.access_request.submitted": "submitted an access form",
                 "portico.access_request.sign": "signed an access form",
                 "portico.access_request.attach_fax": "attached a faxed access form",
+                "portico.access_request.e_signature_signed": "signed an access form in the browser",
+                "portico.access_request.e_signatures_requested": (
+                    "asked the others named on an access form to sign it"
+                ),
+                "portico.access_request.e_signature_link_resent": (
+                    "sent a signer the link to sign an access form again"
+                ),
                 "portico.access_request.start_review": "started reviewing an access request",
                 "portico.access_request.approve": "approved an access request",
                 "portico.access_request.deny": "denied an access request",

@@ -23,6 +23,7 @@ from portico.connect.forms.staff import (
 from portico.connect.presenters import (
     access_request_sections,
     grant_scope_text,
+    history_entries,
     signature_lines,
     signature_summary,
 )
@@ -101,7 +102,7 @@ def _detail(
             "sections": access_request_sections(access_request),
             "signature": signature_summary(access_request),
             "esign_lines": signature_lines(access_request),
-            "history": access_request_history(access_request=access_request),
+            "history": history_entries(access_request_history(access_request=access_request)),
             "actions": actions,
             "deny_form": forms.get("deny_form") or DenyForm(),
             "more_info_form": forms.get("more_info_form") or MoreInfoForm(),
