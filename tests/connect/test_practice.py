@@ -260,3 +260,44 @@ def test_provider_password_guessing_is_limited_and_audited(
     cache.clear()  # the window passed
     assert "do not match" not in attempt("Plan-Pass-1")
     assert OrganizationProvider.objects.get(provider=listed).status == "active"
+
+
+def test_add_tax_id_opens_the_claims_form_for_the_practice(world, persona_client):
+    """Before: "Add Tax ID" on the practice pages opened an empty claims access form: no
+    request type chosen and the practice's name, address and phone numbers to type again."""
+    practice = world.practice_a
+    practice.address_line1, practice.city, practice.state = "12 Elm Street", "Lakeport", "NY"
+    practice.zip_code, practice.phone = "10990", "(212) 555-0170"
+    practice.email = "front@practice-a.example"
+    practice.save()
+    admin = persona_client("practice_admin")
+    page = admin.get(users_url(world)).content.decode()
+    link = re.search(r'href="([^"]+)">Add Tax ID</a>', page).group(1).replace("&amp;", "&")
+    assert link == f"{reverse('connect:access-claims')}?request_type=add_tin&practice={practice.pk}"
+    form = admin.get(link).content.decode()
+    assert re.search(r'value="add_tin"[^>]*checked', form)
+    for value in ("Practice A", "12 Elm Street", "Lakeport", "10990", "(212) 555-0170"):
+        assert f'value="{value}"' in form, value
+    assert 'value="front@practice-a.example"' in form
+    assert re.search(r'<option value="NY"[^>]*selected', form)
+
+
+@pytest.mark.parametrize("query", ["practice={b}", "practice=abc", "practice=%C2%B2"])
+def test_the_claims_form_is_not_filled_from_another_practice(world, persona_client, query):
+    url = f"{reverse('connect:access-claims')}?request_type=add_tin&" + query.format(
+        b=world.practice_b.pk
+    )
+    assert persona_client("practice_admin").get(url).status_code == 404
+    # Not an administrator of the practice: nothing of it is shown either.
+    own = f"{reverse('connect:access-claims')}?practice={world.practice_a.pk}"
+    assert persona_client("billing_clerk").get(own).status_code == 404
+
+
+def test_an_unknown_request_type_in_the_link_is_ignored(world, persona_client):
+    url = f"{reverse('connect:access-claims')}?request_type=superuser"
+    page = persona_client("practice_admin").get(url)
+    assert (
+        page.status_code == 200
+        and "checked"
+        not in page.content.decode().split('name="request_type"', 1)[1].split("</fieldset>", 1)[0]
+    )

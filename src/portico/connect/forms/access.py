@@ -269,6 +269,29 @@ class ClaimsAccessForm(_AccessFormBase):
         }
 
 
+def claims_form_initial(*, request_type: str = "", organization: Any = None) -> dict[str, Any]:
+    """What the claims access form starts with when a practice administrator opens it for
+    their practice ("Add Tax ID" on the practice pages): the request type, and the practice's
+    name, address and contact details as the plan has them. An unknown type is left out."""
+    initial: dict[str, Any] = {}
+    if request_type in dict(COP_REQUEST_TYPES):
+        initial["request_type"] = request_type
+    if organization is not None:
+        values = {
+            "practice_name": organization.name,
+            "address": organization.address_line1,
+            "suite": organization.address_line2,
+            "city": organization.city,
+            "state": organization.state,
+            "zip": organization.zip_code,
+            "telephone": organization.phone,
+            "fax": organization.fax,
+            "front_office_email": organization.email,
+        }
+        initial.update({k: v for k, v in values.items() if v})
+    return initial
+
+
 class PipRowForm(forms.Form):
     """One physician/staff row of the Physician Info Portal access form."""
 

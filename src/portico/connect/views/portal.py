@@ -24,6 +24,7 @@ from portico.connect.forms.access import (
     ReplyForm,
     SignedFormUploadForm,
     SupportAccessForm,
+    claims_form_initial,
 )
 from portico.connect.pdfs import access_form_pdf
 from portico.connect.presenters import (
@@ -35,6 +36,7 @@ from portico.connect.presenters import (
 from portico.connect.views._common import application_label, application_url
 from portico.core.audit import audit_record
 from portico.core.middleware import client_ip
+from portico.core.text import as_int
 from portico.core.uploads import delete_stored, file_download_response, store_upload
 from portico.identity.roles import StaffRole, has_staff_role
 from portico.organizations.models import AccessRequest, Application
@@ -42,6 +44,7 @@ from portico.organizations.selectors import (
     access_request_get_for_staff,
     access_request_get_for_user,
     access_requests_for_user,
+    admin_organization_get_for_user,
     admin_organizations_for_user,
     grants_for_user,
 )
@@ -94,10 +97,30 @@ def _submit(request: HttpRequest, form: Any, submission: dict[str, Any]) -> Http
     return _submitted(request, access_request, created)
 
 
+def _claims_initial(request: HttpRequest) -> dict[str, Any]:
+    """``?request_type=add_tin&practice=<pk>`` (the practice pages' "Add Tax ID"): the form
+    starts with that type and the practice's details; a practice the user does not
+    administer answers 404, like its pages."""
+    organization = None
+    if "practice" in request.GET:
+        pk = as_int(request.GET["practice"])
+        if pk is None:
+            raise Http404
+        organization = admin_organization_get_for_user(user=request.user, pk=pk)
+    return claims_form_initial(
+        request_type=request.GET.get("request_type", ""), organization=organization
+    )
+
+
 @login_required
 @never_cache
 def access_claims(request: HttpRequest) -> HttpResponse:
-    form = ClaimsAccessForm(request.POST or None, user=request.user, idp_name=_idp())
+    form = ClaimsAccessForm(
+        request.POST or None,
+        user=request.user,
+        idp_name=_idp(),
+        initial=None if request.method == "POST" else _claims_initial(request),
+    )
     if request.method == "POST" and form.is_valid():
         response = _submit(request, form, form.submission())
         if response is not None:
