@@ -120,3 +120,37 @@ def test_an_837_with_an_amount_too_large_is_rejected_for_that_claim() -> None:
     messages = [i.message for i in bad.issues]
     assert any("CLM02" in m and "up to 9999999999.99" in m for m in messages), messages
     assert any("units '9999999'" in m and "up to 999999.999" in m for m in messages), messages
+
+
+def test_an_appeal_cannot_dispute_more_than_was_billed(cw: Any, persona_client: Any) -> None:
+    """Before: an appeal of a $200.00 claim was filed for $250,000.00 in dispute (web form
+    and API alike)."""
+    user = cw.world.users["billing_clerk"]
+    claim = make_claim(
+        organization=cw.world.practice_a,
+        tin="111111111",
+        number="C2025PAID010",
+        status=ClaimStatus.FINALIZED_DENIED,
+        lines=2,
+    )
+    client = persona_client("billing_clerk")
+    url = f"/claims/c/{claim.number}/appeal/"
+    form = {"reason": "underpayment", "explanation": "Underpaid.", "amount_disputed": "250000"}
+    page = client.post(url, form)
+    assert page.status_code == 200
+    assert (
+        "The amount in dispute can&#x27;t be more than the $200.00 billed on the claim."
+        in page.content.decode()
+    )
+    line = claim.lines.get(line_number=2)
+    page = client.post(url, {**form, "line": line.pk, "amount_disputed": f"{line.charge + 1}"})
+    assert f"more than the ${line.charge:,.2f} billed on line 2." in page.content.decode()
+    body = {"reason": "underpayment", "explanation": "x", "amount_disputed": "200.01"}
+    response = api.post(f"/claims/{claim.number}/appeals", json=body, user=user)
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["fields"][0]["field"] == "amount_disputed"
+    assert not Appeal.objects.exists()
+    # The whole billed amount may be disputed.
+    ok = client.post(url, {**form, "amount_disputed": "200.00"})
+    assert ok.status_code == 302
+    assert Appeal.objects.get().amount_disputed == Decimal("200.00")

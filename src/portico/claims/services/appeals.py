@@ -100,6 +100,16 @@ def appeal_file(
         raise ClaimError(unfit, field="amount_disputed")
     if line is not None and line.claim_id != claim.pk:
         raise ClaimError("That line is not on this claim.", field="line")
+    if amount_disputed is not None:
+        # What is disputed is (part of) what was billed: never more than the line's charge,
+        # or the claim's total for an appeal of the whole claim.
+        billed = line.charge if line is not None else claim.total_charge
+        if billed is not None and amount_disputed > billed:
+            on = f"line {line.line_number}" if line is not None else "the claim"
+            raise ClaimError(
+                f"The amount in dispute can't be more than the ${billed:,.2f} billed on {on}.",
+                field="amount_disputed",
+            )
     problem = appeal_may_be_filed(claim)
     if problem:
         raise ClaimError(problem, code="not_appealable")
