@@ -179,3 +179,36 @@ def test_auto_adjudication_pays_clean_claims_and_pends_what_it_cannot_price(worl
 def test_non_examiners_are_refused(world, persona_client):
     assert persona_client("billing_clerk").get(reverse("claims_staff:queue")).status_code == 403
     assert persona_client("support_agent").get(reverse("claims_staff:queue")).status_code == 403
+
+
+def _lines_summary(html: str) -> str:
+    return html.split('id="lines-error-summary"', 1)[1].split("</div>\n</div>", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # The service's rule, by line number.
+        ({"allowed": "99999.00"}, 'href="#line-1">Line 1: Allowed 99999.00 is more than'),
+        # A field's own check.
+        ({"allowed": "-5"}, 'href="#id_lines-0-allowed">Line 1, Allowed: '),
+    ],
+)
+def test_a_refused_decision_is_listed_at_the_top_of_the_lines(
+    world, persona_client, codes, line, expected
+):
+    """Before: a refused line decision (an allowed amount above the charge) was shown only
+    inside its line, with no summary and nothing focused: Finalize seemed to do nothing."""
+    claim = _claim(world)
+    version = claim.version
+    response = persona_client("claims_examiner").post(
+        reverse("claims_staff:claim_adjudicate", args=[claim.number]), _line_post(claim, **line)
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    summary = _lines_summary(html)
+    assert "data-focus-on-load" in summary and "There is a problem with the lines" in summary
+    assert expected in summary
+    assert 'id="line-1"' in html
+    claim.refresh_from_db()
+    assert claim.version == version  # nothing was decided
