@@ -189,7 +189,10 @@ def _lines_summary(html: str) -> str:
     ("line", "expected"),
     [
         # The service's rule, by line number.
-        ({"allowed": "99999.00"}, 'href="#line-1">Line 1: Allowed 99999.00 is more than'),
+        (
+            {"allowed": "99999.00"},
+            'href="#line-1">Line 1: Allowed $99,999.00 is more than the charge $',
+        ),
         # A field's own check.
         ({"allowed": "-5"}, 'href="#id_lines-0-allowed">Line 1, Allowed: '),
     ],
@@ -212,3 +215,20 @@ def test_a_refused_decision_is_listed_at_the_top_of_the_lines(
     assert 'id="line-1"' in html
     claim.refresh_from_db()
     assert claim.version == version  # nothing was decided
+
+
+def test_amounts_in_the_decision_messages_read_as_dollars(world, persona_client, codes):
+    """Before: "Allowed 99999.00 is more than the charge 100.00." and "Paid 5.00 does not
+    balance: allowed 80.00 − …", where every other amount on the page reads $1,234.56."""
+    claim = _claim(world)
+    url = reverse("claims_staff:claim_adjudicate", args=[claim.number])
+    client = persona_client("claims_examiner")
+    html = client.post(url, _line_post(claim, paid="5.00")).content.decode()
+    assert (
+        "Paid $5.00 does not balance: allowed $80.00 − patient responsibility $16.00 − other "
+        "adjustments $0.00 = $64.00." in html
+    )
+    html = client.post(url, _line_post(claim, coinsurance="90.00")).content.decode()
+    assert (
+        "Patient responsibility and adjustments ($90.00) exceed the allowed amount $80.00." in html
+    )

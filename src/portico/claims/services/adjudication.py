@@ -80,6 +80,12 @@ def money(value: Decimal | int | str | None) -> Decimal:
     return Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def usd(value: Decimal | int | str | None) -> str:
+    """An amount in a message as the examiner reads amounts elsewhere: $1,234.56, -$10.00."""
+    amount = money(value)
+    return f"{'-' if amount < 0 else ''}${abs(amount):,.2f}"
+
+
 # ---------------------------------------------------------------------------
 # Inputs and results
 # ---------------------------------------------------------------------------
@@ -206,7 +212,7 @@ def price_lines(
         if any(a < 0 for a in amounts):
             problems.append("Amounts can't be negative.")
         if allowed > charge:
-            problems.append(f"Allowed {allowed} is more than the charge {charge}.")
+            problems.append(f"Allowed {usd(allowed)} is more than the charge {usd(charge)}.")
         patient = deductible + coinsurance + copay
         other = [AdjustmentInput(a.group, a.reason, money(a.amount)) for a in d.other if a.amount]
         for a in other:
@@ -216,14 +222,14 @@ def price_lines(
         paid = allowed - patient - sum((a.amount for a in other), ZERO)
         if paid < 0:
             problems.append(
-                f"Patient responsibility and adjustments ({allowed - paid}) exceed the allowed "
-                f"amount {allowed}."
+                f"Patient responsibility and adjustments ({usd(allowed - paid)}) exceed the "
+                f"allowed amount {usd(allowed)}."
             )
         if d.paid is not None and money(d.paid) != paid:
             problems.append(
-                f"Paid {money(d.paid)} does not balance: allowed {allowed} − patient "
-                f"responsibility {patient} − other adjustments {allowed - patient - paid} "
-                f"= {paid}."
+                f"Paid {usd(d.paid)} does not balance: allowed {usd(allowed)} − patient "
+                f"responsibility {usd(patient)} − other adjustments "
+                f"{usd(allowed - patient - paid)} = {usd(paid)}."
             )
         adjustments: list[AdjustmentInput] = []
         if charge > allowed:
