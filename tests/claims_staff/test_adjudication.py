@@ -56,6 +56,17 @@ def test_queue_lists_waiting_claims_oldest_first(world, persona_client, codes):
         reverse("claims_staff:queue"), {"status": "finalized_paid"}
     )
     assert "C2025000503" in filtered.content.decode()
+    # The queue names each claim's patient: each page shown is audited with its claims
+    # (before: no event).
+    first, second = AuditEvent.objects.filter(action="portico.claim.listed_by_examiner").order_by(
+        "pk"
+    )
+    assert first.changes == {"filters": {}, "claims": ["C2025000501", "C2025000502"]}
+    assert second.changes == {
+        "filters": {"status": "finalized_paid"},
+        "claims": ["C2025000503"],
+    }
+    assert first.actor_id == world.users["claims_examiner"].pk
 
 
 def test_examiner_adjudicates_a_line_with_an_other_adjustment(world, persona_client, codes):

@@ -64,6 +64,7 @@ AUDIT_ACTIONS = {
     "portico.claim.denied": "denied a claim",
     "portico.claim.accepted_by_examiner": "accepted a claim for processing",
     "portico.claim.viewed_by_examiner": "opened a claim in the back office",
+    "portico.claim.listed_by_examiner": "listed claims in the back-office work queue",
     "portico.appeal.review_started": "started reviewing an appeal",
     "portico.appeal.decided": "decided an appeal",
     "portico.appeal.viewed_by_examiner": "opened an appeal in the back office",

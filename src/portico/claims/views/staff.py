@@ -216,6 +216,18 @@ def queue(request: HttpRequest) -> HttpResponseBase:
     form = QueueFilterForm(request.GET or None)
     filters = form.filters() if form.is_bound else {}
     page = Paginator(_queue(filters), 25).get_page(request.GET.get("page"))
+    # The queue names each claim's patient: audited with the claims shown, as the office's
+    # claim search is (``portico.claim.searched``).
+    audit_record(
+        action="portico.claim.listed_by_examiner",
+        actor=request.user,
+        object_type="claims.claim",
+        object_repr="Claims work queue",
+        changes={
+            "filters": {k: str(v) for k, v in filters.items() if v},
+            "claims": [c.number for c in page.object_list],
+        },
+    )
     return render(request, "claims/staff/queue.html", {"form": form, "page_obj": page})
 
 
