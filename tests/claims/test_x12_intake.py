@@ -106,6 +106,10 @@ def test_fixture_837p_is_accepted_with_999_and_277ca_that_pyx12_accepts(cw, pers
     assert ClaimAttachment.objects.get(claim=claim).control_number == "DMN0012"
     assert f"REF*1K*{claim.number}" in ack_277ca(item)
     page = client.get(f"/claims/files/{item.pk}/")
+    # The page the upload leads to tells the outcome; nothing says it is still being processed
+    # (before: "claims.837 was received and is being processed." above the results).
+    assert "claims.837 was received." in page.content.decode()
+    assert "being processed" not in page.content.decode()
     # Claim 2 uses M54.5, retired from ICD-10-CM: rejected one by one in the 277CA.
     assert "M54.5 is not an ICD-10-CM code" in item.error_summary
     assert b"Claim 26463775" in page.content

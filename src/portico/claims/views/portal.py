@@ -444,7 +444,9 @@ def file_list(request: HttpRequest) -> HttpResponseBase:
         if form.is_valid():
             try:
                 item = services.claim_file_upload(user=request.user, file=form.cleaned_data["file"])
-                messages.success(request, f"{item.filename} was received and is being processed.")
+                # The file page says whether it is still being processed (with in-process
+                # tasks it is already done by then), so the message does not.
+                messages.success(request, f"{item.filename} was received.")
                 return redirect("claims:file_detail", pk=item.pk)
             except services.ClaimError as exc:
                 form.add_error("file" if exc.field == "file" else None, exc.message)
