@@ -78,6 +78,29 @@ def test_bad_input_is_a_structured_error(api, rw, world):
     assert Referral.objects.count() == 0
 
 
+def test_a_name_longer_than_the_form_allows_is_refused_not_cut(api, rw, world):
+    """Before: a REST referral to an NPI outside the directory with a 250-character name was
+    stored with the name cut to 200 characters."""
+    response = api.post(
+        "",
+        json=payload(rw, referred_to_npi="1234567893", referred_to_name="N" * 250),
+        user=world.users["physician"],
+    )
+    assert response.status_code == 400
+    fields = {f["field"]: f["message"] for f in response.json()["error"]["fields"]}
+    assert fields["referred_to_name"] == (
+        "Enter the specialist's or facility's name in at most 200 characters (it has 250)."
+    )
+    assert Referral.objects.count() == 0
+    ok = api.post(
+        "",
+        json=payload(rw, referred_to_npi="1234567893", referred_to_name="N" * 200),
+        user=world.users["physician"],
+    )
+    assert ok.status_code == 201, ok.json()
+    assert Referral.objects.get().referred_to_name == "N" * 200
+
+
 def test_other_practice_referral_is_404(api, rw, rw_b, world):
     theirs = submit(rw_b)
     assert api.get(f"/{theirs.number}", user=world.users["physician"]).status_code == 404

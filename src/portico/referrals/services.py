@@ -244,6 +244,13 @@ def _check(request: ReferralRequest, organization: Organization, today: dt.date)
             )
         elif referred_to is not None:
             to_name = referred_to.display_name
+    name_max = Referral._meta.get_field("referred_to_name").max_length or 200
+    if referred_to is None and len(to_name) > name_max and "referred_to_name" not in errors:
+        # Typed by the office (the web form holds it to the same bound): refused, never cut.
+        errors["referred_to_name"] = (
+            f"Enter the specialist's or facility's name in at most {name_max} characters "
+            f"(it has {len(to_name)})."
+        )
     if request.referred_to_kind not in ReferredToKind.values:
         errors["referred_to_kind"] = "Choose whether the referral is to a specialist or a facility."
     if request.urgency not in Urgency.values:
