@@ -54,3 +54,20 @@ def test_request_context_is_recorded(client, world):
     finally:
         request_context.reset(token)
     assert (event.ip_address, event.user_agent, event.request_id) == ("203.0.113.9", "UA", "r1")
+
+
+@pytest.mark.django_db
+def test_a_nul_in_what_is_audited_is_kept_as_a_replacement_character(world):
+    """A tampered query string may carry a NUL into an audited filter (the UM queue's
+    ``assigned``); PostgreSQL's jsonb and text refuse NUL, so that page answered 500 there."""
+    event = audit_record(
+        action="portico.priorauth.listed_by_staff",
+        actor=world.users["um_reviewer"],
+        object_repr="queue\x00",
+        member_ref="M\x00",
+        changes={"filters": {"assigned": "a\x00b", "k\x00": ["x\x00"]}},
+    )
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert stored.changes == {"filters": {"assigned": "a\ufffdb", "k\ufffd": ["x\ufffd"]}}
+    assert stored.object_repr == "queue\ufffd" and stored.member_ref == "M\ufffd"
+    assert verify_chain() is None  # the stored row is the one hashed

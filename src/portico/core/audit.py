@@ -72,8 +72,22 @@ def compute_hash(event: AuditEvent) -> str:
     return hashlib.sha256(event.prev_hash.encode() + _canonical(event)).hexdigest()
 
 
+def _without_nul(value: Any) -> Any:
+    """``value`` with each NUL in its strings written as U+FFFD: PostgreSQL's text and jsonb
+    cannot hold NUL, and an audited request may carry one (a tampered query string)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
+
+
 def _json_safe(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
+    text = json.dumps(value, default=str)
+    loaded = json.loads(text)
+    return _without_nul(loaded) if "\\u0000" in text else loaded
 
 
 def audit_record(
@@ -108,9 +122,9 @@ def audit_record(
             organization_id=organization_id,
             action=action,
             object_type=object_type,
-            object_id=object_id[:64],
-            object_repr=object_repr[:255],
-            member_ref=member_ref[:64],
+            object_id=_without_nul(object_id[:64]),
+            object_repr=_without_nul(object_repr[:255]),
+            member_ref=_without_nul(member_ref[:64]),
             changes=_json_safe(dict(changes or {})),
             ip_address=ctx.ip_address,
             user_agent=ctx.user_agent,

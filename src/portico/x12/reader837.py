@@ -259,6 +259,10 @@ class Claim837Reader:
                 validator.feed(seg)
                 if _CONTROL.search("".join(seg.elements)):
                     self._bad_characters(seg)
+                    # The set is rejected, but its claims may already be on their way to the
+                    # database in the same batch (and rolled back with the set): without the
+                    # characters, as PostgreSQL refuses NUL in text.
+                    seg.elements = [_CONTROL.sub("", value) for value in seg.elements]
                 handler = handlers.get(seg.id)
                 if handler is None:
                     self._other(seg)
